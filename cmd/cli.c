@@ -1,0 +1,68 @@
+/* cli.c - error printing and help handling shared by all commands. */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+
+int cli_report(const struct fb_error *err)
+{
+    if (err->path[0] && err->line > 0 && err->col > 0)
+        fprintf(stderr, "funnel: %s:%ld:%ld: %s\n", err->path, err->line,
+                err->col, err->msg);
+    else if (err->path[0] && err->line > 0)
+        fprintf(stderr, "funnel: %s:%ld: %s\n", err->path, err->line, err->msg);
+    else if (err->path[0] && err->offset >= 0)
+        fprintf(stderr, "funnel: %s: offset %lld: %s\n", err->path,
+                (long long)err->offset, err->msg);
+    else if (err->path[0])
+        fprintf(stderr, "funnel: %s: %s\n", err->path, err->msg);
+    else
+        fprintf(stderr, "funnel: %s\n", err->msg);
+    return fb_exit_code(err->code);
+}
+
+void cli_msg(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("funnel: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "funnel %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'funnel %s --help'.\n", cmd);
+    return CLI_USAGE;
+}
+
+int cli_wants_help(int argc, char **argv, const char *usage)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            fputs(usage, stdout);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int cli_finish_stdout(int rc)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        int e = errno;
+        fprintf(stderr, "funnel: error writing standard output: %s\n",
+                strerror(e ? e : EIO));
+        return rc == CLI_OK || rc == CLI_DIFF ? CLI_IO : rc;
+    }
+    return rc;
+}

@@ -1,0 +1,20 @@
+/* commands.h - entry points of the subcommands, one cmd_<name>.c each.
+ * Each takes argv with argv[0] = the command name and returns an exit code. */
+#ifndef FUNNEL_COMMANDS_H
+#define FUNNEL_COMMANDS_H
+
+int cmd_append(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_cat(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_gen(int argc, char **argv);
+
+extern const char cmd_append_usage[];
+extern const char cmd_replay_usage[];
+extern const char cmd_check_usage[];
+extern const char cmd_cat_usage[];
+extern const char cmd_verify_usage[];
+extern const char cmd_gen_usage[];
+
+#endif

@@ -1,0 +1,75 @@
+/* main.c - funnel's entry point: dispatch through the command table, which
+ * also generates `funnel --help` (the way git.c's commands[] does). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+
+static const struct cli_command commands[] = {
+    {"append", cmd_append, "validate CSV files and append them to a log as one batch", cmd_append_usage},
+    {"replay", cmd_replay, "replay a log into the funnel report (JSON or a table)", cmd_replay_usage},
+    {"check", cmd_check, "compare a report with an expected fixture", cmd_check_usage},
+    {"cat", cmd_cat, "write a log back out as CSV", cmd_cat_usage},
+    {"verify", cmd_verify, "check every block of a log; cut a torn tail", cmd_verify_usage},
+    {"gen", cmd_gen, "write realistic synthetic events as CSV", cmd_gen_usage},
+};
+
+static void print_help(FILE *out)
+{
+    fprintf(out,
+            "usage: funnel COMMAND [OPTIONS] [ARGS]\n"
+            "\n"
+            "Sales and marketing funnel analytics over an append-only event log.\n"
+            "\n"
+            "Commands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out,
+            "\n"
+            "Run 'funnel COMMAND --help' for a command's options.\n"
+            "\n"
+            "Exit codes (the same for every command):\n"
+            "  0  ok\n"
+            "  1  check found differences\n"
+            "  2  usage error\n"
+            "  3  bad input data (nothing was appended)\n"
+            "  4  corrupt or truncated log\n"
+            "  5  I/O or system error\n"
+            "\n"
+            "Durations are written 90s, 45m, 12h, 30d or 2w; a bare number means seconds.\n"
+            "Documentation: README.md, docs/FORMAT.md, docs/METRICS.md.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_help(stderr);
+        return CLI_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        if (argc > 2)
+            for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+                if (strcmp(argv[2], commands[i].name) == 0) {
+                    fputs(commands[i].usage, stdout);
+                    return cli_finish_stdout(CLI_OK);
+                }
+        print_help(stdout);
+        return cli_finish_stdout(CLI_OK);
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+        printf("funnel %s (log format 1, report schema funnel-report/1)\n", FUNNEL_VERSION);
+        return cli_finish_stdout(CLI_OK);
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(argv[1], commands[i].name) == 0) {
+            if (cli_wants_help(argc - 1, argv + 1, commands[i].usage))
+                return cli_finish_stdout(CLI_OK);
+            return commands[i].run(argc - 1, argv + 1);
+        }
+    }
+    fprintf(stderr, "funnel: unknown command '%s'\n", argv[1]);
+    print_help(stderr);
+    return CLI_USAGE;
+}

@@ -1,0 +1,266 @@
+/* blogscan.c - walk a log's blocks and decide what is committed, what is a
+ * torn tail and what is damage (docs/FORMAT.md §8).  Reads headers and
+ * commit payloads only; event payloads are checked by their readers. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "blocklog.h"
+#include "bytes.h"
+
+#define SEARCH_CHUNK (1u << 20)
+#define COMMIT_BLOCK_LEN (BLOG_BLOCK_HEADER_LEN + BLOG_COMMIT_PAYLOAD_LEN)
+
+void blog_scan_free(struct blog_scan *s)
+{
+    free(s->blocks);
+    free(s->commits);
+    s->blocks = NULL;
+    s->commits = NULL;
+    s->nblocks = s->ncommits = 0;
+}
+
+static int push_block(struct blog_scan *s, size_t *cap, int64_t off,
+                      const struct blog_hdr *h, struct fb_error *err)
+{
+    if (s->nblocks == *cap) {
+        size_t c = *cap ? 2 * *cap : 64;
+        struct blog_block *b = realloc(s->blocks, c * sizeof *b);
+        if (!b)
+            return fb_fail(err, FB_ENOMEM, "out of memory scanning the log");
+        s->blocks = b;
+        *cap = c;
+    }
+    s->blocks[s->nblocks++] = (struct blog_block){off, *h};
+    return 0;
+}
+
+static int push_commit(struct blog_scan *s, size_t *cap, const struct blog_commit *c,
+                       struct fb_error *err)
+{
+    if (s->ncommits == *cap) {
+        size_t n = *cap ? 2 * *cap : 16;
+        struct blog_commit *p = realloc(s->commits, n * sizeof *p);
+        if (!p)
+            return fb_fail(err, FB_ENOMEM, "out of memory scanning the log");
+        s->commits = p;
+        *cap = n;
+    }
+    s->commits[s->ncommits++] = *c;
+    return 0;
+}
+
+/* Is there a complete commit block at buf (absolute offset off) that names
+ * its own offset?  Such a record cannot be a torn write of an older batch. */
+static int valid_commit_at(const unsigned char *p, size_t avail, int64_t off)
+{
+    struct blog_hdr h;
+    if (avail < COMMIT_BLOCK_LEN || blog_hdr_decode(p, &h) != 0 ||
+        h.type != BLOG_T_COMMIT || h.payload_len != BLOG_COMMIT_PAYLOAD_LEN)
+        return 0;
+    const unsigned char *pl = p + BLOG_BLOCK_HEADER_LEN;
+    return (uint32_t)crc32(0L, pl, BLOG_COMMIT_PAYLOAD_LEN) == h.payload_crc &&
+           (int64_t)rd_u64(pl) == off;
+}
+
+/* Search [from, size) for a valid commit block; returns its offset or -1. */
+static int64_t find_later_commit(int fd, int64_t from, int64_t size)
+{
+    unsigned char *chunk = malloc(SEARCH_CHUNK + COMMIT_BLOCK_LEN);
+    if (!chunk)
+        return -1;
+    int64_t found = -1;
+    for (int64_t base = from; base < size && found < 0; base += SEARCH_CHUNK) {
+        size_t want = (size_t)(size - base < SEARCH_CHUNK + COMMIT_BLOCK_LEN
+                                   ? size - base : SEARCH_CHUNK + COMMIT_BLOCK_LEN);
+        ssize_t got = pread(fd, chunk, want, (off_t)base);
+        if (got <= 0)
+            break;
+        size_t scan_end = (size_t)got < SEARCH_CHUNK ? (size_t)got : SEARCH_CHUNK;
+        for (size_t i = 0; i + 4 <= scan_end; i++) {
+            unsigned char *m = memmem(chunk + i, scan_end - i, "FBLK", 4);
+            if (!m)
+                break;
+            i = (size_t)(m - chunk);
+            if (valid_commit_at(m, (size_t)got - i, base + (int64_t)i)) {
+                found = base + (int64_t)i;
+                break;
+            }
+        }
+    }
+    free(chunk);
+    return found;
+}
+
+/* A commit block that reaches exactly to the end of the file and still names
+ * its own offset or carries the block magic is a damaged final commit, not
+ * a torn write: a crash leaves such a block short or unwritten. */
+static int damaged_final_commit(int fd, int64_t off, int64_t size)
+{
+    unsigned char b[COMMIT_BLOCK_LEN];
+    if (size - off != COMMIT_BLOCK_LEN || pread(fd, b, sizeof b, (off_t)off) != (ssize_t)sizeof b)
+        return 0;
+    int magic_ok = rd_u32(b) == BLOG_BLOCK_MAGIC && b[4] == BLOG_T_COMMIT;
+    int offset_ok = (int64_t)rd_u64(b + BLOG_BLOCK_HEADER_LEN) == off;
+    return magic_ok || offset_ok;
+}
+
+/* The walk met a block it cannot read at `off`: damage in the middle when a
+ * later batch committed after it, otherwise the start of a torn tail. */
+static int bad_block(int fd, const char *path, struct blog_scan *s, int64_t off,
+                     const char *why, struct fb_error *err)
+{
+    int64_t later = find_later_commit(fd, off + 1, s->file_size);
+    if (later >= 0)
+        return fb_fail_off(err, FB_ECORRUPT, path, off,
+                           "%s (a later batch commits at offset %lld): the log is damaged",
+                           why, (long long)later);
+    if (damaged_final_commit(fd, off, s->file_size))
+        return fb_fail_off(err, FB_ECORRUPT, path, off,
+                           "%s: the last batch's commit block is damaged", why);
+    snprintf(s->tail_reason, sizeof s->tail_reason, "%s at offset %lld", why, (long long)off);
+    return 0;
+}
+
+static int check_file_header(int fd, const char *path, struct blog_scan *s,
+                             struct fb_error *err)
+{
+    unsigned char h[BLOG_FILE_HEADER_LEN];
+    size_t n = s->file_size < BLOG_FILE_HEADER_LEN ? (size_t)s->file_size : sizeof h;
+    int rc = blog_pread_all(fd, path, h, n, 0, err);
+    if (rc)
+        return rc;
+    if (memcmp(h, BLOG_MAGIC, n < BLOG_MAGIC_LEN ? n : BLOG_MAGIC_LEN) != 0)
+        return fb_fail_off(err, FB_ECORRUPT, path, 0, "not a funnel log (bad magic)");
+    if (n < BLOG_FILE_HEADER_LEN) {   /* a crash while creating the log */
+        s->tail_len = (int64_t)n;
+        snprintf(s->tail_reason, sizeof s->tail_reason, "incomplete file header");
+        return 0;
+    }
+    if (rd_u32(h + 12) != (uint32_t)crc32(0L, h, 12))
+        return fb_fail_off(err, FB_ECORRUPT, path, 0, "file header checksum mismatch");
+    if (rd_u16(h + 8) != BLOG_VERSION_MAJOR)
+        return fb_fail_off(err, FB_ECORRUPT, path, 0,
+                           "log format version %u.%u is not supported (this funnel reads %u.x)",
+                           rd_u16(h + 8), rd_u16(h + 10), BLOG_VERSION_MAJOR);
+    s->has_header = 1;
+    s->committed_end = BLOG_FILE_HEADER_LEN;
+    return 0;
+}
+
+/* Read and check the commit at blk; on success it becomes the new end. */
+static int accept_commit(int fd, const char *path, struct blog_scan *s,
+                         const struct blog_block *blk, struct blog_commit *c,
+                         struct fb_error *err)
+{
+    unsigned char p[BLOG_COMMIT_PAYLOAD_LEN];
+    if (blk->h.payload_len != BLOG_COMMIT_PAYLOAD_LEN)
+        return 1;
+    int rc = blog_pread_all(fd, path, p, sizeof p, blk->offset + BLOG_BLOCK_HEADER_LEN, err);
+    if (rc)
+        return rc;
+    if ((uint32_t)crc32(0L, p, sizeof p) != blk->h.payload_crc || blog_commit_decode(p, &blk->h, c) != 0)
+        return 1;
+    if (c->offset != blk->offset || c->seq != s->ncommits + 1 || c->start != s->committed_end)
+        return 1;
+    return 0;
+}
+
+static int walk(int fd, const char *path, struct blog_scan *s, struct fb_error *err)
+{
+    size_t bcap = 0, ccap = 0, committed_blocks = 0;
+    int64_t pos = BLOG_FILE_HEADER_LEN;
+    while (pos < s->file_size) {
+        unsigned char hb[BLOG_BLOCK_HEADER_LEN];
+        struct blog_block blk = {pos, {0}};
+        if (s->file_size - pos < BLOG_BLOCK_HEADER_LEN) {
+            snprintf(s->tail_reason, sizeof s->tail_reason,
+                     "incomplete block header at offset %lld", (long long)pos);
+            break;
+        }
+        int rc = blog_pread_all(fd, path, hb, sizeof hb, pos, err);
+        if (rc)
+            return rc;
+        if (blog_hdr_decode(hb, &blk.h) != 0 || blk.h.payload_len > BLOG_MAX_PAYLOAD)
+            return bad_block(fd, path, s, pos, "bad block header", err);
+        int64_t end = pos + BLOG_BLOCK_HEADER_LEN + (int64_t)blk.h.payload_len;
+        if (end > s->file_size) {
+            snprintf(s->tail_reason, sizeof s->tail_reason,
+                     "incomplete block at offset %lld (%lld of %lld bytes)", (long long)pos,
+                     (long long)(s->file_size - pos), (long long)(end - pos));
+            break;
+        }
+        if (blk.h.type == BLOG_T_COMMIT) {
+            struct blog_commit c;
+            rc = accept_commit(fd, path, s, &blk, &c, err);
+            if (rc < 0)
+                return rc;
+            if (rc > 0)
+                return bad_block(fd, path, s, pos, "bad commit block", err);
+            if ((rc = push_block(s, &bcap, pos, &blk.h, err)) || (rc = push_commit(s, &ccap, &c, err)))
+                return rc;
+            s->committed_end = end;
+            committed_blocks = s->nblocks;
+        } else if (blk.h.type != BLOG_T_DICT && blk.h.type != BLOG_T_EVENTS &&
+                   !(blk.h.flags & BLOG_FLAG_SKIPPABLE)) {
+            return fb_fail_off(err, FB_ECORRUPT, path, pos,
+                               "block type %u is not known to this funnel (written by a newer version?)",
+                               blk.h.type);
+        } else if ((rc = push_block(s, &bcap, pos, &blk.h, err))) {
+            return rc;
+        }
+        pos = end;
+    }
+    s->nblocks = committed_blocks;   /* blocks of an uncommitted batch are tail */
+    return 0;
+}
+
+static void summarise(struct blog_scan *s)
+{
+    s->events = 0;
+    s->min_time = INT64_MAX;
+    s->max_time = INT64_MIN;
+    for (size_t i = 0; i < s->nblocks; i++) {
+        const struct blog_hdr *h = &s->blocks[i].h;
+        if (h->type != BLOG_T_EVENTS || h->count == 0)
+            continue;
+        s->events += h->count;
+        if (h->a < s->min_time)
+            s->min_time = h->a;
+        if (h->b > s->max_time)
+            s->max_time = h->b;
+    }
+    if (s->ncommits)
+        memcpy(s->dict_sizes, s->commits[s->ncommits - 1].dict_sizes, sizeof s->dict_sizes);
+    else
+        for (int k = 0; k < BLOG_D_COUNT; k++)
+            s->dict_sizes[k] = 1;
+    s->tail_len = s->file_size - s->committed_end;
+    if (s->tail_len > 0 && !s->tail_reason[0])
+        snprintf(s->tail_reason, sizeof s->tail_reason,
+                 "uncommitted blocks at offset %lld", (long long)s->committed_end);
+}
+
+int blog_scan_fd(int fd, const char *path, struct blog_scan *s, struct fb_error *err)
+{
+    struct stat st;
+    memset(s, 0, sizeof *s);
+    if (fstat(fd, &st) != 0)
+        return fb_fail_at(err, FB_EIO, path, 0, 0, "%s", strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return fb_fail_at(err, FB_EIO, path, 0, 0, "not a regular file");
+    s->file_size = st.st_size;
+    int rc = 0;
+    if (s->file_size > 0) {
+        rc = check_file_header(fd, path, s, err);
+        if (rc == 0 && s->has_header)
+            rc = walk(fd, path, s, err);
+    }
+    if (rc == 0)
+        summarise(s);
+    return rc;
+}

@@ -1,0 +1,112 @@
+/* dictblock.c - writing and loading DICT blocks; see dictblock.h. */
+#include "dictblock.h"
+
+#include <stdlib.h>
+#include <zlib.h>
+
+#include "bytes.h"
+
+static int write_one(const struct dict *d, int kind, uint32_t from, uint32_t to,
+                     struct buf *raw, struct buf *comp, struct buf *out)
+{
+    raw->len = 0;
+    for (uint32_t id = from; id < to; id++) {
+        size_t n;
+        const char *s = dict_str(d, id, &n);
+        if (buf_reserve(raw, n + 10) != 0)
+            return FB_ENOMEM;
+        raw->len += put_varint(raw->p + raw->len, n);
+        if (buf_append(raw, s, n) != 0)
+            return FB_ENOMEM;
+    }
+    uLongf clen = compressBound((uLong)raw->len);
+    if (buf_reserve(comp, clen + 4) != 0)
+        return FB_ENOMEM;
+    wr_u32(comp->p, (uint32_t)raw->len);
+    if (compress2(comp->p + 4, &clen, raw->p, (uLong)raw->len, 6) != Z_OK)
+        return FB_ENOMEM;
+    return blog_block_append(out, BLOG_T_DICT, 0, to - from, kind, from, comp->p, clen + 4);
+}
+
+int dictblock_write(const struct dict *d, int kind, uint32_t from, struct buf *out)
+{
+    struct buf raw = {0}, comp = {0};
+    int rc = 0;
+    uint32_t size = dict_size(d);
+    for (uint32_t a = from; a < size && rc == 0;) {
+        uint32_t b = size - a > BLOG_DICT_MAX_ENTRIES ? a + BLOG_DICT_MAX_ENTRIES : size;
+        rc = write_one(d, kind, a, b, &raw, &comp, out);
+        a = b;
+    }
+    buf_free(&raw);
+    buf_free(&comp);
+    return rc;
+}
+
+static int corrupt(struct fb_error *err, const char *path, int64_t off, const char *what)
+{
+    return fb_fail_off(err, FB_ECORRUPT, path, off, "malformed dictionary block: %s", what);
+}
+
+/* Decode one DICT payload into d, whose size must equal the block's first id. */
+static int load_one(const struct blog_block *blk, const struct buf *pl, struct dict *d,
+                    struct buf *raw, const char *path, struct fb_error *err)
+{
+    if (pl->len < 4 || (uint64_t)blk->h.b != dict_size(d))
+        return corrupt(err, path, blk->offset, "ids out of order");
+    uint32_t raw_len = rd_u32(pl->p);
+    /* Each entry is a length and at most BLOG_MAX_STRING bytes. */
+    if ((uint64_t)raw_len > (uint64_t)blk->h.count * (BLOG_MAX_STRING + 3))
+        return corrupt(err, path, blk->offset, "stated size too large");
+    if (buf_reserve(raw, (size_t)raw_len + 1) != 0)
+        return fb_fail(err, FB_ENOMEM, "out of memory loading dictionaries");
+    uLongf got = raw_len;
+    int zrc = uncompress(raw->p, &got, pl->p + 4, (uLong)(pl->len - 4));
+    if (zrc == Z_MEM_ERROR)
+        return fb_fail(err, FB_ENOMEM, "out of memory loading dictionaries");
+    if (zrc != Z_OK || got != raw_len)
+        return corrupt(err, path, blk->offset, "does not inflate to its stated size");
+    const unsigned char *p = raw->p, *end = raw->p + raw_len;
+    for (uint32_t i = 0; i < blk->h.count; i++) {
+        uint64_t n;
+        uint32_t id;
+        int added;
+        if (get_varint(&p, end, &n) != 0 || n == 0 || n > (uint64_t)(end - p) || n > BLOG_MAX_STRING)
+            return corrupt(err, path, blk->offset, "bad entry length");
+        if (dict_intern(d, (const char *)p, n, &id, &added) != 0)
+            return fb_fail(err, FB_ENOMEM, "out of memory loading dictionaries");
+        if (!added)
+            return corrupt(err, path, blk->offset, "string given twice");
+        p += n;
+    }
+    return p == end ? 0 : corrupt(err, path, blk->offset, "trailing bytes");
+}
+
+int dictblock_load(int fd, const char *path, const struct blog_scan *s, unsigned kind_mask,
+                   struct dict **dicts, struct fb_error *err)
+{
+    struct buf pl = {0}, raw = {0};
+    int rc = 0;
+    for (size_t i = 0; i < s->nblocks && rc == 0; i++) {
+        const struct blog_block *blk = &s->blocks[i];
+        if (blk->h.type != BLOG_T_DICT)
+            continue;
+        if (blk->h.a < 0 || blk->h.a >= BLOG_D_COUNT) {
+            rc = corrupt(err, path, blk->offset, "unknown dictionary kind");
+            break;
+        }
+        if (!(kind_mask & (1u << blk->h.a)))
+            continue;
+        rc = blog_read_payload(fd, path, blk, &pl, err);
+        if (rc == 0)
+            rc = load_one(blk, &pl, dicts[blk->h.a], &raw, path, err);
+    }
+    for (int k = 0; k < BLOG_D_COUNT && rc == 0; k++)
+        if ((kind_mask & (1u << k)) && dict_size(dicts[k]) != s->dict_sizes[k])
+            rc = fb_fail_at(err, FB_ECORRUPT, path, 0, 0,
+                            "dictionary %d holds %u strings but the last commit says %u", k,
+                            dict_size(dicts[k]), s->dict_sizes[k]);
+    buf_free(&pl);
+    buf_free(&raw);
+    return rc;
+}

@@ -1,0 +1,307 @@
+/* evblock.c - EVENTS block payloads (docs/FORMAT.md §6); see evblock.h.
+ * Times are zigzag deltas (exports are roughly in time order, so most
+ * deltas fit one byte); ids are plain varints. */
+#include "evblock.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "bytes.h"
+
+int evb_cols_init(struct evb_cols *c, uint32_t cap, uint32_t natt)
+{
+    memset(c, 0, sizeof *c);
+    c->time = calloc(cap ? cap : 1, sizeof *c->time);
+    int ok = c->time != NULL;
+    for (int k = 0; k < EVB_NIDS; k++)
+        ok &= (c->ids[k] = calloc(cap ? cap : 1, sizeof(uint32_t))) != NULL;
+    c->natt = c->att_cap = natt;
+    c->cap = cap;
+    c->att_name = calloc(natt ? natt : 1, sizeof *c->att_name);
+    c->att = calloc(natt ? natt : 1, sizeof *c->att);
+    ok &= c->att_name != NULL && c->att != NULL;
+    for (uint32_t a = 0; ok && a < natt; a++)
+        ok &= (c->att[a] = calloc(cap ? cap : 1, sizeof(uint32_t))) != NULL;
+    if (!ok) {
+        evb_cols_free(c);
+        return FB_ENOMEM;
+    }
+    return 0;
+}
+
+void evb_cols_free(struct evb_cols *c)
+{
+    free(c->time);
+    for (int k = 0; k < EVB_NIDS; k++)
+        free(c->ids[k]);
+    for (uint32_t a = 0; c->att && a < c->att_cap; a++)
+        free(c->att[a]);
+    free(c->att);
+    free(c->att_name);
+    memset(c, 0, sizeof *c);
+}
+
+void evb_scratch_free(struct evb_scratch *s)
+{
+    buf_free(&s->raw);
+    buf_free(&s->comp);
+}
+
+static int all_zero(const uint32_t *v, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (v[i])
+            return 0;
+    return 1;
+}
+
+/* Compress s->raw onto the end of out and fill descriptor number d (its
+ * address is computed after the append, since out->p may move). */
+static int put_column(struct evb_scratch *s, struct buf *out, uint32_t d,
+                      int kind, int enc, uint32_t name, int level)
+{
+    uLongf clen = compressBound((uLong)s->raw.len);
+    if (buf_reserve(&s->comp, clen) != 0)
+        return FB_ENOMEM;
+    if (compress2(s->comp.p, &clen, s->raw.p, (uLong)s->raw.len, level) != Z_OK)
+        return FB_ENOMEM;
+    if (buf_append(out, s->comp.p, clen) != 0)
+        return FB_ENOMEM;
+    unsigned char *desc = out->p + 1 + (size_t)d * BLOG_COL_DESC_LEN;
+    desc[0] = (unsigned char)kind;
+    desc[1] = (unsigned char)enc;
+    wr_u16(desc + 2, 0);
+    wr_u32(desc + 4, name);
+    wr_u32(desc + 8, (uint32_t)s->raw.len);
+    wr_u32(desc + 12, (uint32_t)clen);
+    return 0;
+}
+
+static int raw_ids(struct evb_scratch *s, const uint32_t *v, uint32_t n)
+{
+    s->raw.len = 0;
+    if (buf_reserve(&s->raw, (size_t)n * 5) != 0)
+        return FB_ENOMEM;
+    for (uint32_t i = 0; i < n; i++)
+        s->raw.len += put_varint(s->raw.p + s->raw.len, v[i]);
+    return 0;
+}
+
+static int raw_times(struct evb_scratch *s, const int64_t *t, uint32_t n, int64_t base)
+{
+    s->raw.len = 0;
+    if (buf_reserve(&s->raw, (size_t)n * 10) != 0)
+        return FB_ENOMEM;
+    int64_t prev = base;
+    for (uint32_t i = 0; i < n; i++) {
+        /* Times are within 0000..9999, so the difference cannot overflow. */
+        s->raw.len += put_varint(s->raw.p + s->raw.len, zigzag(t[i] - prev));
+        prev = t[i];
+    }
+    return 0;
+}
+
+int evb_encode(const struct evb_cols *c, int level, struct evb_scratch *s,
+               struct buf *out, int64_t *min_time, int64_t *max_time)
+{
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    for (uint32_t i = 0; i < c->n; i++) {
+        lo = c->time[i] < lo ? c->time[i] : lo;
+        hi = c->time[i] > hi ? c->time[i] : hi;
+    }
+    *min_time = lo;
+    *max_time = hi;
+    int present[BLOG_C_FIXED] = {1, 1, 1, 1, 0, 0, 0};
+    for (int k = BLOG_C_TOUCH; k < BLOG_C_FIXED; k++)
+        present[k] = !all_zero(c->ids[EVB_IDX(k)], c->n);
+    uint32_t ncols = 0;
+    for (int k = 0; k < BLOG_C_FIXED; k++)
+        ncols += (uint32_t)present[k];
+    for (uint32_t a = 0; a < c->natt; a++)
+        ncols += !all_zero(c->att[a], c->n);
+    /* Descriptors first (filled as columns are written), streams after. */
+    out->len = 0;
+    if (ncols > BLOG_MAX_COLUMNS || buf_reserve(out, 1 + (size_t)ncols * BLOG_COL_DESC_LEN) != 0)
+        return FB_ENOMEM;
+    out->p[0] = (unsigned char)ncols;
+    out->len = 1 + (size_t)ncols * BLOG_COL_DESC_LEN;
+    uint32_t d = 0;
+    for (int k = 0; k < BLOG_C_FIXED; k++) {
+        if (!present[k])
+            continue;
+        int enc = k == BLOG_C_TIME ? BLOG_E_TIME_DELTA : BLOG_E_VARINT;
+        if ((k == BLOG_C_TIME ? raw_times(s, c->time, c->n, lo)
+                              : raw_ids(s, c->ids[EVB_IDX(k)], c->n)) != 0 ||
+            put_column(s, out, d++, k, enc, 0, level) != 0)
+            return FB_ENOMEM;
+    }
+    for (uint32_t a = 0; a < c->natt; a++) {
+        if (all_zero(c->att[a], c->n))
+            continue;
+        if (raw_ids(s, c->att[a], c->n) != 0 ||
+            put_column(s, out, d++, BLOG_C_ATTR, BLOG_E_VARINT, c->att_name[a], level) != 0)
+            return FB_ENOMEM;
+    }
+    return 0;
+}
+
+/* Make room for natt attribute columns of c->cap events. */
+static int att_room(struct evb_cols *c, uint32_t natt)
+{
+    if (natt <= c->att_cap)
+        return 0;
+    uint32_t **a = realloc(c->att, natt * sizeof *a);
+    if (!a)
+        return FB_ENOMEM;
+    c->att = a;
+    uint32_t *names = realloc(c->att_name, natt * sizeof *names);
+    if (!names)
+        return FB_ENOMEM;
+    c->att_name = names;
+    for (; c->att_cap < natt; c->att_cap++)
+        if (!(c->att[c->att_cap] = malloc((size_t)c->cap * sizeof(uint32_t))))
+            return FB_ENOMEM;
+    return 0;
+}
+
+static int corrupt(struct fb_error *err, const char *what)
+{
+    return fb_fail(err, FB_ECORRUPT, "malformed events block: %s", what);
+}
+
+static int inflate_column(struct evb_scratch *s, const unsigned char *src, uint32_t clen,
+                          uint32_t raw_len, struct fb_error *err)
+{
+    if (buf_reserve(&s->raw, (size_t)raw_len + 1) != 0)
+        return fb_fail(err, FB_ENOMEM, "out of memory decoding a block");
+    uLongf got = raw_len;
+    int zrc = uncompress(s->raw.p, &got, src, clen);
+    if (zrc == Z_MEM_ERROR)
+        return fb_fail(err, FB_ENOMEM, "out of memory decoding a block");
+    if (zrc != Z_OK || got != raw_len)
+        return corrupt(err, "column does not inflate to its stated size");
+    s->raw.len = raw_len;
+    return 0;
+}
+
+static int decode_ids(const struct buf *raw, uint32_t n, uint32_t bound, uint32_t *out,
+                      struct fb_error *err)
+{
+    const unsigned char *p = raw->p, *end = raw->p + raw->len;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t v;
+        if (get_varint(&p, end, &v) != 0)
+            return corrupt(err, "truncated id column");
+        if (v >= bound)
+            return corrupt(err, "id outside its dictionary");
+        out[i] = (uint32_t)v;
+    }
+    return p == end ? 0 : corrupt(err, "trailing bytes in an id column");
+}
+
+static int decode_times(const struct buf *raw, uint32_t n, int64_t lo, int64_t hi,
+                        int64_t *out, struct fb_error *err)
+{
+    const unsigned char *p = raw->p, *end = raw->p + raw->len;
+    int64_t t = lo, seen_lo = INT64_MAX, seen_hi = INT64_MIN;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t v;
+        if (get_varint(&p, end, &v) != 0)
+            return corrupt(err, "truncated time column");
+        int64_t d = unzigzag(v);
+        /* Bound before adding so damaged deltas cannot overflow. */
+        if (d > hi - t || d < lo - t)
+            return corrupt(err, "time outside the block's range");
+        t += d;
+        out[i] = t;
+        seen_lo = t < seen_lo ? t : seen_lo;
+        seen_hi = t > seen_hi ? t : seen_hi;
+    }
+    if (p != end)
+        return corrupt(err, "trailing bytes in the time column");
+    if (n && (seen_lo != lo || seen_hi != hi))
+        return corrupt(err, "block time range does not match its events");
+    return 0;
+}
+
+/* Check one descriptor; returns 0 or a corruption error. */
+static int check_desc(const unsigned char *d, uint32_t count, int *seen, struct fb_error *err)
+{
+    int kind = d[0], enc = d[1];
+    if (kind > BLOG_C_ATTR || rd_u16(d + 2) != 0)
+        return corrupt(err, "unknown column kind");
+    if (enc != (kind == BLOG_C_TIME ? BLOG_E_TIME_DELTA : BLOG_E_VARINT))
+        return corrupt(err, "unknown column encoding");
+    if (kind != BLOG_C_ATTR && seen[kind]++)
+        return corrupt(err, "column given twice");
+    if (rd_u32(d + 8) > (uint64_t)count * 10)
+        return corrupt(err, "column larger than its events allow");
+    return 0;
+}
+
+static int decode_column(const unsigned char *d, const unsigned char *src, uint32_t count,
+                         int64_t lo, int64_t hi, const uint32_t *dict_sizes,
+                         struct evb_cols *c, struct evb_scratch *s, struct fb_error *err)
+{
+    int kind = d[0];
+    int rc = inflate_column(s, src, rd_u32(d + 12), rd_u32(d + 8), err);
+    if (rc)
+        return rc;
+    if (kind == BLOG_C_TIME)
+        return decode_times(&s->raw, count, lo, hi, c->time, err);
+    if (kind != BLOG_C_ATTR)
+        return decode_ids(&s->raw, count, dict_sizes[EVB_IDX(kind)], c->ids[EVB_IDX(kind)], err);
+    uint32_t name = rd_u32(d + 4);
+    if (name == 0 || name >= dict_sizes[BLOG_D_ATTR_NAME])
+        return corrupt(err, "attribute name outside its dictionary");
+    c->att_name[c->natt] = name;
+    return decode_ids(&s->raw, count, dict_sizes[BLOG_D_ATTR_VALUE], c->att[c->natt++], err);
+}
+
+int evb_decode(const unsigned char *payload, size_t len, uint32_t count,
+               int64_t min_time, int64_t max_time, unsigned want_mask,
+               const uint32_t *dict_sizes, struct evb_cols *c,
+               struct evb_scratch *s, struct fb_error *err)
+{
+    if (count > c->cap || count == 0 || min_time > max_time)
+        return corrupt(err, "bad event count or time range");
+    if (len < 1 || len < 1 + (size_t)payload[0] * BLOG_COL_DESC_LEN)
+        return corrupt(err, "truncated column directory");
+    uint32_t ncols = payload[0];
+    int seen[BLOG_C_FIXED + 1] = {0};
+    size_t pos = 1 + (size_t)ncols * BLOG_COL_DESC_LEN;
+    uint32_t natt = 0;
+    for (uint32_t i = 0; i < ncols; i++) {
+        const unsigned char *d = payload + 1 + (size_t)i * BLOG_COL_DESC_LEN;
+        int rc = check_desc(d, count, seen, err);
+        if (rc)
+            return rc;
+        natt += d[0] == BLOG_C_ATTR;
+        if (rd_u32(d + 12) > len - pos)
+            return corrupt(err, "column runs past the block");
+        pos += rd_u32(d + 12);
+    }
+    if (pos != len)
+        return corrupt(err, "trailing bytes after the columns");
+    if (!seen[BLOG_C_TIME] || !seen[BLOG_C_ENTITY] || !seen[BLOG_C_STAGE] || !seen[BLOG_C_CHANNEL])
+        return corrupt(err, "a required column is missing");
+    if ((want_mask & (1u << BLOG_C_ATTR)) && att_room(c, natt) != 0)
+        return fb_fail(err, FB_ENOMEM, "out of memory decoding a block");
+    c->n = count;
+    c->natt = 0;
+    for (int k = BLOG_C_ENTITY; k < BLOG_C_FIXED; k++)
+        if ((want_mask & (1u << k)) && !seen[k])
+            memset(c->ids[EVB_IDX(k)], 0, (size_t)count * sizeof(uint32_t));
+    pos = 1 + (size_t)ncols * BLOG_COL_DESC_LEN;
+    for (uint32_t i = 0; i < ncols; i++) {
+        const unsigned char *d = payload + 1 + (size_t)i * BLOG_COL_DESC_LEN;
+        if (want_mask & (1u << d[0])) {
+            int rc = decode_column(d, payload + pos, count, min_time, max_time, dict_sizes, c, s, err);
+            if (rc)
+                return rc;
+        }
+        pos += rd_u32(d + 12);
+    }
+    return 0;
+}

@@ -1,0 +1,121 @@
+/* funnel_def.c - building and checking the list of stages; see funnel_def.h. */
+#include "funnel_def.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const default_stages[] = {
+    "suspect", "prospect", "interested", "engaged", "evaluating", "negotiating", "purchasing"};
+
+static unsigned char lower(unsigned char c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
+
+int funnel_name_eq(const char *s, size_t n, const char *name)
+{
+    size_t i = 0;
+    for (; i < n; i++)
+        if (name[i] == '\0' || lower((unsigned char)s[i]) != lower((unsigned char)name[i]))
+            return 0;
+    return name[i] == '\0';
+}
+
+void funnel_def_free(struct funnel_def *f)
+{
+    for (size_t i = 0; f->names && i < f->n; i++)
+        free(f->names[i]);
+    free(f->names);
+    f->names = NULL;
+    f->n = 0;
+}
+
+/* Add s[0..n), checking the name rules; where says where it came from. */
+static int add(struct funnel_def *f, const char *s, size_t n, const char *where,
+               struct fb_error *err)
+{
+    if (n == 0)
+        return fb_fail(err, FB_EUSAGE, "%sempty stage name", where);
+    if (n > FUNNEL_MAX_STAGE_NAME)
+        return fb_fail(err, FB_EUSAGE, "%sstage name longer than %d bytes: \"%.64s...\"", where,
+                       FUNNEL_MAX_STAGE_NAME, s);
+    if (memchr(s, '\0', n))
+        return fb_fail(err, FB_EUSAGE, "%sstage name holds a NUL byte", where);
+    for (size_t i = 0; i < f->n; i++)
+        if (funnel_name_eq(s, n, f->names[i]))
+            return fb_fail(err, FB_EUSAGE, "%sduplicate stage name \"%.*s\" (names match case-insensitively)",
+                           where, (int)n, s);
+    if (f->n == FUNNEL_MAX_STAGES)
+        return fb_fail(err, FB_EUSAGE, "%smore than %d stages", where, FUNNEL_MAX_STAGES);
+    char **names = realloc(f->names, (f->n + 1) * sizeof *names);
+    if (!names)
+        return fb_fail(err, FB_ENOMEM, "out of memory");
+    f->names = names;
+    if (!(names[f->n] = strndup(s, n)))
+        return fb_fail(err, FB_ENOMEM, "out of memory");
+    f->n++;
+    return 0;
+}
+
+int funnel_def_default(struct funnel_def *f, struct fb_error *err)
+{
+    memset(f, 0, sizeof *f);
+    for (size_t i = 0; i < sizeof default_stages / sizeof *default_stages; i++) {
+        int rc = add(f, default_stages[i], strlen(default_stages[i]), "", err);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int funnel_def_from_list(struct funnel_def *f, const char *list, struct fb_error *err)
+{
+    memset(f, 0, sizeof *f);
+    const char *p = list;
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        int rc = add(f, p, n, "--stages: ", err);
+        if (rc)
+            return rc;
+        if (!comma)
+            return 0;
+        p = comma + 1;
+    }
+}
+
+static int is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+int funnel_def_from_file(struct funnel_def *f, const char *path, struct fb_error *err)
+{
+    memset(f, 0, sizeof *f);
+    FILE *fp = fopen(path, "r");
+    if (!fp)
+        return fb_fail_at(err, FB_EIO, path, 0, 0, "cannot open the funnel file: %s", strerror(errno));
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    long lineno = 0;
+    int rc = 0;
+    while (rc == 0 && (len = getline(&line, &cap, fp)) >= 0) {
+        lineno++;
+        char *hash = memchr(line, '#', (size_t)len);
+        size_t end = hash ? (size_t)(hash - line) : (size_t)len;
+        while (end > 0 && (line[end - 1] == '\n' || is_blank(line[end - 1])))
+            end--;
+        size_t start = 0;
+        while (start < end && is_blank(line[start]))
+            start++;
+        if (start == end)
+            continue;
+        char where[64];
+        snprintf(where, sizeof where, "%.40s:%ld: ", path, lineno);
+        rc = add(f, line + start, end - start, where, err);
+    }
+    if (rc == 0 && ferror(fp))
+        rc = fb_fail_at(err, FB_EIO, path, 0, 0, "read error: %s", strerror(errno));
+    if (rc == 0 && f->n == 0)
+        rc = fb_fail(err, FB_EUSAGE, "%s: the funnel file names no stage", path);
+    free(line);
+    fclose(fp);
+    return rc;
+}

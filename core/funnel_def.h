@@ -1,0 +1,34 @@
+/* funnel_def.h - the funnel: an ordered list of stage names, first to last,
+ * the last meaning won (issue 2, "Replay semantics").  Names are 1 to 64
+ * bytes, unique case-insensitively (ASCII letters only). */
+#ifndef FUNNEL_FUNNEL_DEF_H
+#define FUNNEL_FUNNEL_DEF_H
+
+#include <stddef.h>
+#include "err.h"
+
+#define FUNNEL_MAX_STAGE_NAME 64
+#define FUNNEL_MAX_STAGES 256
+
+struct funnel_def {
+    size_t n;
+    char **names;    /* owned, NUL-terminated, spelled as given */
+};
+
+/* suspect, prospect, interested, engaged, evaluating, negotiating, purchasing. */
+int funnel_def_default(struct funnel_def *f, struct fb_error *err) FB_MUST_USE;
+
+/* From "a,b,c" (--stages).  FB_EUSAGE on an empty, long or duplicate name. */
+int funnel_def_from_list(struct funnel_def *f, const char *list, struct fb_error *err) FB_MUST_USE;
+
+/* From a file: one name a line, '#' starts a comment, spaces and tabs around
+ * names and empty lines ignored.  FB_EUSAGE on bad names (with line), FB_EIO
+ * when unreadable. */
+int funnel_def_from_file(struct funnel_def *f, const char *path, struct fb_error *err) FB_MUST_USE;
+
+void funnel_def_free(struct funnel_def *f);
+
+/* ASCII case-insensitive equality of s[0..n) and the NUL-terminated name. */
+int funnel_name_eq(const char *s, size_t n, const char *name);
+
+#endif

@@ -1,0 +1,359 @@
+/* ingest.c - validate CSV rows and build a batch; see ingest.h.
+ * The per-row path interns each string once (one hash of the bytes) and
+ * takes every later fact - fingerprint hash, channel, lost - from the id. */
+#include "ingest.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dictblock.h"
+#include "evblock.h"
+#include "ftime.h"
+#include "hash.h"
+
+#define MAX_ENTITY 256
+#define MAX_STAGE 64
+#define MAX_TOUCH 64
+#define REJECT_ECHO 60      /* bytes of a bad value quoted in a message */
+#define PROGRESS_EVERY 65536
+
+/* Where each fixed column sits in the current file (-1 = absent). */
+struct layout {
+    uint32_t ncols;
+    int fixed[BLOG_C_FIXED];
+    int32_t *att_slot;     /* per file column: batch attribute slot or -1 */
+};
+
+struct ingest {
+    struct dict *const *dicts;
+    struct ingest_opts o;
+    const char *path;
+    struct layout lay;
+    int have_header;
+    uint32_t natt;          /* attribute columns in the batch so far */
+    uint32_t *att_names;    /* their ATTR_NAME ids */
+    struct evb_cols cols;   /* the block being filled */
+    struct evb_scratch scratch;
+    struct buf payload;
+    struct buf events;      /* finished EVENTS blocks */
+    uint64_t nevents, nrejected, bytes_in;
+    uint64_t fp[2];
+    int stop;               /* on_reject asked to stop */
+};
+
+static const char *const fixed_names[BLOG_C_FIXED] = {
+    "time", "entity", "stage", "channel", "touch", "outcome", "amount"};
+
+struct ingest *ingest_new(struct dict *const *dicts, const struct ingest_opts *o)
+{
+    struct ingest *in = calloc(1, sizeof *in);
+    if (!in)
+        return NULL;
+    in->dicts = dicts;
+    in->o = *o;
+    if (evb_cols_init(&in->cols, BLOG_EVENTS_PER_BLOCK, 0) != 0) {
+        free(in);
+        return NULL;
+    }
+    return in;
+}
+
+void ingest_free(struct ingest *in)
+{
+    if (!in)
+        return;
+    evb_cols_free(&in->cols);
+    evb_scratch_free(&in->scratch);
+    buf_free(&in->payload);
+    buf_free(&in->events);
+    free(in->lay.att_slot);
+    free(in->att_names);
+    free(in);
+}
+
+uint64_t ingest_events(const struct ingest *in) { return in->nevents; }
+uint64_t ingest_rejected(const struct ingest *in) { return in->nrejected; }
+
+static int ieq(const char *a, size_t n, const char *lit)
+{
+    if (strlen(lit) != n)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)a[i];
+        if ((c >= 'A' && c <= 'Z' ? c + 32 : c) != (unsigned char)lit[i])
+            return 0;
+    }
+    return 1;
+}
+
+/* Encode the block being filled (if any) onto in->events. */
+static int flush_block(struct ingest *in)
+{
+    if (in->cols.n == 0)
+        return 0;
+    int64_t lo, hi;
+    int rc = evb_encode(&in->cols, in->o.level, &in->scratch, &in->payload, &lo, &hi);
+    if (rc == 0)
+        rc = blog_block_append(&in->events, BLOG_T_EVENTS, 0, in->cols.n, lo, hi,
+                               in->payload.p, in->payload.len);
+    in->cols.n = 0;
+    for (uint32_t a = 0; a < in->cols.natt; a++)   /* absent columns read as "" */
+        memset(in->cols.att[a], 0, BLOG_EVENTS_PER_BLOCK * sizeof(uint32_t));
+    return rc;
+}
+
+/* Grow the batch's attribute columns to in->natt (flushing the block first,
+ * since a block's column set is fixed once it has events). */
+static int widen_columns(struct ingest *in)
+{
+    if (in->natt == in->cols.natt)
+        return 0;
+    int rc = flush_block(in);
+    if (rc)
+        return rc;
+    evb_cols_free(&in->cols);
+    if (evb_cols_init(&in->cols, BLOG_EVENTS_PER_BLOCK, in->natt) != 0)
+        return FB_ENOMEM;
+    memcpy(in->cols.att_name, in->att_names, in->natt * sizeof *in->att_names);
+    return 0;
+}
+
+/* The attribute slot of a header name, interning it in the log dictionary. */
+static int attr_slot(struct ingest *in, const char *name, size_t n, int32_t *slot)
+{
+    uint32_t id;
+    if (dict_intern(in->dicts[BLOG_D_ATTR_NAME], name, n, &id, NULL) != 0)
+        return FB_ENOMEM;
+    for (uint32_t a = 0; a < in->natt; a++)
+        if (in->att_names[a] == id) {
+            *slot = (int32_t)a;
+            return 0;
+        }
+    uint32_t *names = realloc(in->att_names, (in->natt + 1) * sizeof *names);
+    if (!names)
+        return FB_ENOMEM;
+    in->att_names = names;
+    names[in->natt] = id;
+    *slot = (int32_t)in->natt++;
+    return 0;
+}
+
+static int header_column(struct ingest *in, const struct csvin_rec *r, uint32_t i,
+                         struct dict *seen, struct fb_error *err)
+{
+    const char *name = r->field[i];
+    size_t n = r->len[i];
+    uint32_t id;
+    int added;
+    if (n == 0)
+        return fb_fail_at(err, FB_EINPUT, in->path, r->line, i + 1L, "empty column name in the header");
+    if (dict_intern(seen, name, n, &id, &added) != 0)
+        return fb_fail(err, FB_ENOMEM, "out of memory");
+    if (!added)
+        return fb_fail_at(err, FB_EINPUT, in->path, r->line, i + 1L,
+                          "duplicate column name \"%.*s\" in the header (names match case-insensitively)",
+                          (int)(n > REJECT_ECHO ? REJECT_ECHO : n), name);
+    in->lay.att_slot[i] = -1;
+    for (int k = 0; k < BLOG_C_FIXED; k++)
+        if (ieq(name, n, fixed_names[k])) {
+            in->lay.fixed[k] = (int)i;
+            return 0;
+        }
+    if (attr_slot(in, name, n, &in->lay.att_slot[i]) != 0)
+        return fb_fail(err, FB_ENOMEM, "out of memory");
+    return 0;
+}
+
+static int read_header(struct ingest *in, const struct csvin_rec *r, struct fb_error *err)
+{
+    if (r->bad)
+        return fb_fail_at(err, FB_EINPUT, in->path, r->line, r->bad_col, "bad header: %s", r->why);
+    int32_t *slots = realloc(in->lay.att_slot, (r->nfields ? r->nfields : 1) * sizeof *slots);
+    struct dict *seen = dict_new(1);
+    if (slots)
+        in->lay.att_slot = slots;
+    if (!slots || !seen) {
+        dict_free(seen);
+        return fb_fail(err, FB_ENOMEM, "out of memory");
+    }
+    in->lay.ncols = r->nfields;
+    for (int k = 0; k < BLOG_C_FIXED; k++)
+        in->lay.fixed[k] = -1;
+    int rc = 0;
+    for (uint32_t i = 0; i < r->nfields && rc == 0; i++)
+        rc = header_column(in, r, i, seen, err);
+    dict_free(seen);
+    for (int k = BLOG_C_TIME; k <= BLOG_C_CHANNEL && rc == 0; k++)
+        if (in->lay.fixed[k] < 0)
+            rc = fb_fail_at(err, FB_EINPUT, in->path, r->line, 1,
+                            "the header lacks the column '%s' (required: time, entity, stage, channel)",
+                            fixed_names[k]);
+    if (rc == 0 && widen_columns(in) != 0)
+        rc = fb_fail(err, FB_ENOMEM, "out of memory");
+    in->have_header = rc == 0;
+    return rc;
+}
+
+/* Copy s[0..n) for a message: at most REJECT_ECHO bytes, control bytes as '?'. */
+static void echo(char *dst, const char *s, size_t n)
+{
+    size_t k = n > REJECT_ECHO ? REJECT_ECHO : n;
+    for (size_t i = 0; i < k; i++)
+        dst[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+    strcpy(dst + k, n > k ? "..." : "");
+}
+
+static int reject(struct ingest *in, const struct csvin_rec *r, long col, const char *fmt,
+                  const char *val, size_t vlen, const char *why)
+{
+    struct fb_error e;
+    char shown[REJECT_ECHO + 4];
+    fb_error_clear(&e);
+    echo(shown, val ? val : "", val ? vlen : 0);
+    fb_fail_at(&e, FB_EINPUT, in->path, r->line, col, fmt, shown, why ? why : "");
+    in->nrejected++;
+    if (in->o.on_reject && in->o.on_reject(in->o.ctx, &e, r) != 0)
+        in->stop = 1;
+    return 0;
+}
+
+static int is_amount(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && s[i] >= '0' && s[i] <= '9')
+        i++;
+    if (i == 0)
+        return 0;
+    if (i == n)
+        return 1;
+    if (s[i] != '.' || i + 1 == n)
+        return 0;
+    for (i++; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return 1;
+}
+
+#define FIELD(k) r->field[in->lay.fixed[k]]
+#define FLEN(k) (in->lay.fixed[k] < 0 ? 0u : r->len[in->lay.fixed[k]])
+#define FCOL(k) (in->lay.fixed[k] + 1L)
+
+/* Check every rule of a data row; 1 if it is good, 0 after rejecting it. */
+static int row_is_good(struct ingest *in, const struct csvin_rec *r, int64_t *t)
+{
+    if (r->bad)
+        return reject(in, r, r->bad_col, "%s%s", "", 0, r->why), 0;
+    if (r->nfields != in->lay.ncols) {
+        char why[96];
+        snprintf(why, sizeof why, "row has %u fields but the header has %u", r->nfields, in->lay.ncols);
+        long col = (long)(r->nfields < in->lay.ncols ? r->nfields : in->lay.ncols) + 1;
+        return reject(in, r, col, "%s%s", "", 0, why), 0;
+    }
+    const char *why = ftime_parse(FIELD(BLOG_C_TIME), FLEN(BLOG_C_TIME), t);
+    if (why)
+        return reject(in, r, FCOL(BLOG_C_TIME), "bad time \"%s\": %s", FIELD(BLOG_C_TIME), FLEN(BLOG_C_TIME), why), 0;
+    if (FLEN(BLOG_C_ENTITY) < 1 || FLEN(BLOG_C_ENTITY) > MAX_ENTITY)
+        return reject(in, r, FCOL(BLOG_C_ENTITY), "bad entity \"%s\": %s", FIELD(BLOG_C_ENTITY),
+                      FLEN(BLOG_C_ENTITY), "expected 1 to 256 bytes"), 0;
+    if (FLEN(BLOG_C_STAGE) < 1 || FLEN(BLOG_C_STAGE) > MAX_STAGE)
+        return reject(in, r, FCOL(BLOG_C_STAGE), "bad stage \"%s\": %s", FIELD(BLOG_C_STAGE),
+                      FLEN(BLOG_C_STAGE), "expected 1 to 64 bytes"), 0;
+    if (!ieq(FIELD(BLOG_C_CHANNEL), FLEN(BLOG_C_CHANNEL), "marketing") &&
+        !ieq(FIELD(BLOG_C_CHANNEL), FLEN(BLOG_C_CHANNEL), "sales"))
+        return reject(in, r, FCOL(BLOG_C_CHANNEL), "bad channel \"%s\": %s", FIELD(BLOG_C_CHANNEL),
+                      FLEN(BLOG_C_CHANNEL), "expected marketing or sales"), 0;
+    if (FLEN(BLOG_C_TOUCH) > MAX_TOUCH)
+        return reject(in, r, FCOL(BLOG_C_TOUCH), "bad touch \"%s\": %s", FIELD(BLOG_C_TOUCH),
+                      FLEN(BLOG_C_TOUCH), "expected at most 64 bytes"), 0;
+    if (FLEN(BLOG_C_OUTCOME) && !ieq(FIELD(BLOG_C_OUTCOME), FLEN(BLOG_C_OUTCOME), "lost"))
+        return reject(in, r, FCOL(BLOG_C_OUTCOME), "bad outcome \"%s\": %s", FIELD(BLOG_C_OUTCOME),
+                      FLEN(BLOG_C_OUTCOME), "expected empty or lost"), 0;
+    if (FLEN(BLOG_C_AMOUNT) && !is_amount(FIELD(BLOG_C_AMOUNT), FLEN(BLOG_C_AMOUNT)))
+        return reject(in, r, FCOL(BLOG_C_AMOUNT), "bad amount \"%s\": %s", FIELD(BLOG_C_AMOUNT),
+                      FLEN(BLOG_C_AMOUNT), "expected digits with an optional .digits part"), 0;
+    return 1;
+}
+
+/* Fold one part into both fingerprint lanes. */
+static void lanes(uint64_t h[2], uint64_t part)
+{
+    h[0] = fb_mix64(h[0] ^ part) + UINT64_C(0x9E3779B97F4A7C15);
+    h[1] = fb_mix64((h[1] + part) * UINT64_C(0xD6E8FEB86659FD93));
+}
+
+static int add_row(struct ingest *in, const struct csvin_rec *r, int64_t t)
+{
+    struct evb_cols *c = &in->cols;
+    uint32_t i = c->n, id;
+    uint64_t h[2] = {UINT64_C(0x243F6A8885A308D3), UINT64_C(0x13198A2E03707344)};
+    c->time[i] = t;
+    lanes(h, (uint64_t)t);
+    for (int k = BLOG_C_ENTITY; k < BLOG_C_FIXED; k++) {
+        int col = in->lay.fixed[k];
+        struct dict *d = in->dicts[EVB_IDX(k)];
+        id = 0;
+        if (col >= 0 && dict_intern(d, r->field[col], r->len[col], &id, NULL) != 0)
+            return FB_ENOMEM;
+        c->ids[EVB_IDX(k)][i] = id;
+        lanes(h, dict_hash(d, id) + (uint64_t)k);
+    }
+    /* Attributes are a set of (name, value): summed, so column order and
+     * absent-versus-empty do not change the fingerprint. */
+    uint64_t attsum = 0;
+    for (uint32_t f = 0; f < r->nfields; f++) {
+        int32_t slot = in->lay.att_slot[f];
+        if (slot < 0 || r->len[f] == 0)
+            continue;
+        if (dict_intern(in->dicts[BLOG_D_ATTR_VALUE], r->field[f], r->len[f], &id, NULL) != 0)
+            return FB_ENOMEM;
+        c->att[slot][i] = id;
+        attsum += fb_mix64(dict_hash(in->dicts[BLOG_D_ATTR_NAME], in->att_names[slot]) ^
+                           (dict_hash(in->dicts[BLOG_D_ATTR_VALUE], id) * 3));
+    }
+    lanes(h, attsum);
+    in->fp[0] += h[0];
+    in->fp[1] += h[1];
+    in->nevents++;
+    if (++c->n == BLOG_EVENTS_PER_BLOCK)
+        return flush_block(in);
+    return 0;
+}
+
+static int on_record(void *ctx, const struct csvin_rec *r, struct fb_error *err)
+{
+    struct ingest *in = ctx;
+    if (!in->have_header)
+        return read_header(in, r, err);
+    int64_t t;
+    if (row_is_good(in, r, &t) && add_row(in, r, t) != 0)
+        return fb_fail(err, FB_ENOMEM, "out of memory building the batch");
+    if (in->o.on_progress && (r->index % PROGRESS_EVERY) == 0)
+        in->o.on_progress(in->o.ctx, in->nevents + in->nrejected, in->bytes_in);
+    if (in->stop)
+        return fb_fail(err, FB_EINPUT, "too many bad rows");
+    return 0;
+}
+
+int ingest_file(struct ingest *in, int fd, const char *path, struct fb_error *err)
+{
+    in->path = path;
+    in->have_header = 0;
+    return csvin_read(fd, path, on_record, in, &in->bytes_in, err);
+}
+
+int ingest_finish(struct ingest *in, const uint32_t *base_sizes, struct buf *out,
+                  unsigned char fingerprint[16], struct fb_error *err)
+{
+    if (flush_block(in) != 0)
+        return fb_fail(err, FB_ENOMEM, "out of memory encoding the batch");
+    for (int k = 0; k < BLOG_D_COUNT; k++)
+        if (dictblock_write(in->dicts[k], k, base_sizes[k], out) != 0)
+            return fb_fail(err, FB_ENOMEM, "out of memory encoding the batch");
+    if (buf_append(out, in->events.p, in->events.len) != 0)
+        return fb_fail(err, FB_ENOMEM, "out of memory encoding the batch");
+    for (int lane = 0; lane < 2; lane++)
+        for (int b = 0; b < 8; b++)
+            fingerprint[lane * 8 + b] = (unsigned char)(in->fp[lane] >> (8 * b));
+    return 0;
+}

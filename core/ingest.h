@@ -1,0 +1,53 @@
+/* ingest.h - CSV records to a batch of encoded log blocks (issue 2, "Input:
+ * CSV events" and "Bad input").  Validates every row, interns its strings in
+ * the log's dictionaries, encodes EVENTS blocks as they fill, and sums the
+ * batch fingerprint (docs/FORMAT.md §7).  Nothing touches the log file here.
+ */
+#ifndef FUNNEL_INGEST_H
+#define FUNNEL_INGEST_H
+
+#include <stdint.h>
+#include "blocklog_format.h"
+#include "buf.h"
+#include "csvin.h"
+#include "dict.h"
+#include "err.h"
+
+struct ingest;
+
+/* Called for every rejected row (err says file:line:col and why; rec is the
+ * row, borrowed for the call).  Return 0 to go on, nonzero to stop. */
+typedef int (*ingest_reject_fn)(void *ctx, const struct fb_error *err,
+                                 const struct csvin_rec *rec);
+/* Called now and then with rows read so far and input bytes read. */
+typedef void (*ingest_progress_fn)(void *ctx, uint64_t rows, uint64_t bytes);
+
+struct ingest_opts {
+    int level;                     /* zlib level of event columns */
+    ingest_reject_fn on_reject;
+    ingest_progress_fn on_progress;
+    void *ctx;
+};
+
+/* A new batch over the log's dictionaries dicts[BLOG_D_COUNT] (borrowed;
+ * new strings are interned into them, so ids stay log-wide).  Returns NULL
+ * when out of memory. */
+struct ingest *ingest_new(struct dict *const *dicts, const struct ingest_opts *o);
+void ingest_free(struct ingest *in);
+
+/* Read one CSV input into the batch.  Bad rows are passed to on_reject and
+ * left out; a bad header or a structural CSV error stops the file with
+ * FB_EINPUT.  Returns 0, FB_EINPUT, FB_EIO or FB_ENOMEM. */
+int ingest_file(struct ingest *in, int fd, const char *path, struct fb_error *err) FB_MUST_USE;
+
+/* Rows accepted and rejected so far. */
+uint64_t ingest_events(const struct ingest *in);
+uint64_t ingest_rejected(const struct ingest *in);
+
+/* Finish the batch: the DICT blocks of strings new since `base_sizes` (the
+ * dictionary sizes when the batch began), then the EVENTS blocks, appended
+ * to out; and the batch fingerprint.  Returns 0 or FB_ENOMEM. */
+int ingest_finish(struct ingest *in, const uint32_t *base_sizes, struct buf *out,
+                  unsigned char fingerprint[16], struct fb_error *err) FB_MUST_USE;
+
+#endif

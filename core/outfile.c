@@ -1,0 +1,87 @@
+/* outfile.c - temp-file-and-rename output; see outfile.h. */
+#include "outfile.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int outfile_open(struct outfile *o, const char *path, struct fb_error *err)
+{
+    memset(o, 0, sizeof *o);
+    if (strcmp(path, "-") == 0) {
+        o->fp = stdout;
+        return 0;
+    }
+    size_t n = strlen(path);
+    o->path = strdup(path);
+    o->tmp = malloc(n + 16);
+    if (!o->path || !o->tmp) {
+        outfile_abort(o);
+        return fb_fail(err, FB_ENOMEM, "out of memory");
+    }
+    snprintf(o->tmp, n + 16, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(o->tmp);
+    if (fd < 0) {
+        int e = errno;
+        free(o->tmp);
+        o->tmp = NULL;
+        outfile_abort(o);
+        return fb_fail_at(err, FB_EIO, path, 0, 0, "cannot create: %s", strerror(e));
+    }
+    /* mkstemp makes the file 0600; an output file gets the usual mode. */
+    mode_t mask = umask(0);
+    umask(mask);
+    if (fchmod(fd, 0666 & ~mask) != 0) {
+        int e = errno;
+        close(fd);
+        outfile_abort(o);
+        return fb_fail_at(err, FB_EIO, path, 0, 0, "cannot set the mode: %s", strerror(e));
+    }
+    o->fp = fdopen(fd, "w");
+    if (!o->fp) {
+        close(fd);
+        outfile_abort(o);
+        return fb_fail_at(err, FB_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
+    }
+    return 0;
+}
+
+static void release(struct outfile *o)
+{
+    free(o->path);
+    free(o->tmp);
+    memset(o, 0, sizeof *o);
+}
+
+int outfile_commit(struct outfile *o, struct fb_error *err)
+{
+    if (!o->path) {  /* stdout: the caller checks it at exit */
+        int bad = fflush(o->fp) != 0 || ferror(o->fp);
+        release(o);
+        return bad ? fb_fail(err, FB_EIO, "error writing standard output: %s", strerror(errno)) : 0;
+    }
+    int bad = fflush(o->fp) != 0 || ferror(o->fp) || fsync(fileno(o->fp)) != 0;
+    int e = errno;
+    bad |= fclose(o->fp) != 0;
+    o->fp = NULL;
+    if (!bad && rename(o->tmp, o->path) == 0) {
+        release(o);
+        return 0;
+    }
+    e = errno ? errno : e;
+    int rc = fb_fail_at(err, FB_EIO, o->path, 0, 0, "cannot write: %s", strerror(e));
+    unlink(o->tmp);
+    release(o);
+    return rc;
+}
+
+void outfile_abort(struct outfile *o)
+{
+    if (o->fp && o->fp != stdout)
+        fclose(o->fp);
+    if (o->tmp && o->path)
+        unlink(o->tmp);
+    release(o);
+}

@@ -1,0 +1,53 @@
+/* result.h - the finished metrics of a replay (docs/METRICS.md); all that
+ * reports/ sees of the aggregator.  A double that is NaN means null. */
+#ifndef FUNNEL_RESULT_H
+#define FUNNEL_RESULT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* count, mean, median and p90 (nearest rank) of durations in seconds;
+ * mean/median/p90 are null when count is 0. */
+struct res_stats {
+    uint64_t count;
+    double mean_s;
+    int64_t median_s, p90_s;
+};
+
+struct res_stage {
+    const char *name;          /* borrowed from the funnel definition */
+    uint64_t reached;
+    double conv_prev, conv_start;
+    int has_time_in_stage;     /* 0 for the last stage */
+    struct res_stats time_in_stage;
+    uint64_t open, lost, stale;
+    double drop_rate;
+    uint64_t touches_marketing, touches_sales;
+};
+
+struct res_unmapped {
+    char *name;                /* owned, exact bytes as written */
+    size_t len;
+    uint64_t events;
+};
+
+struct res_report {
+    int has_as_of;
+    int64_t as_of;
+    int64_t stale_after_s;
+    uint64_t ev_read, ev_used, ev_after_as_of, ev_unmapped;
+    uint64_t entities;
+    uint64_t won, lost, stale, open;
+    double win_rate;
+    int drop_out_point;        /* stage index, -1 = null */
+    struct res_stats time_to_win;
+    size_t nstages;
+    struct res_stage *stages;  /* owned */
+    size_t nunmapped;
+    struct res_unmapped *unmapped; /* owned */
+};
+
+/* Free what a res_report owns (not the struct itself). */
+void res_report_free(struct res_report *r);
+
+#endif

@@ -1,0 +1,18 @@
+/* stats.h - exact order statistics of durations: median and p90 by nearest
+ * rank (the value at 1-based rank ceil(p*n) of the sorted values), found by
+ * selection in O(n) instead of sorting (docs/METRICS.md §time_in_stage). */
+#ifndef FUNNEL_STATS_H
+#define FUNNEL_STATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "result.h"
+
+/* Summarise v[0..n) (reordered in place) into *out. */
+void stats_summarise(int64_t *v, size_t n, struct res_stats *out);
+
+/* 0-based index of the nearest-rank percentile p/100 among n values (n > 0):
+ * ceil(p*n/100) - 1, computed in integers so 0.9*10 is exactly 9. */
+size_t stats_rank_index(size_t n, unsigned p);
+
+#endif

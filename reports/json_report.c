@@ -1,0 +1,93 @@
+/* json_report.c - res_report to funnel-report/1 with jansson.  Values are
+ * built with the _new setters, which steal the reference, so only the root
+ * is ever released. */
+#include "json_report.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <string.h>
+
+#include "ftime.h"
+
+static json_t *num_or_null(double v) { return isnan(v) ? json_null() : json_real(v); }
+
+static json_t *stats_json(const struct res_stats *s)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "count", json_integer((json_int_t)s->count));
+    json_object_set_new(o, "mean_s", s->count ? json_real(s->mean_s) : json_null());
+    json_object_set_new(o, "median_s", s->count ? json_integer(s->median_s) : json_null());
+    json_object_set_new(o, "p90_s", s->count ? json_integer(s->p90_s) : json_null());
+    return o;
+}
+
+static json_t *stage_json(const struct res_stage *st)
+{
+    json_t *o = json_object(), *t = json_object();
+    json_object_set_new(o, "name", json_string(st->name));
+    json_object_set_new(o, "reached", json_integer((json_int_t)st->reached));
+    json_object_set_new(o, "conversion_from_previous", num_or_null(st->conv_prev));
+    json_object_set_new(o, "conversion_from_start", num_or_null(st->conv_start));
+    json_object_set_new(o, "time_in_stage", st->has_time_in_stage ? stats_json(&st->time_in_stage) : json_null());
+    json_object_set_new(o, "open", json_integer((json_int_t)st->open));
+    json_object_set_new(o, "lost", json_integer((json_int_t)st->lost));
+    json_object_set_new(o, "stale", json_integer((json_int_t)st->stale));
+    json_object_set_new(o, "drop_rate", num_or_null(st->drop_rate));
+    json_object_set_new(t, "marketing", json_integer((json_int_t)st->touches_marketing));
+    json_object_set_new(t, "sales", json_integer((json_int_t)st->touches_sales));
+    json_object_set_new(o, "touches", t);
+    return o;
+}
+
+static json_t *report_json(const struct res_report *r)
+{
+    json_t *root = json_object(), *ev = json_object(), *oc = json_object();
+    json_t *stages = json_array(), *unm = json_array();
+    char when[32];
+    json_object_set_new(root, "schema", json_string(RPT_SCHEMA));
+    if (r->has_as_of)
+        ftime_format(r->as_of, when);
+    json_object_set_new(root, "as_of", r->has_as_of ? json_string(when) : json_null());
+    json_object_set_new(root, "stale_after_s", json_integer(r->stale_after_s));
+    json_object_set_new(ev, "read", json_integer((json_int_t)r->ev_read));
+    json_object_set_new(ev, "used", json_integer((json_int_t)r->ev_used));
+    json_object_set_new(ev, "after_as_of", json_integer((json_int_t)r->ev_after_as_of));
+    json_object_set_new(ev, "unmapped", json_integer((json_int_t)r->ev_unmapped));
+    json_object_set_new(root, "events", ev);
+    json_object_set_new(root, "entities", json_integer((json_int_t)r->entities));
+    json_object_set_new(oc, "won", json_integer((json_int_t)r->won));
+    json_object_set_new(oc, "lost", json_integer((json_int_t)r->lost));
+    json_object_set_new(oc, "stale", json_integer((json_int_t)r->stale));
+    json_object_set_new(oc, "open", json_integer((json_int_t)r->open));
+    json_object_set_new(root, "outcomes", oc);
+    json_object_set_new(root, "win_rate", num_or_null(r->win_rate));
+    json_object_set_new(root, "drop_out_point", r->drop_out_point >= 0
+                        ? json_string(r->stages[r->drop_out_point].name) : json_null());
+    json_object_set_new(root, "time_to_win", stats_json(&r->time_to_win));
+    for (size_t s = 0; s < r->nstages; s++)
+        json_array_append_new(stages, stage_json(&r->stages[s]));
+    json_object_set_new(root, "stages", stages);
+    for (size_t i = 0; i < r->nunmapped; i++) {
+        json_t *u = json_object();
+        json_object_set_new(u, "name", json_stringn(r->unmapped[i].name, r->unmapped[i].len));
+        json_object_set_new(u, "events", json_integer((json_int_t)r->unmapped[i].events));
+        json_array_append_new(unm, u);
+    }
+    json_object_set_new(root, "unmapped_stages", unm);
+    return root;
+}
+
+int rpt_json_write(const struct res_report *r, FILE *out, struct fb_error *err)
+{
+    json_t *root = report_json(r);
+    if (!root)
+        return fb_fail(err, FB_ENOMEM, "out of memory building the report");
+    /* Shortest text that reads back as the same double is not offered by
+     * jansson; 17 significant digits always round-trip exactly. */
+    int rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+    json_decref(root);
+    if (rc != 0 || fputc('\n', out) == EOF)
+        return fb_fail(err, FB_EIO, "cannot write the report: %s", strerror(errno));
+    return 0;
+}

@@ -1,0 +1,16 @@
+/* json_report.h - the funnel-report/1 JSON document (issue 2, "JSON report";
+ * docs/METRICS.md).  Keys are only ever added, never renamed. */
+#ifndef FUNNEL_JSON_REPORT_H
+#define FUNNEL_JSON_REPORT_H
+
+#include <stdio.h>
+#include "err.h"
+#include "result.h"
+
+#define RPT_SCHEMA "funnel-report/1"
+
+/* Write r as JSON (indented, keys in a fixed order, newline at the end).
+ * Returns 0, FB_EIO (write failed) or FB_ENOMEM. */
+int rpt_json_write(const struct res_report *r, FILE *out, struct fb_error *err) FB_MUST_USE;
+
+#endif

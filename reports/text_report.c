@@ -1,0 +1,71 @@
+/* text_report.c - the aligned table of `replay --text`; see text_report.h. */
+#include "text_report.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#include "ftime.h"
+
+static void pct(char *buf, size_t n, double v)
+{
+    if (isnan(v))
+        snprintf(buf, n, "-");
+    else
+        snprintf(buf, n, "%.1f%%", 100.0 * v);
+}
+
+static void days(char *buf, size_t n, const struct res_stats *s, int has)
+{
+    if (!has || s->count == 0)
+        snprintf(buf, n, "-");
+    else
+        snprintf(buf, n, "%.1f", (double)s->median_s / 86400.0);
+}
+
+static void headline(const struct res_report *r, FILE *out)
+{
+    char when[32] = "-", win[16], ttw[16];
+    if (r->has_as_of)
+        ftime_format(r->as_of, when);
+    pct(win, sizeof win, r->win_rate);
+    days(ttw, sizeof ttw, &r->time_to_win, 1);
+    fprintf(out, "as of %s   entities %llu   won %llu   lost %llu   stale %llu   open %llu\n", when,
+            (unsigned long long)r->entities, (unsigned long long)r->won,
+            (unsigned long long)r->lost, (unsigned long long)r->stale, (unsigned long long)r->open);
+    fprintf(out, "win rate %s   median days to win %s   drop-out point %s\n", win, ttw,
+            r->drop_out_point >= 0 ? r->stages[r->drop_out_point].name : "-");
+    fprintf(out, "events: %llu read, %llu used, %llu after as_of, %llu unmapped\n\n",
+            (unsigned long long)r->ev_read, (unsigned long long)r->ev_used,
+            (unsigned long long)r->ev_after_as_of, (unsigned long long)r->ev_unmapped);
+}
+
+int rpt_text_write(const struct res_report *r, FILE *out, struct fb_error *err)
+{
+    int w = 5;
+    for (size_t s = 0; s < r->nstages; s++)
+        if ((int)strlen(r->stages[s].name) > w)
+            w = (int)strlen(r->stages[s].name);
+    headline(r, out);
+    fprintf(out, "%-*s  %10s  %10s  %10s  %12s  %9s\n", w, "stage", "reached", "conversion",
+            "from start", "median days", "drop-outs");
+    for (size_t s = 0; s < r->nstages; s++) {
+        const struct res_stage *st = &r->stages[s];
+        char conv[16], start[16], med[16];
+        pct(conv, sizeof conv, st->conv_prev);
+        pct(start, sizeof start, st->conv_start);
+        days(med, sizeof med, &st->time_in_stage, st->has_time_in_stage);
+        fprintf(out, "%-*s  %10llu  %10s  %10s  %12s  %9llu%s\n", w, st->name,
+                (unsigned long long)st->reached, conv, start, med,
+                (unsigned long long)(st->lost + st->stale),
+                (int)s == r->drop_out_point ? "  <- drop-out point" : "");
+    }
+    for (size_t i = 0; i < r->nunmapped && i < 5; i++)
+        fprintf(out, "%sunmapped stage \"%s\": %llu events\n", i ? "" : "\n", r->unmapped[i].name,
+                (unsigned long long)r->unmapped[i].events);
+    if (r->nunmapped > 5)
+        fprintf(out, "... and %zu more unmapped stage names\n", r->nunmapped - 5);
+    if (ferror(out))
+        return fb_fail(err, FB_EIO, "cannot write the report: %s", strerror(errno));
+    return 0;
+}

@@ -1,0 +1,33 @@
+#!/bin/sh
+# demo.sh FUNNEL - the nightly job on bundled sample data: generate a few
+# days of CRM exports, append them one night at a time, replay, and print a
+# short summary.  Output goes to out/demo/.
+set -eu
+FUNNEL=${1:-./funnel}
+OUT=out/demo
+rm -rf "$OUT"
+mkdir -p "$OUT"
+export LC_ALL=C TZ=UTC
+
+echo "== generating sample CRM exports (20,000 leads, one year)"
+"$FUNNEL" gen --entities 20000 --seed 42 --days 365 --start 2026-01-01 -o "$OUT/export.csv"
+# Split the year into nightly files the way a CRM export job would deliver them.
+awk -v dir="$OUT" 'NR == 1 { hdr = $0; next }
+    { d = substr($1, 1, 7); f = dir "/export-" d ".csv";
+      if (!(f in seen)) { print hdr > f; seen[f] = 1 } print >> f }' "$OUT/export.csv"
+
+echo "== appending the monthly exports to $OUT/pipeline.flog"
+for f in "$OUT"/export-*.csv; do
+    "$FUNNEL" append -q "$OUT/pipeline.flog" "$f"
+done
+echo "== a nightly job that runs twice is recognised:"
+"$FUNNEL" append -q "$OUT/pipeline.flog" "$OUT/export-2026-12.csv" || true
+
+echo "== verify"
+"$FUNNEL" verify "$OUT/pipeline.flog"
+
+echo "== replay"
+"$FUNNEL" replay "$OUT/pipeline.flog" -o "$OUT/report.json"
+"$FUNNEL" replay "$OUT/pipeline.flog" --text | tee "$OUT/report.txt"
+echo
+echo "report: $OUT/report.json"
