@@ -46,6 +46,47 @@ void evb_scratch_free(struct evb_scratch *s)
 {
     buf_free(&s->raw);
     buf_free(&s->comp);
+    free(s->perm);
+    free(s->tmp);
+    free(s->key);
+    free(s->tkey);
+    memset(s, 0, sizeof *s);
+}
+
+/* s->perm = indices of c sorted by time, stably: an LSD radix sort on
+ * time - min, one byte a pass, over only the bytes the block's span needs. */
+static int sort_by_time(const struct evb_cols *c, int64_t lo, int64_t hi, struct evb_scratch *s)
+{
+    if (c->n > s->perm_cap) {
+        free(s->perm); free(s->tmp); free(s->key); free(s->tkey);
+        s->perm = malloc(c->n * sizeof *s->perm);
+        s->tmp = malloc(c->n * sizeof *s->tmp);
+        s->key = malloc(c->n * sizeof *s->key);
+        s->tkey = malloc(c->n * sizeof *s->tkey);
+        s->perm_cap = s->perm && s->tmp && s->key && s->tkey ? c->n : 0;
+        if (!s->perm_cap)
+            return FB_ENOMEM;
+    }
+    for (uint32_t i = 0; i < c->n; i++) {
+        s->perm[i] = i;
+        s->key[i] = (uint64_t)(c->time[i] - lo);
+    }
+    uint64_t span = (uint64_t)(hi - lo);
+    for (unsigned shift = 0; shift < 64 && (span >> shift) != 0; shift += 8) {
+        uint32_t count[257] = {0};
+        for (uint32_t i = 0; i < c->n; i++)
+            count[((s->key[i] >> shift) & 0xff) + 1]++;
+        for (int b = 0; b < 256; b++)
+            count[b + 1] += count[b];
+        for (uint32_t i = 0; i < c->n; i++) {
+            uint32_t at = count[(s->key[i] >> shift) & 0xff]++;
+            s->tmp[at] = s->perm[i];
+            s->tkey[at] = s->key[i];
+        }
+        uint32_t *p = s->perm; s->perm = s->tmp; s->tmp = p;
+        uint64_t *k = s->key; s->key = s->tkey; s->tkey = k;
+    }
+    return 0;
 }
 
 static int all_zero(const uint32_t *v, uint32_t n)
@@ -84,7 +125,7 @@ static int raw_ids(struct evb_scratch *s, const uint32_t *v, uint32_t n)
     if (buf_reserve(&s->raw, (size_t)n * 5) != 0)
         return FB_ENOMEM;
     for (uint32_t i = 0; i < n; i++)
-        s->raw.len += put_varint(s->raw.p + s->raw.len, v[i]);
+        s->raw.len += put_varint(s->raw.p + s->raw.len, v[s->perm[i]]);
     return 0;
 }
 
@@ -96,8 +137,9 @@ static int raw_times(struct evb_scratch *s, const int64_t *t, uint32_t n, int64_
     int64_t prev = base;
     for (uint32_t i = 0; i < n; i++) {
         /* Times are within 0000..9999, so the difference cannot overflow. */
-        s->raw.len += put_varint(s->raw.p + s->raw.len, zigzag(t[i] - prev));
-        prev = t[i];
+        int64_t ti = t[s->perm[i]];
+        s->raw.len += put_varint(s->raw.p + s->raw.len, zigzag(ti - prev));
+        prev = ti;
     }
     return 0;
 }
@@ -112,6 +154,8 @@ int evb_encode(const struct evb_cols *c, int level, struct evb_scratch *s,
     }
     *min_time = lo;
     *max_time = hi;
+    if (sort_by_time(c, lo, hi, s) != 0)
+        return FB_ENOMEM;
     int present[BLOG_C_FIXED] = {1, 1, 1, 1, 0, 0, 0};
     for (int k = BLOG_C_TOUCH; k < BLOG_C_FIXED; k++)
         present[k] = !all_zero(c->ids[EVB_IDX(k)], c->n);
