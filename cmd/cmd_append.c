@@ -242,7 +242,7 @@ static int run(struct append_run *r, struct appender *app, struct fb_error *err)
     int rc = app_open(app, r->args.log, err);
     if (rc)
         return rc;
-    struct ingest_opts o = {.level = 6, .on_reject = on_reject, .on_progress = show_progress, .ctx = r};
+    struct ingest_opts o = {.level = INGEST_DEFAULT_LEVEL, .on_reject = on_reject, .on_progress = show_progress, .ctx = r};
     struct ingest *in = ingest_new(app->dicts, &o);
     if (!in)
         return fb_fail(err, FB_ENOMEM, "out of memory");

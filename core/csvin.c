@@ -38,7 +38,6 @@ struct reader {
 };
 
 static int no_space(unsigned char c) { (void)c; return 0; }
-static int lf_only(unsigned char c) { return c == '\n'; }
 
 static void mark_bad(struct reader *r, long col, const char *why)
 {
@@ -275,7 +274,8 @@ int csvin_read(int fd, const char *path, csvin_fn fn, void *ctx, uint64_t *nbyte
     if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0)
         return fb_fail(err, FB_ENOMEM, "out of memory");
     csv_set_space_func(&p, no_space);
-    csv_set_term_func(&p, lf_only);
+    /* libcsv's default terminators (CR, LF) are kept: it never sees a CR
+     * outside quotes, because feed_piece judges those itself. */
     csv_set_blk_size(&p, 4096);
     struct reader *r = calloc(1, sizeof *r);
     if (!r) {

@@ -158,11 +158,35 @@ static int reserve(struct dict *d, size_t len)
     return 0;
 }
 
+uint64_t dict_hash_of(const struct dict *d, const char *s, size_t len)
+{
+    return len ? hash_of(d, s, len) : 0;
+}
+
+void dict_prefetch(const struct dict *d, uint64_t h, int stage)
+{
+    const uint32_t *slot = &d->slots[h & (d->nslots - 1)];
+    if (stage == 0) {
+        __builtin_prefetch(slot);
+        return;
+    }
+    if (*slot) {
+        const struct dict_entry *e = &d->ent[*slot - 1];
+        __builtin_prefetch(e);
+        __builtin_prefetch(d->arena + e->off);
+    }
+}
+
 int dict_intern(struct dict *d, const char *s, size_t len, uint32_t *id, int *added)
+{
+    return dict_intern_hashed(d, s, len, dict_hash_of(d, s, len), id, added);
+}
+
+int dict_intern_hashed(struct dict *d, const char *s, size_t len, uint64_t h, uint32_t *id,
+                       int *added)
 {
     if (added)
         *added = 0;
-    uint64_t h = len ? hash_of(d, s, len) : 0;
     if (lookup(d, s, len, h, id))
         return 0;
     if (reserve(d, len) != 0)

@@ -28,6 +28,18 @@ int dict_find(const struct dict *d, const char *s, size_t len, uint32_t *id);
  * new.  Returns 0 or FB_ENOMEM (the dictionary is unchanged then). */
 int dict_intern(struct dict *d, const char *s, size_t len, uint32_t *id, int *added) FB_MUST_USE;
 
+/* The hash dict_intern would compute for s[0..len) (0 for ""). */
+uint64_t dict_hash_of(const struct dict *d, const char *s, size_t len);
+
+/* dict_intern with the hash already known (from dict_hash_of). */
+int dict_intern_hashed(struct dict *d, const char *s, size_t len, uint64_t h, uint32_t *id,
+                       int *added) FB_MUST_USE;
+
+/* Start fetching what a lookup of hash h will touch.  Call with stage 0 some
+ * lookups ahead (the slot), then with stage 1 nearer (the entry and bytes
+ * its slot points at): a million-entry dictionary does not fit in cache. */
+void dict_prefetch(const struct dict *d, uint64_t h, int stage);
+
 /* Bytes of an id (borrowed: valid until the next dict_intern). */
 const char *dict_str(const struct dict *d, uint32_t id, size_t *len);
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blockenc.h"
 #include "dictblock.h"
 #include "evblock.h"
 #include "ftime.h"
@@ -33,10 +34,13 @@ struct ingest {
     int have_header;
     uint32_t natt;          /* attribute columns in the batch so far */
     uint32_t *att_names;    /* their ATTR_NAME ids */
-    struct evb_cols cols;   /* the block being filled */
-    struct evb_scratch scratch;
-    struct buf payload;
-    struct buf events;      /* finished EVENTS blocks */
+    uint32_t enc_natt;      /* attribute columns the encoder's blocks have */
+    /* Entities of the block being filled, interned only when the block is
+     * handed on, in one loop that prefetches the dictionary ahead. */
+    struct buf pend;
+    uint32_t *pend_off, *pend_len;
+    uint64_t *pend_hash;
+    struct blockenc *enc;   /* fills and encodes EVENTS blocks */
     uint64_t nevents, nrejected, bytes_in;
     uint64_t fp[2];
     int stop;               /* on_reject asked to stop */
@@ -52,8 +56,12 @@ struct ingest *ingest_new(struct dict *const *dicts, const struct ingest_opts *o
         return NULL;
     in->dicts = dicts;
     in->o = *o;
-    if (evb_cols_init(&in->cols, BLOG_EVENTS_PER_BLOCK, 0) != 0) {
-        free(in);
+    in->pend_off = malloc(BLOG_EVENTS_PER_BLOCK * sizeof *in->pend_off);
+    in->pend_len = malloc(BLOG_EVENTS_PER_BLOCK * sizeof *in->pend_len);
+    in->pend_hash = malloc(BLOG_EVENTS_PER_BLOCK * sizeof *in->pend_hash);
+    in->enc = blockenc_new(o->level);
+    if (!in->enc || !in->pend_off || !in->pend_len || !in->pend_hash) {
+        ingest_free(in);
         return NULL;
     }
     return in;
@@ -63,10 +71,11 @@ void ingest_free(struct ingest *in)
 {
     if (!in)
         return;
-    evb_cols_free(&in->cols);
-    evb_scratch_free(&in->scratch);
-    buf_free(&in->payload);
-    buf_free(&in->events);
+    blockenc_free(in->enc);
+    buf_free(&in->pend);
+    free(in->pend_off);
+    free(in->pend_len);
+    free(in->pend_hash);
     free(in->lay.att_slot);
     free(in->att_names);
     free(in);
@@ -87,36 +96,44 @@ static int ieq(const char *a, size_t n, const char *lit)
     return 1;
 }
 
-/* Encode the block being filled (if any) onto in->events. */
-static int flush_block(struct ingest *in)
+#define PREFETCH_FAR 16
+#define PREFETCH_NEAR 8
+
+/* Intern the entities of the block being filled, in row order (so ids are
+ * assigned exactly as a row-at-a-time loop would). */
+static int resolve_entities(struct ingest *in)
 {
-    if (in->cols.n == 0)
-        return 0;
-    int64_t lo, hi;
-    int rc = evb_encode(&in->cols, in->o.level, &in->scratch, &in->payload, &lo, &hi);
-    if (rc == 0)
-        rc = blog_block_append(&in->events, BLOG_T_EVENTS, 0, in->cols.n, lo, hi,
-                               in->payload.p, in->payload.len);
-    in->cols.n = 0;
-    for (uint32_t a = 0; a < in->cols.natt; a++)   /* absent columns read as "" */
-        memset(in->cols.att[a], 0, BLOG_EVENTS_PER_BLOCK * sizeof(uint32_t));
-    return rc;
+    struct evb_cols *c = blockenc_cols(in->enc);
+    struct dict *d = in->dicts[BLOG_D_ENTITY];
+    uint32_t *ids = c->ids[EVB_IDX(BLOG_C_ENTITY)];
+    for (uint32_t i = 0; i < c->n; i++) {
+        if (i + PREFETCH_FAR < c->n)
+            dict_prefetch(d, in->pend_hash[i + PREFETCH_FAR], 0);
+        if (i + PREFETCH_NEAR < c->n)
+            dict_prefetch(d, in->pend_hash[i + PREFETCH_NEAR], 1);
+        if (dict_intern_hashed(d, (const char *)in->pend.p + in->pend_off[i], in->pend_len[i],
+                               in->pend_hash[i], &ids[i], NULL) != 0)
+            return FB_ENOMEM;
+    }
+    in->pend.len = 0;
+    return 0;
 }
 
-/* Grow the batch's attribute columns to in->natt (flushing the block first,
- * since a block's column set is fixed once it has events). */
+static int submit(struct ingest *in)
+{
+    int rc = resolve_entities(in);
+    return rc ? rc : blockenc_submit(in->enc);
+}
+
+/* Give the encoder blocks with the batch's attribute columns so far; a
+ * block's column set is fixed once it has events. */
 static int widen_columns(struct ingest *in)
 {
-    if (in->natt == in->cols.natt)
+    if (in->natt == in->enc_natt)
         return 0;
-    int rc = flush_block(in);
-    if (rc)
-        return rc;
-    evb_cols_free(&in->cols);
-    if (evb_cols_init(&in->cols, BLOG_EVENTS_PER_BLOCK, in->natt) != 0)
-        return FB_ENOMEM;
-    memcpy(in->cols.att_name, in->att_names, in->natt * sizeof *in->att_names);
-    return 0;
+    in->enc_natt = in->natt;
+    int rc = resolve_entities(in);
+    return rc ? rc : blockenc_reshape(in->enc, in->natt, in->att_names);
 }
 
 /* The attribute slot of a header name, interning it in the log dictionary. */
@@ -284,12 +301,20 @@ static void lanes(uint64_t h[2], uint64_t part)
 
 static int add_row(struct ingest *in, const struct csvin_rec *r, int64_t t)
 {
-    struct evb_cols *c = &in->cols;
+    struct evb_cols *c = blockenc_cols(in->enc);
     uint32_t i = c->n, id;
     uint64_t h[2] = {UINT64_C(0x243F6A8885A308D3), UINT64_C(0x13198A2E03707344)};
     c->time[i] = t;
     lanes(h, (uint64_t)t);
-    for (int k = BLOG_C_ENTITY; k < BLOG_C_FIXED; k++) {
+    int ecol = in->lay.fixed[BLOG_C_ENTITY];
+    uint64_t eh = dict_hash_of(in->dicts[BLOG_D_ENTITY], r->field[ecol], r->len[ecol]);
+    in->pend_off[i] = (uint32_t)in->pend.len;
+    in->pend_len[i] = r->len[ecol];
+    in->pend_hash[i] = eh;
+    if (buf_append(&in->pend, r->field[ecol], r->len[ecol]) != 0)
+        return FB_ENOMEM;
+    lanes(h, eh + BLOG_C_ENTITY);
+    for (int k = BLOG_C_STAGE; k < BLOG_C_FIXED; k++) {
         int col = in->lay.fixed[k];
         struct dict *d = in->dicts[EVB_IDX(k)];
         id = 0;
@@ -316,7 +341,7 @@ static int add_row(struct ingest *in, const struct csvin_rec *r, int64_t t)
     in->fp[1] += h[1];
     in->nevents++;
     if (++c->n == BLOG_EVENTS_PER_BLOCK)
-        return flush_block(in);
+        return submit(in);
     return 0;
 }
 
@@ -345,12 +370,13 @@ int ingest_file(struct ingest *in, int fd, const char *path, struct fb_error *er
 int ingest_finish(struct ingest *in, const uint32_t *base_sizes, struct buf *out,
                   unsigned char fingerprint[16], struct fb_error *err)
 {
-    if (flush_block(in) != 0)
+    if (resolve_entities(in) != 0)
         return fb_fail(err, FB_ENOMEM, "out of memory encoding the batch");
+    /* Dictionaries first, so a reader meets every string before its id. */
     for (int k = 0; k < BLOG_D_COUNT; k++)
         if (dictblock_write(in->dicts[k], k, base_sizes[k], out) != 0)
             return fb_fail(err, FB_ENOMEM, "out of memory encoding the batch");
-    if (buf_append(out, in->events.p, in->events.len) != 0)
+    if (blockenc_drain(in->enc, out) != 0)
         return fb_fail(err, FB_ENOMEM, "out of memory encoding the batch");
     for (int lane = 0; lane < 2; lane++)
         for (int b = 0; b < 8; b++)
