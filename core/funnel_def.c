@@ -1,6 +1,8 @@
 /* funnel_def.c - building and checking the list of stages; see funnel_def.h. */
 #include "funnel_def.h"
 
+#include "csvin.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,8 +40,8 @@ static int add(struct funnel_def *f, const char *s, size_t n, const char *where,
     if (n > FUNNEL_MAX_STAGE_NAME)
         return fb_fail(err, FB_EUSAGE, "%sstage name longer than %d bytes: \"%.64s...\"", where,
                        FUNNEL_MAX_STAGE_NAME, s);
-    if (memchr(s, '\0', n))
-        return fb_fail(err, FB_EUSAGE, "%sstage name holds a NUL byte", where);
+    if (memchr(s, '\0', n) || !csvin_utf8_valid((const unsigned char *)s, n))
+        return fb_fail(err, FB_EUSAGE, "%sstage name is not valid UTF-8 text", where);
     for (size_t i = 0; i < f->n; i++)
         if (funnel_name_eq(s, n, f->names[i]))
             return fb_fail(err, FB_EUSAGE, "%sduplicate stage name \"%.*s\" (names match case-insensitively)",

@@ -81,6 +81,12 @@ static json_t *report_json(const struct res_report *r)
 int rpt_json_write(const struct res_report *r, FILE *out, struct fb_error *err)
 {
     json_t *root = report_json(r);
+    /* A value jansson refused (out of memory, or a stage name that is not
+     * UTF-8 in a log from another writer) would silently drop its key. */
+    if (root && json_object_size(root) != 11) {
+        json_decref(root);
+        return fb_fail(err, FB_ENOMEM, "cannot build the report (out of memory or a name that is not UTF-8)");
+    }
     if (!root)
         return fb_fail(err, FB_ENOMEM, "out of memory building the report");
     /* Shortest text that reads back as the same double is not offered by

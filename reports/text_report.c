@@ -7,6 +7,16 @@
 
 #include "ftime.h"
 
+/* A name for a terminal: control bytes (escape sequences) become '?'. */
+static const char *shown(const char *name, char *buf, size_t n)
+{
+    size_t i = 0;
+    for (; name[i] && i + 1 < n; i++)
+        buf[i] = (unsigned char)name[i] < 0x20 || name[i] == 0x7f ? '?' : name[i];
+    buf[i] = '\0';
+    return buf;
+}
+
 static void pct(char *buf, size_t n, double v)
 {
     if (isnan(v))
@@ -33,8 +43,9 @@ static void headline(const struct res_report *r, FILE *out)
     fprintf(out, "as of %s   entities %llu   won %llu   lost %llu   stale %llu   open %llu\n", when,
             (unsigned long long)r->entities, (unsigned long long)r->won,
             (unsigned long long)r->lost, (unsigned long long)r->stale, (unsigned long long)r->open);
+    char name[256];
     fprintf(out, "win rate %s   median days to win %s   drop-out point %s\n", win, ttw,
-            r->drop_out_point >= 0 ? r->stages[r->drop_out_point].name : "-");
+            r->drop_out_point >= 0 ? shown(r->stages[r->drop_out_point].name, name, sizeof name) : "-");
     fprintf(out, "events: %llu read, %llu used, %llu after as_of, %llu unmapped\n\n",
             (unsigned long long)r->ev_read, (unsigned long long)r->ev_used,
             (unsigned long long)r->ev_after_as_of, (unsigned long long)r->ev_unmapped);
@@ -51,18 +62,21 @@ int rpt_text_write(const struct res_report *r, FILE *out, struct fb_error *err)
             "from start", "median days", "drop-outs");
     for (size_t s = 0; s < r->nstages; s++) {
         const struct res_stage *st = &r->stages[s];
-        char conv[16], start[16], med[16];
+        char conv[16], start[16], med[16], name[256];
         pct(conv, sizeof conv, st->conv_prev);
         pct(start, sizeof start, st->conv_start);
         days(med, sizeof med, &st->time_in_stage, st->has_time_in_stage);
-        fprintf(out, "%-*s  %10llu  %10s  %10s  %12s  %9llu%s\n", w, st->name,
+        fprintf(out, "%-*s  %10llu  %10s  %10s  %12s  %9llu%s\n", w, shown(st->name, name, sizeof name),
                 (unsigned long long)st->reached, conv, start, med,
                 (unsigned long long)(st->lost + st->stale),
                 (int)s == r->drop_out_point ? "  <- drop-out point" : "");
     }
-    for (size_t i = 0; i < r->nunmapped && i < 5; i++)
-        fprintf(out, "%sunmapped stage \"%s\": %llu events\n", i ? "" : "\n", r->unmapped[i].name,
+    for (size_t i = 0; i < r->nunmapped && i < 5; i++) {
+        char name[256];
+        fprintf(out, "%sunmapped stage \"%s\": %llu events\n", i ? "" : "\n",
+                shown(r->unmapped[i].name, name, sizeof name),
                 (unsigned long long)r->unmapped[i].events);
+    }
     if (r->nunmapped > 5)
         fprintf(out, "... and %zu more unmapped stage names\n", r->nunmapped - 5);
     if (ferror(out))
