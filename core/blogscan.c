@@ -185,8 +185,11 @@ static int walk(int fd, const char *path, struct blog_scan *s, struct fb_error *
         int rc = blog_pread_all(fd, path, hb, sizeof hb, pos, err);
         if (rc)
             return rc;
-        if (blog_hdr_decode(hb, &blk.h) != 0 || blk.h.payload_len > BLOG_MAX_PAYLOAD)
-            return bad_block(fd, path, s, pos, "bad block header", err);
+        if (blog_hdr_decode(hb, &blk.h) != 0 || blk.h.payload_len > BLOG_MAX_PAYLOAD) {
+            if ((rc = bad_block(fd, path, s, pos, "bad block header", err)))
+                return rc;
+            break;   /* the torn tail starts at the last commit */
+        }
         int64_t end = pos + BLOG_BLOCK_HEADER_LEN + (int64_t)blk.h.payload_len;
         if (end > s->file_size) {
             snprintf(s->tail_reason, sizeof s->tail_reason,
@@ -199,8 +202,11 @@ static int walk(int fd, const char *path, struct blog_scan *s, struct fb_error *
             rc = accept_commit(fd, path, s, &blk, &c, err);
             if (rc < 0)
                 return rc;
-            if (rc > 0)
-                return bad_block(fd, path, s, pos, "bad commit block", err);
+            if (rc > 0) {
+                if ((rc = bad_block(fd, path, s, pos, "bad commit block", err)))
+                    return rc;
+                break;
+            }
             if ((rc = push_block(s, &bcap, pos, &blk.h, err)) || (rc = push_commit(s, &ccap, &c, err)))
                 return rc;
             s->committed_end = end;
