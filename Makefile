@@ -43,15 +43,15 @@ test-deps:
 unit: $(UNIT_BIN)
 
 test: test-deps
-	@$(MAKE) --no-print-directory all unit
+	@$(MAKE) -s --no-print-directory all unit
 	@FUNNEL=$(abspath $(FUNNEL_BIN)) UNIT_DIR=$(BUILD)/tests tests/run_all.sh
 
 demo: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) -s --no-print-directory all
 	@scripts/demo.sh ./funnel
 
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) -s --no-print-directory all
 	@scripts/bench.sh ./funnel
 
 asan: test-deps
