@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "csvout.h"
+#include "fault_hook.h"
 #include "ingest.h"
 #include "outfile.h"
 
@@ -242,6 +243,7 @@ static int run(struct append_run *r, struct appender *app, struct fb_error *err)
     int rc = app_open(app, r->args.log, err);
     if (rc)
         return rc;
+    app->hook = fault_hook_from_env();
     struct ingest_opts o = {.level = INGEST_DEFAULT_LEVEL, .on_reject = on_reject, .on_progress = show_progress, .ctx = r};
     struct ingest *in = ingest_new(app->dicts, &o);
     if (!in)

@@ -59,6 +59,7 @@ int app_open(struct appender *a, const char *path, struct fb_error *err)
     rc = blog_scan_fd(a->fd, path, &a->scan, err);
     if (rc)
         return rc;
+    a->synced = a->scan.file_size;
     for (int k = 0; k < BLOG_D_COUNT; k++)
         if (!(a->dicts[k] = dict_new(k == BLOG_D_ATTR_NAME)))
             return fb_fail(err, FB_ENOMEM, "out of memory");
@@ -75,10 +76,19 @@ const struct blog_commit *app_find_duplicate(const struct appender *a,
     return NULL;
 }
 
-static int write_all(int fd, const unsigned char *p, size_t n, int64_t off)
+#define WRITE_PIECE (1u << 20)
+
+static void step(struct appender *a, enum app_step st)
+{
+    if (a->hook.after)
+        a->hook.after(a->hook.ctx, st, a->fd, a->synced);
+}
+
+/* Write in pieces of at most 1 MiB, each one step for the fault hook. */
+static int write_all(struct appender *a, const unsigned char *p, size_t n, int64_t off)
 {
     while (n > 0) {
-        ssize_t w = pwrite(fd, p, n, (off_t)off);
+        ssize_t w = pwrite(a->fd, p, n < WRITE_PIECE ? n : WRITE_PIECE, (off_t)off);
         if (w < 0 && errno == EINTR)
             continue;
         if (w < 0)
@@ -86,12 +96,31 @@ static int write_all(int fd, const unsigned char *p, size_t n, int64_t off)
         p += w;
         n -= (size_t)w;
         off += w;
+        step(a, APP_STEP_WRITE);
     }
     return 0;
 }
 
-static int sync_dir(const char *path)
+static int sync_file(struct appender *a, int64_t len)
 {
+    if (fdatasync(a->fd) != 0)
+        return -1;
+    a->synced = len;
+    step(a, APP_STEP_SYNC);
+    return 0;
+}
+
+static int cut(struct appender *a, int64_t len)
+{
+    if (ftruncate(a->fd, (off_t)len) != 0)
+        return -1;
+    step(a, APP_STEP_TRUNCATE);
+    return 0;
+}
+
+static int sync_dir(struct appender *a)
+{
+    const char *path = a->path;
     char *copy = strdup(path);
     if (!copy)
         return -1;
@@ -101,6 +130,8 @@ static int sync_dir(const char *path)
         return -1;
     int rc = fsync(dfd);
     close(dfd);
+    if (rc == 0)
+        step(a, APP_STEP_DIRSYNC);
     return rc;
 }
 
@@ -108,12 +139,12 @@ static int sync_dir(const char *path)
 static int prepare(struct appender *a, int64_t *start, struct fb_error *err)
 {
     struct blog_scan *s = &a->scan;
-    if (s->tail_len > 0 && ftruncate(a->fd, (off_t)s->committed_end) != 0)
+    if (s->tail_len > 0 && cut(a, s->committed_end) != 0)
         return sys_fail(err, a->path, "cannot cut the torn tail");
     if (!s->has_header) {
         unsigned char h[BLOG_FILE_HEADER_LEN];
         blog_file_header(h);
-        if (write_all(a->fd, h, sizeof h, 0) != 0)
+        if (write_all(a, h, sizeof h, 0) != 0)
             return sys_fail(err, a->path, "cannot write the log header");
         s->has_header = 1;
         s->committed_end = BLOG_FILE_HEADER_LEN;
@@ -129,9 +160,9 @@ int app_ensure_header(struct appender *a, struct fb_error *err)
     if (a->scan.has_header && a->scan.tail_len == 0)
         return 0;
     int rc = prepare(a, &start, err);
-    if (rc == 0 && fdatasync(a->fd) != 0)
+    if (rc == 0 && sync_file(a, start) != 0)
         rc = sys_fail(err, a->path, "sync failed");
-    if (rc == 0 && a->created && sync_dir(a->path) != 0)
+    if (rc == 0 && a->created && sync_dir(a) != 0)
         rc = sys_fail(err, a->path, "cannot sync the log's directory");
     return rc;
 }
@@ -152,7 +183,7 @@ static int write_commit(struct appender *a, int64_t start, int64_t at, uint64_t 
     if (blog_block_append(&blk, BLOG_T_COMMIT, 0, (uint32_t)events,
                           (int64_t)a->scan.ncommits + 1, start, pl, sizeof pl) != 0)
         return fb_fail(err, FB_ENOMEM, "out of memory");
-    int rc = write_all(a->fd, blk.p, blk.len, at) == 0 ? 0 : sys_fail(err, a->path, "cannot write the commit");
+    int rc = write_all(a, blk.p, blk.len, at) == 0 ? 0 : sys_fail(err, a->path, "cannot write the commit");
     buf_free(&blk);
     return rc;
 }
@@ -162,21 +193,22 @@ int app_commit(struct appender *a, const unsigned char *blocks, size_t len, uint
 {
     int64_t start;
     int rc = prepare(a, &start, err);
-    if (rc == 0 && write_all(a->fd, blocks, len, start) != 0)
+    int64_t end = start + (int64_t)len;
+    if (rc == 0 && write_all(a, blocks, len, start) != 0)
         rc = sys_fail(err, a->path, "cannot write the batch");
-    if (rc == 0 && fdatasync(a->fd) != 0)
+    if (rc == 0 && sync_file(a, end) != 0)
         rc = sys_fail(err, a->path, "sync failed, the batch was not committed");
     if (rc == 0)
-        rc = write_commit(a, start, start + (int64_t)len, events, fp, flags, err);
-    if (rc == 0 && fdatasync(a->fd) != 0)
+        rc = write_commit(a, start, end, events, fp, flags, err);
+    if (rc == 0 && sync_file(a, end + BLOG_BLOCK_HEADER_LEN + BLOG_COMMIT_PAYLOAD_LEN) != 0)
         rc = sys_fail(err, a->path, "sync of the commit failed, the batch may not be durable");
-    if (rc == 0 && a->created && sync_dir(a->path) != 0)
+    if (rc == 0 && a->created && sync_dir(a) != 0)
         rc = sys_fail(err, a->path, "cannot sync the log's directory");
     if (rc != 0) {
         /* Leave the committed state as it was; if this cut fails too, the
          * uncommitted bytes are a torn tail that readers ignore. */
-        if (ftruncate(a->fd, (off_t)start) == 0)
-            (void)fdatasync(a->fd);
+        if (cut(a, start) == 0)
+            (void)sync_file(a, start);
     }
     return rc;
 }
@@ -185,9 +217,9 @@ int app_cut_tail(struct appender *a, struct fb_error *err)
 {
     if (a->scan.tail_len == 0)
         return 0;
-    if (ftruncate(a->fd, (off_t)a->scan.committed_end) != 0)
+    if (cut(a, a->scan.committed_end) != 0)
         return sys_fail(err, a->path, "cannot cut the torn tail");
-    if (fdatasync(a->fd) != 0)
+    if (sync_file(a, a->scan.committed_end) != 0)
         return sys_fail(err, a->path, "sync failed after cutting the torn tail");
     a->scan.tail_len = 0;
     return 0;

@@ -10,12 +10,23 @@
 #include "dict.h"
 #include "err.h"
 
+/* The I/O steps of an append, for fault injection in tests (issue 4): a
+ * hook called right after each one may kill the process there. */
+enum app_step { APP_STEP_WRITE, APP_STEP_SYNC, APP_STEP_TRUNCATE, APP_STEP_DIRSYNC };
+struct app_hook {
+    /* synced_len: the file length known to be on disk at this moment. */
+    void (*after)(void *ctx, enum app_step step, int fd, int64_t synced_len);
+    void *ctx;
+};
+
 struct appender {
     const char *path;
     int fd;
     int created;                      /* this process made the file */
     struct blog_scan scan;
     struct dict *dicts[BLOG_D_COUNT]; /* the log's dictionaries, owned */
+    struct app_hook hook;             /* optional; set after app_open */
+    int64_t synced;                   /* length known durable */
 };
 
 /* Open LOG for appending, creating it when absent, and take its exclusive
