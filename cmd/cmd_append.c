@@ -260,7 +260,7 @@ static int run(struct append_run *r, struct appender *app, struct fb_error *err)
         rc = app_ensure_header(app, err);
     else if (rc == 0)
         rc = commit_batch(r, app, in, err);
-    if (rc == FB_EINPUT)
+    if (rc != 0)   /* a log this run created stays absent */
         app_abandon(app);
     ingest_free(in);
     return rc;

@@ -80,10 +80,12 @@ static int64_t find_later_commit(int fd, int64_t from, int64_t size)
         ssize_t got = pread(fd, chunk, want, (off_t)base);
         if (got <= 0)
             break;
-        size_t scan_end = (size_t)got < SEARCH_CHUNK ? (size_t)got : SEARCH_CHUNK;
+        /* Candidates start below SEARCH_CHUNK (the next window starts
+         * there), but the magic may run past it, so search 3 bytes more. */
+        size_t scan_end = (size_t)got < SEARCH_CHUNK + 3 ? (size_t)got : SEARCH_CHUNK + 3;
         for (size_t i = 0; i + 4 <= scan_end; i++) {
             unsigned char *m = memmem(chunk + i, scan_end - i, "FBLK", 4);
-            if (!m)
+            if (!m || (size_t)(m - chunk) >= SEARCH_CHUNK)
                 break;
             i = (size_t)(m - chunk);
             if (valid_commit_at(m, (size_t)got - i, base + (int64_t)i)) {

@@ -8,6 +8,7 @@
 #include <zlib.h>
 
 #include "bytes.h"
+#include "ftime.h"
 
 /* Entity ids in time order are close to random: deflate's match search
  * finds almost nothing, so its fastest level is as small and 3x cheaper. */
@@ -312,7 +313,10 @@ int evb_decode(const unsigned char *payload, size_t len, uint32_t count,
                const uint32_t *dict_sizes, struct evb_cols *c,
                struct evb_scratch *s, struct fb_error *err)
 {
-    if (count > c->cap || count == 0 || min_time > max_time)
+    /* Bounding the range first also keeps the delta arithmetic below
+     * from overflowing on crafted headers. */
+    if (count > c->cap || count == 0 || min_time > max_time || min_time < FTIME_MIN ||
+        max_time > FTIME_MAX)
         return corrupt(err, "bad event count or time range");
     if (len < 1 || len < 1 + (size_t)payload[0] * BLOG_COL_DESC_LEN)
         return corrupt(err, "truncated column directory");

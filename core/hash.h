@@ -23,8 +23,10 @@ static inline uint64_t fb_hash(const void *data, size_t n, uint64_t seed)
     const unsigned char *p = data;
     uint64_t h = seed ^ (n * UINT64_C(0x9E3779B97F4A7C15));
     while (n >= 8) {
-        uint64_t k;
-        memcpy(&k, p, 8);
+        /* Little-endian on every host, so fingerprints are portable. */
+        uint64_t k = (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
+                     (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 |
+                     (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
         h = (h ^ fb_mix64(k)) * UINT64_C(0x9E3779B97F4A7C15);
         h = (h << 31) | (h >> 33);
         p += 8;

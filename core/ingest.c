@@ -147,6 +147,8 @@ static int attr_slot(struct ingest *in, const char *name, size_t n, int32_t *slo
             *slot = (int32_t)a;
             return 0;
         }
+    if (in->natt == INGEST_MAX_ATTRS)
+        return FB_EINPUT;
     uint32_t *names = realloc(in->att_names, (in->natt + 1) * sizeof *names);
     if (!names)
         return FB_ENOMEM;
@@ -177,7 +179,11 @@ static int header_column(struct ingest *in, const struct csvin_rec *r, uint32_t 
             in->lay.fixed[k] = (int)i;
             return 0;
         }
-    if (attr_slot(in, name, n, &in->lay.att_slot[i]) != 0)
+    int rc = attr_slot(in, name, n, &in->lay.att_slot[i]);
+    if (rc == FB_EINPUT)
+        return fb_fail_at(err, FB_EINPUT, in->path, r->line, i + 1L,
+                          "more than %d attribute columns in the batch", INGEST_MAX_ATTRS);
+    if (rc)
         return fb_fail(err, FB_ENOMEM, "out of memory");
     return 0;
 }
@@ -351,6 +357,10 @@ static int on_record(void *ctx, const struct csvin_rec *r, struct fb_error *err)
     if (!in->have_header)
         return read_header(in, r, err);
     int64_t t;
+    if (in->nevents == INGEST_MAX_EVENTS)
+        return fb_fail_at(err, FB_EINPUT, in->path, r->line, 1,
+                          "a batch holds at most %llu events: split the input",
+                          (unsigned long long)INGEST_MAX_EVENTS);
     if (row_is_good(in, r, &t) && add_row(in, r, t) != 0)
         return fb_fail(err, FB_ENOMEM, "out of memory building the batch");
     if (in->o.on_progress && (r->index % PROGRESS_EVERY) == 0)

@@ -26,6 +26,11 @@ typedef void (*ingest_progress_fn)(void *ctx, uint64_t rows, uint64_t bytes);
  * on exported CRM data and a third cheaper (docs/BENCHMARKS.md). */
 #define INGEST_DEFAULT_LEVEL 4
 
+/* A block holds at most 255 columns, 7 of them fixed. */
+#define INGEST_MAX_ATTRS (BLOG_MAX_COLUMNS - BLOG_C_FIXED)
+/* The commit block counts a batch's events in 32 bits. */
+#define INGEST_MAX_EVENTS UINT64_C(4294967295)
+
 struct ingest_opts {
     int level;                     /* zlib level of event columns */
     ingest_reject_fn on_reject;

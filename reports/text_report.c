@@ -73,9 +73,9 @@ int rpt_text_write(const struct res_report *r, FILE *out, struct fb_error *err)
     }
     for (size_t i = 0; i < r->nunmapped && i < 5; i++) {
         char name[256];
-        fprintf(out, "%sunmapped stage \"%s\": %llu events\n", i ? "" : "\n",
+        fprintf(out, "%sunmapped stage \"%s\": %llu event%s\n", i ? "" : "\n",
                 shown(r->unmapped[i].name, name, sizeof name),
-                (unsigned long long)r->unmapped[i].events);
+                (unsigned long long)r->unmapped[i].events, r->unmapped[i].events == 1 ? "" : "s");
     }
     if (r->nunmapped > 5)
         fprintf(out, "... and %zu more unmapped stage names\n", r->nunmapped - 5);
