@@ -1,0 +1,318 @@
+#!/usr/bin/env bash
+# bench.sh FUNNEL - the throughput, memory and size benchmark (`make bench`).
+#
+# Generates BENCH_EVENTS events (default 10,000,000) over BENCH_ENTITIES
+# entities (default 1,000,000) with `funnel gen --seed 7 --days 365` into
+# .bench/events.csv (kept and reused while the sizes match), then times with
+# /usr/bin/time (wall seconds, peak RSS):
+#   gzip -6 and zcat of the CSV           the yardstick for append and size
+#   funnel append -q (fresh log)          best of 2
+#   funnel replay -o report.json          best of 3
+#   DuckDB on the CSV and on Parquet      best of 3 each, 2 threads, through
+#                                         scripts/bench_duckdb.mjs (needs npm;
+#                                         skipped with a notice without it)
+# checks that DuckDB's numbers equal report.json (scripts/bench_compare.mjs),
+# and prints a markdown table, the ratios and the issue's targets, also
+# written to .bench/results.md.
+#
+# Exit status: 0 even when a target is missed (this is a benchmark, not a
+# test); 1 when a command fails or DuckDB's numbers differ from funnel's;
+# 2 on bad usage.
+#
+# Environment: BENCH_EVENTS, BENCH_ENTITIES (sizes, e.g. 200000 and 20000 for
+# a quick run), BENCH_DUCKDB=0 (skip DuckDB), BENCH_DUCKDB_THREADS (default 2).
+set -eu
+
+if [ $# -ne 1 ]; then
+    echo "usage: scripts/bench.sh FUNNEL" >&2
+    exit 2
+fi
+export LC_ALL=C TZ=UTC
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+SCRIPTS=$ROOT/scripts
+case $1 in
+    /*) FUNNEL=$1 ;;
+    *) FUNNEL=$PWD/$1 ;;
+esac
+EVENTS=${BENCH_EVENTS:-10000000}
+ENTITIES=${BENCH_ENTITIES:-1000000}
+SEED=7
+DAYS=365
+WANT_DUCKDB=${BENCH_DUCKDB:-1}
+export BENCH_DUCKDB_THREADS=${BENCH_DUCKDB_THREADS:-2}
+TIME=/usr/bin/time
+B=$ROOT/.bench
+
+die() {
+    echo "bench: $*" >&2
+    exit 1
+}
+note() { echo "== $*" >&2; }
+
+[ -x "$FUNNEL" ] || die "$FUNNEL is not an executable"
+[ -x "$TIME" ] || die "$TIME (GNU time) is needed: apt-get install time"
+case $EVENTS$ENTITIES in
+    *[!0-9]*) die "BENCH_EVENTS and BENCH_ENTITIES must be whole numbers" ;;
+esac
+mkdir -p "$B"
+cd "$B"
+
+# calc AWK-EXPRESSION: print the value of a floating-point expression.
+calc() { awk "BEGIN { print ($1) }"; }
+# fmt PRINTF-FORMAT AWK-EXPRESSION
+fmt() { awk "BEGIN { printf \"$1\", $2 }"; }
+size_of() { stat -c %s "$1"; }
+
+# timed CMD... : run CMD once under GNU time (redirections apply to CMD);
+# sets WALL (s), RSS (KB) and CPU (user+sys s).  A failing CMD ends the run.
+timed() {
+    if ! "$TIME" -f '%e %M %U %S' -o "$B/time.out" "$@"; then
+        echo "bench: command failed: $*" >&2
+        sed 's/^/  /' "$B/time.out" >&2
+        exit 1
+    fi
+    local u s
+    # The numbers are on the last line (a note may come before them).
+    read -r WALL RSS u s < <(tail -n 1 "$B/time.out")
+    CPU=$(calc "$u + $s")
+}
+
+# keep_best: after a timed run, keep the lowest wall time (with its CPU time)
+# and the highest peak RSS of the runs since best_reset.
+best_reset() { BEST_WALL=; BEST_CPU=; BEST_RSS=0; }
+keep_best() {
+    if [ -z "$BEST_WALL" ] || [ "$(calc "$WALL < $BEST_WALL")" = 1 ]; then
+        BEST_WALL=$WALL
+        BEST_CPU=$CPU
+    fi
+    if [ "$RSS" -gt "$BEST_RSS" ]; then BEST_RSS=$RSS; fi
+}
+
+# Rows of the table: step|wall|events/s|rss MB|bytes, one per line.
+ROWS=$B/rows.txt
+: >"$ROWS"
+rate() { if [ "$(calc "$1 > 0")" = 1 ]; then fmt '%.0f' "$NEV / $1"; else echo '-'; fi; }
+mb() { fmt '%.1f' "$1 / 1024"; }
+row() { echo "$1|$2|$3|$4|$5" >>"$ROWS"; }
+
+# ---- the data ------------------------------------------------------------
+
+PARAMS="entities=$ENTITIES events=$EVENTS seed=$SEED days=$DAYS"
+if [ -f events.csv ] && [ -f events.params ] && [ "$(cat events.params)" = "$PARAMS" ]; then
+    note "reusing .bench/events.csv ($PARAMS)"
+    GEN_WALL=
+else
+    note "generating .bench/events.csv ($PARAMS)"
+    rm -f events.csv events.params
+    timed "$FUNNEL" gen --entities "$ENTITIES" --events "$EVENTS" --seed "$SEED" \
+        --days "$DAYS" -o events.csv
+    echo "$PARAMS" >events.params
+    GEN_WALL=$WALL GEN_RSS=$RSS
+fi
+NEV=$(($(wc -l <events.csv) - 1))
+CSV_BYTES=$(size_of events.csv)
+note "$NEV events, $CSV_BYTES bytes of CSV"
+if [ -n "$GEN_WALL" ]; then
+    row "funnel gen (not counted)" "$GEN_WALL" "$(rate "$GEN_WALL")" "$(mb "$GEN_RSS")" "$CSV_BYTES"
+else
+    row "funnel gen (reused: not run)" "-" "-" "-" "$CSV_BYTES"
+fi
+
+# ---- gzip, the yardstick -------------------------------------------------
+
+note "gzip -6"
+timed gzip -6 -c events.csv >events.csv.gz
+GZIP_WALL=$WALL
+GZ_BYTES=$(size_of events.csv.gz)
+row "gzip -6 (CSV to .gz)" "$WALL" "$(rate "$WALL")" "$(mb "$RSS")" "$GZ_BYTES"
+
+note "zcat"
+timed zcat events.csv.gz >/dev/null
+row "zcat (.gz to /dev/null)" "$WALL" "$(rate "$WALL")" "$(mb "$RSS")" "-"
+
+# ---- funnel --------------------------------------------------------------
+
+note "funnel append, best of 2"
+best_reset
+for _ in 1 2; do
+    rm -f bench.flog
+    timed "$FUNNEL" append -q bench.flog events.csv
+    keep_best
+done
+APPEND_WALL=$BEST_WALL
+APPEND_CPU=$BEST_CPU
+LOG_BYTES=$(size_of bench.flog)
+row "funnel append" "$BEST_WALL" "$(rate "$BEST_WALL")" "$(mb "$BEST_RSS")" "$LOG_BYTES"
+
+note "funnel replay, best of 3"
+best_reset
+for _ in 1 2 3; do
+    rm -f report.json
+    timed "$FUNNEL" replay bench.flog -o report.json
+    keep_best
+done
+REPLAY_WALL=$BEST_WALL
+REPLAY_CPU=$BEST_CPU
+REPLAY_RSS=$BEST_RSS
+row "funnel replay" "$BEST_WALL" "$(rate "$BEST_WALL")" "$(mb "$BEST_RSS")" "-"
+
+# entities in the report: jq if there is one, else the line jansson writes.
+if command -v jq >/dev/null 2>&1; then
+    REPORT_ENTITIES=$(jq -e '.entities' report.json) || die "report.json has no entities"
+else
+    REPORT_ENTITIES=$(sed -n 's/^  "entities": \([0-9]*\),*$/\1/p' report.json)
+    [ -n "$REPORT_ENTITIES" ] || die "report.json has no entities"
+fi
+
+# ---- DuckDB --------------------------------------------------------------
+
+DUCK=0
+DUCK_WHY=
+AGREE=skipped
+if [ "$WANT_DUCKDB" = 0 ]; then
+    DUCK_WHY="BENCH_DUCKDB=0"
+elif ! command -v npm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then
+    DUCK_WHY="npm or node is missing"
+elif [ -f node/node_modules/@duckdb/node-api/package.json ]; then
+    DUCK=1
+else
+    note "installing @duckdb/node-api into .bench/node"
+    if npm install --prefix node --no-audit --no-fund --loglevel=error @duckdb/node-api >&2; then
+        DUCK=1
+    else
+        DUCK_WHY="npm install @duckdb/node-api failed"
+    fi
+fi
+export BENCH_NODE_DIR=$B/node
+
+if [ "$DUCK" = 1 ]; then
+    DUCK_VERSION=$(sed -n 's/^ *"version": "\(.*\)",*$/\1/p' node/node_modules/@duckdb/node-api/package.json | head -n 1)
+    note "duckdb: CSV to Parquet (zstd), once"
+    rm -f events.parquet
+    timed node "$SCRIPTS/bench_duckdb.mjs" convert events.csv events.parquet >duck_convert.out
+    PQ_BYTES=$(size_of events.parquet)
+    row "duckdb COPY CSV to Parquet (not counted)" "$WALL" "$(rate "$WALL")" "$(mb "$RSS")" "$PQ_BYTES"
+
+    # duck MODE INPUT: best of 3 node runs, and the best query time inside node.
+    duck() {
+        local mode=$1 input=$2 q bestq=
+        note "duckdb on $mode, best of 3"
+        best_reset
+        for _ in 1 2 3; do
+            timed node "$SCRIPTS/bench_duckdb.mjs" "$mode" "$input" -o "duck_$mode.json" >"duck_$mode.out"
+            keep_best
+            q=$(sed -n 's/^query_s=//p' "duck_$mode.out")
+            [ -n "$q" ] || die "bench_duckdb.mjs $mode printed no query time"
+            if [ -z "$bestq" ] || [ "$(calc "$q < $bestq")" = 1 ]; then bestq=$q; fi
+        done
+        DUCK_WALL=$BEST_WALL
+        DUCK_Q=$bestq
+        row "duckdb $mode (node process)" "$BEST_WALL" "$(rate "$BEST_WALL")" "$(mb "$BEST_RSS")" \
+            "$([ "$mode" = parquet ] && echo "$PQ_BYTES" || echo "$CSV_BYTES")"
+        row "duckdb $mode (query only, timed in node)" "$bestq" "$(rate "$bestq")" "-" "-"
+    }
+    duck csv events.csv
+    DCSV_WALL=$DUCK_WALL DCSV_Q=$DUCK_Q
+    duck parquet events.parquet
+    DPQ_WALL=$DUCK_WALL DPQ_Q=$DUCK_Q
+
+    note "checking DuckDB's numbers against report.json"
+    AGREE=yes
+    for mode in csv parquet; do
+        node "$SCRIPTS/bench_compare.mjs" report.json "duck_$mode.json" "duckdb $mode" \
+            >"compare_$mode.txt" || AGREE=no
+        cat "compare_$mode.txt" >&2
+    done
+else
+    note "skipping DuckDB: $DUCK_WHY"
+fi
+
+# ---- the report ----------------------------------------------------------
+
+# ratio A B: A / B to two decimals, or n/a when either is missing or B is 0.
+ratio() {
+    if [ -n "$1" ] && [ -n "$2" ] && [ "$(calc "$2 > 0")" = 1 ]; then fmt '%.2f' "$1 / $2"; else echo 'n/a'; fi
+}
+# times A B: A / B as "N.NNx", or n/a.
+times() { local r; r=$(ratio "$1" "$2"); [ "$r" = n/a ] && echo n/a || echo "${r}x"; }
+# nonzero WALL: WALL, or "n/a" when it is 0 (too fast for GNU time).
+nonzero() { if [ "$(calc "$1 > 0")" = 1 ]; then echo "$1"; else echo n/a; fi; }
+# met AWK-CONDITION: "met" or "MISSED"; "n/a" when a measurement in it is
+# "-" or "n/a" (too fast to time).
+met() {
+    case $1 in
+        *-\ *|*n/a*) echo n/a ;;
+        *) if [ "$(calc "($1) ? 1 : 0")" = 1 ]; then echo met; else echo MISSED; fi ;;
+    esac
+}
+
+MIB=1048576
+RSS_TARGET=$((100 * REPORT_ENTITIES + 64 * MIB))
+REPLAY_RSS_B=$((REPLAY_RSS * 1024))
+# "On one core": a replay that used more than one core is judged by its CPU time.
+REPLAY_ONE_CORE=$(calc "($REPLAY_CPU > $REPLAY_WALL) ? $REPLAY_CPU : $REPLAY_WALL")
+REPLAY_RATE=$(rate "$REPLAY_ONE_CORE")
+APPEND_RATE=$(rate "$APPEND_WALL")
+if [ "$DUCK" = 1 ]; then PQ=$PQ_BYTES; else PQ='' DCSV_WALL='' DCSV_Q='' DPQ_WALL='' DPQ_Q=''; fi
+
+{
+    echo "# funnel benchmark"
+    echo
+    echo "- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+    echo "- funnel: $("$FUNNEL" --version)"
+    echo "- machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)," \
+         "$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) memory"
+    echo "- tools: $(gzip --version | head -n 1), node $(node --version 2>/dev/null || echo missing)," \
+         "duckdb $(if [ "$DUCK" = 1 ]; then echo "$DUCK_VERSION (threads=$BENCH_DUCKDB_THREADS)"; else echo "skipped: $DUCK_WHY"; fi)"
+    echo "- data: funnel gen --entities $ENTITIES --events $EVENTS --seed $SEED --days $DAYS:" \
+         "$NEV events, $REPORT_ENTITIES entities in the report"
+    echo
+    echo "| step | wall s | events/s | peak RSS MB | bytes on disk |"
+    echo "| --- | ---: | ---: | ---: | ---: |"
+    while IFS='|' read -r step wall evs rss bytes; do
+        echo "| $step | $wall | $evs | $rss | $bytes |"
+    done <"$ROWS"
+    echo
+    echo "Best of 3 for replay and DuckDB, best of 2 for append, one run otherwise;"
+    echo "peak RSS is the highest of the runs."
+    echo
+    echo "## Ratios"
+    echo
+    echo "- replay speedup vs DuckDB Parquet: $(times "$DPQ_WALL" "$REPLAY_WALL")" \
+         "(query only: $(times "$DPQ_Q" "$REPLAY_WALL"))"
+    echo "- replay speedup vs DuckDB CSV: $(times "$DCSV_WALL" "$REPLAY_WALL")" \
+         "(query only: $(times "$DCSV_Q" "$REPLAY_WALL"))"
+    echo "- log size / Parquet size: $(ratio "$LOG_BYTES" "$PQ")"
+    echo "- log size / gzip -6 size: $(ratio "$LOG_BYTES" "$GZ_BYTES")"
+    echo "- append speed vs gzip -6 (gzip time / append time): $(times "$GZIP_WALL" "$APPEND_WALL")"
+    echo "- replay peak RSS: $(fmt '%.1f' "$REPLAY_RSS_B / $MIB") MiB vs target" \
+         "$(fmt '%.1f' "$RSS_TARGET / $MIB") MiB (100 B/entity + 64 MiB) = $(ratio "$REPLAY_RSS_B" "$RSS_TARGET")" \
+         "of the target$(if [ "$REPLAY_RSS_B" -gt $((64 * MIB)) ] && [ "$REPORT_ENTITIES" -gt 0 ]; then
+             fmt ' (%.1f B/entity beyond 64 MiB)' "($REPLAY_RSS_B - 64 * $MIB) / $REPORT_ENTITIES"; fi)"
+    echo "- CPU time (user+sys) of the best run: append ${APPEND_CPU} s for ${APPEND_WALL} s wall," \
+         "replay ${REPLAY_CPU} s for ${REPLAY_WALL} s wall (gzip -6 is single-threaded)"
+    echo
+    echo "## Targets"
+    echo
+    echo "| target | measured | |"
+    echo "| --- | --- | --- |"
+    echo "| replay >= 10M events/s on one core | $REPLAY_RATE events/s | $(met "$REPLAY_RATE >= 10000000") |"
+    echo "| replay RSS <= 100 B/entity + 64 MiB | $REPLAY_RSS_B <= $RSS_TARGET bytes | $(met "$REPLAY_RSS_B <= $RSS_TARGET") |"
+    if [ -n "$PQ" ]; then
+        echo "| log <= 3/4 of Parquet | $LOG_BYTES vs $PQ bytes ($(ratio "$LOG_BYTES" "$PQ")) | $(met "$LOG_BYTES * 4 <= $PQ * 3") |"
+    else
+        echo "| log <= 3/4 of Parquet | no Parquet ($DUCK_WHY) | n/a |"
+    fi
+    echo "| log <= 1/2 of gzip -6 | $LOG_BYTES vs $GZ_BYTES bytes ($(ratio "$LOG_BYTES" "$GZ_BYTES")) | $(met "$LOG_BYTES * 2 <= $GZ_BYTES") |"
+    echo "| append >= 1.5M events/s | $APPEND_RATE events/s | $(met "$APPEND_RATE >= 1500000") |"
+    echo "| append >= 3x faster than gzip -6 | $(times "$GZIP_WALL" "$APPEND_WALL") | $(met "$GZIP_WALL >= 3 * $(nonzero "$APPEND_WALL")") |"
+    echo
+    echo "duckdb agrees with funnel: $AGREE"
+} >results.md
+
+cat results.md
+if [ "$AGREE" = no ]; then
+    echo "bench: DuckDB's numbers differ from report.json; see .bench/compare_*.txt" >&2
+    exit 1
+fi
