@@ -9,24 +9,58 @@
 
 #include "blocklog.h"
 
+/* One buffer set: columns plus the entity strings waiting for their ids. */
+struct encset {
+    struct evb_cols cols;
+    struct buf ent;
+    uint32_t *ent_off, *ent_len;
+    uint64_t *ent_hash;
+};
+
 struct blockenc {
     int level;
+    struct dict *entities;
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int busy;               /* worker holds cols[1 - fill] */
     int quit;
     int rc;                 /* first worker error */
-    int fill;               /* index of the columns the caller fills */
-    struct evb_cols cols[2];
+    int fill;               /* index of the set the caller fills */
+    struct encset set[2];
     struct evb_scratch scratch;
     struct buf payload;
     struct buf blocks;      /* encoded EVENTS blocks, in submission order */
 };
 
-static int encode(struct blockenc *be, const struct evb_cols *c)
+#define PREFETCH_FAR 16
+#define PREFETCH_NEAR 8
+
+/* Intern the set's entities in event order, fetching the dictionary ahead:
+ * with a million entities each lookup would otherwise wait on memory. */
+static int resolve(struct blockenc *be, struct encset *st)
 {
+    struct dict *d = be->entities;
+    uint32_t *ids = st->cols.ids[EVB_IDX(BLOG_C_ENTITY)], n = st->cols.n;
+    for (uint32_t i = 0; i < n; i++) {
+        if (i + PREFETCH_FAR < n)
+            dict_prefetch(d, st->ent_hash[i + PREFETCH_FAR], 0);
+        if (i + PREFETCH_NEAR < n)
+            dict_prefetch(d, st->ent_hash[i + PREFETCH_NEAR], 1);
+        if (dict_intern_hashed(d, (const char *)st->ent.p + st->ent_off[i], st->ent_len[i],
+                               st->ent_hash[i], &ids[i], NULL) != 0)
+            return FB_ENOMEM;
+    }
+    st->ent.len = 0;
+    return 0;
+}
+
+static int encode(struct blockenc *be, struct encset *st)
+{
+    const struct evb_cols *c = &st->cols;
     int64_t lo, hi;
+    if (resolve(be, st) != 0)
+        return FB_ENOMEM;
     if (evb_encode(c, be->level, &be->scratch, &be->payload, &lo, &hi) != 0)
         return FB_ENOMEM;
     return blog_block_append(&be->blocks, BLOG_T_EVENTS, 0, c->n, lo, hi, be->payload.p,
@@ -42,9 +76,9 @@ static void *worker(void *arg)
             pthread_cond_wait(&be->cv, &be->mu);
         if (!be->busy)
             break;
-        struct evb_cols *c = &be->cols[1 - be->fill];
+        struct encset *st = &be->set[1 - be->fill];
         pthread_mutex_unlock(&be->mu);
-        int rc = encode(be, c);
+        int rc = encode(be, st);
         pthread_mutex_lock(&be->mu);
         if (rc && !be->rc)
             be->rc = rc;
@@ -55,15 +89,42 @@ static void *worker(void *arg)
     return NULL;
 }
 
-struct blockenc *blockenc_new(int level)
+static void set_free(struct encset *st)
+{
+    evb_cols_free(&st->cols);
+    buf_free(&st->ent);
+    free(st->ent_off);
+    free(st->ent_len);
+    free(st->ent_hash);
+}
+
+static int set_init(struct encset *st)
+{
+    memset(st, 0, sizeof *st);
+    st->ent_off = malloc(BLOG_EVENTS_PER_BLOCK * sizeof *st->ent_off);
+    st->ent_len = malloc(BLOG_EVENTS_PER_BLOCK * sizeof *st->ent_len);
+    st->ent_hash = malloc(BLOG_EVENTS_PER_BLOCK * sizeof *st->ent_hash);
+    if (!st->ent_off || !st->ent_len || !st->ent_hash ||
+        evb_cols_init(&st->cols, BLOG_EVENTS_PER_BLOCK, 0) != 0) {
+        set_free(st);
+        return FB_ENOMEM;
+    }
+    return 0;
+}
+
+struct blockenc *blockenc_new(int level, struct dict *entities)
 {
     struct blockenc *be = calloc(1, sizeof *be);
     if (!be)
         return NULL;
     be->level = level;
-    if (evb_cols_init(&be->cols[0], BLOG_EVENTS_PER_BLOCK, 0) != 0 ||
-        evb_cols_init(&be->cols[1], BLOG_EVENTS_PER_BLOCK, 0) != 0) {
-        evb_cols_free(&be->cols[0]);
+    be->entities = entities;
+    if (set_init(&be->set[0]) != 0) {
+        free(be);
+        return NULL;
+    }
+    if (set_init(&be->set[1]) != 0) {
+        set_free(&be->set[0]);
         free(be);
         return NULL;
     }
@@ -72,8 +133,8 @@ struct blockenc *blockenc_new(int level)
     if (pthread_create(&be->thread, NULL, worker, be) != 0) {
         pthread_mutex_destroy(&be->mu);
         pthread_cond_destroy(&be->cv);
-        evb_cols_free(&be->cols[0]);
-        evb_cols_free(&be->cols[1]);
+        set_free(&be->set[0]);
+        set_free(&be->set[1]);
         free(be);
         return NULL;
     }
@@ -91,15 +152,24 @@ void blockenc_free(struct blockenc *be)
     pthread_join(be->thread, NULL);
     pthread_mutex_destroy(&be->mu);
     pthread_cond_destroy(&be->cv);
-    evb_cols_free(&be->cols[0]);
-    evb_cols_free(&be->cols[1]);
+    set_free(&be->set[0]);
+    set_free(&be->set[1]);
     evb_scratch_free(&be->scratch);
     buf_free(&be->payload);
     buf_free(&be->blocks);
     free(be);
 }
 
-struct evb_cols *blockenc_cols(struct blockenc *be) { return &be->cols[be->fill]; }
+struct evb_cols *blockenc_cols(struct blockenc *be) { return &be->set[be->fill].cols; }
+
+int blockenc_entity(struct blockenc *be, uint32_t i, const char *s, uint32_t len, uint64_t hash)
+{
+    struct encset *st = &be->set[be->fill];
+    st->ent_off[i] = (uint32_t)st->ent.len;
+    st->ent_len[i] = len;
+    st->ent_hash[i] = hash;
+    return buf_append(&st->ent, s, len);
+}
 
 /* Wait until the worker is idle; returns its error so far. Holds no lock. */
 static int wait_idle(struct blockenc *be)
@@ -115,7 +185,7 @@ static int wait_idle(struct blockenc *be)
 int blockenc_submit(struct blockenc *be)
 {
     int rc = wait_idle(be);
-    if (rc || be->cols[be->fill].n == 0)
+    if (rc || be->set[be->fill].cols.n == 0)
         return rc;
     pthread_mutex_lock(&be->mu);
     be->fill = 1 - be->fill;
@@ -124,7 +194,7 @@ int blockenc_submit(struct blockenc *be)
     pthread_mutex_unlock(&be->mu);
     /* The fresh set may hold an older block's attribute ids: absent
      * attributes must read as "" (id 0). */
-    struct evb_cols *c = &be->cols[be->fill];
+    struct evb_cols *c = &be->set[be->fill].cols;
     c->n = 0;
     for (uint32_t a = 0; a < c->natt; a++)
         memset(c->att[a], 0, (size_t)c->cap * sizeof(uint32_t));
@@ -137,11 +207,12 @@ int blockenc_reshape(struct blockenc *be, uint32_t natt, const uint32_t *names)
     if (rc == 0)
         rc = wait_idle(be);
     for (int i = 0; i < 2 && rc == 0; i++) {
-        evb_cols_free(&be->cols[i]);
-        if (evb_cols_init(&be->cols[i], BLOG_EVENTS_PER_BLOCK, natt) != 0)
+        struct evb_cols *c = &be->set[i].cols;
+        evb_cols_free(c);
+        if (evb_cols_init(c, BLOG_EVENTS_PER_BLOCK, natt) != 0)
             rc = FB_ENOMEM;
         else
-            memcpy(be->cols[i].att_name, names, natt * sizeof *names);
+            memcpy(c->att_name, names, natt * sizeof *names);
     }
     return rc;
 }

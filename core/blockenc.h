@@ -1,25 +1,35 @@
-/* blockenc.h - EVENTS blocks encoded on a second thread while the first
- * reads CSV: sorting, varints and zlib are about a third of append's work,
- * and the two halves overlap on a two-core machine.  Double-buffered: the
- * caller fills one set of columns while the worker encodes the other. */
+/* blockenc.h - EVENTS blocks finished on a second thread while the first
+ * reads CSV: interning entity ids (cache misses on a large dictionary),
+ * sorting, varints and zlib are half of append's work, and the two halves
+ * overlap on a two-core machine.  Double-buffered: the caller fills one set
+ * of columns while the worker finishes the other. */
 #ifndef FUNNEL_BLOCKENC_H
 #define FUNNEL_BLOCKENC_H
 
 #include <stdint.h>
 #include "buf.h"
+#include "dict.h"
 #include "err.h"
 #include "evblock.h"
 
 struct blockenc;
 
-/* A new encoder (starts its thread) for blocks with natt attribute columns
- * named names[natt].  Returns NULL when out of memory or threads fail. */
-struct blockenc *blockenc_new(int level);
+/* A new encoder (starts its thread), with no attribute columns yet.  Entity
+ * strings given with blockenc_entity are interned into entities (borrowed;
+ * the caller must not touch it until blockenc_drain returns).  Returns NULL
+ * when out of memory or the thread cannot start. */
+struct blockenc *blockenc_new(int level, struct dict *entities);
 void blockenc_free(struct blockenc *be);
 
 /* The columns to fill (borrowed; c->n events so far).  Valid until the next
  * blockenc_submit or blockenc_reshape. */
 struct evb_cols *blockenc_cols(struct blockenc *be);
+
+/* The entity of event i of the columns being filled: its bytes (copied) and
+ * dict_hash_of them.  The worker fills ids[entity][i], in event order, so ids
+ * come out as a row-at-a-time loop would assign them.  0 or FB_ENOMEM. */
+int blockenc_entity(struct blockenc *be, uint32_t i, const char *s, uint32_t len,
+                    uint64_t hash) FB_MUST_USE;
 
 /* Hand the filled columns to the worker (waiting for it to finish the
  * previous block) and get fresh empty ones.  Returns 0 or the worker's

@@ -35,11 +35,6 @@ struct ingest {
     uint32_t natt;          /* attribute columns in the batch so far */
     uint32_t *att_names;    /* their ATTR_NAME ids */
     uint32_t enc_natt;      /* attribute columns the encoder's blocks have */
-    /* Entities of the block being filled, interned only when the block is
-     * handed on, in one loop that prefetches the dictionary ahead. */
-    struct buf pend;
-    uint32_t *pend_off, *pend_len;
-    uint64_t *pend_hash;
     struct blockenc *enc;   /* fills and encodes EVENTS blocks */
     uint64_t nevents, nrejected, bytes_in;
     uint64_t fp[2];
@@ -56,11 +51,9 @@ struct ingest *ingest_new(struct dict *const *dicts, const struct ingest_opts *o
         return NULL;
     in->dicts = dicts;
     in->o = *o;
-    in->pend_off = malloc(BLOG_EVENTS_PER_BLOCK * sizeof *in->pend_off);
-    in->pend_len = malloc(BLOG_EVENTS_PER_BLOCK * sizeof *in->pend_len);
-    in->pend_hash = malloc(BLOG_EVENTS_PER_BLOCK * sizeof *in->pend_hash);
-    in->enc = blockenc_new(o->level);
-    if (!in->enc || !in->pend_off || !in->pend_len || !in->pend_hash) {
+    /* Entity ids are interned by the encoder's thread (blockenc.h). */
+    in->enc = blockenc_new(o->level, dicts[BLOG_D_ENTITY]);
+    if (!in->enc) {
         ingest_free(in);
         return NULL;
     }
@@ -72,10 +65,6 @@ void ingest_free(struct ingest *in)
     if (!in)
         return;
     blockenc_free(in->enc);
-    buf_free(&in->pend);
-    free(in->pend_off);
-    free(in->pend_len);
-    free(in->pend_hash);
     free(in->lay.att_slot);
     free(in->att_names);
     free(in);
@@ -96,35 +85,6 @@ static int ieq(const char *a, size_t n, const char *lit)
     return 1;
 }
 
-#define PREFETCH_FAR 16
-#define PREFETCH_NEAR 8
-
-/* Intern the entities of the block being filled, in row order (so ids are
- * assigned exactly as a row-at-a-time loop would). */
-static int resolve_entities(struct ingest *in)
-{
-    struct evb_cols *c = blockenc_cols(in->enc);
-    struct dict *d = in->dicts[BLOG_D_ENTITY];
-    uint32_t *ids = c->ids[EVB_IDX(BLOG_C_ENTITY)];
-    for (uint32_t i = 0; i < c->n; i++) {
-        if (i + PREFETCH_FAR < c->n)
-            dict_prefetch(d, in->pend_hash[i + PREFETCH_FAR], 0);
-        if (i + PREFETCH_NEAR < c->n)
-            dict_prefetch(d, in->pend_hash[i + PREFETCH_NEAR], 1);
-        if (dict_intern_hashed(d, (const char *)in->pend.p + in->pend_off[i], in->pend_len[i],
-                               in->pend_hash[i], &ids[i], NULL) != 0)
-            return FB_ENOMEM;
-    }
-    in->pend.len = 0;
-    return 0;
-}
-
-static int submit(struct ingest *in)
-{
-    int rc = resolve_entities(in);
-    return rc ? rc : blockenc_submit(in->enc);
-}
-
 /* Give the encoder blocks with the batch's attribute columns so far; a
  * block's column set is fixed once it has events. */
 static int widen_columns(struct ingest *in)
@@ -132,8 +92,7 @@ static int widen_columns(struct ingest *in)
     if (in->natt == in->enc_natt)
         return 0;
     in->enc_natt = in->natt;
-    int rc = resolve_entities(in);
-    return rc ? rc : blockenc_reshape(in->enc, in->natt, in->att_names);
+    return blockenc_reshape(in->enc, in->natt, in->att_names);
 }
 
 /* The attribute slot of a header name, interning it in the log dictionary. */
@@ -314,10 +273,7 @@ static int add_row(struct ingest *in, const struct csvin_rec *r, int64_t t)
     lanes(h, (uint64_t)t);
     int ecol = in->lay.fixed[BLOG_C_ENTITY];
     uint64_t eh = dict_hash_of(in->dicts[BLOG_D_ENTITY], r->field[ecol], r->len[ecol]);
-    in->pend_off[i] = (uint32_t)in->pend.len;
-    in->pend_len[i] = r->len[ecol];
-    in->pend_hash[i] = eh;
-    if (buf_append(&in->pend, r->field[ecol], r->len[ecol]) != 0)
+    if (blockenc_entity(in->enc, i, r->field[ecol], r->len[ecol], eh) != 0)
         return FB_ENOMEM;
     lanes(h, eh + BLOG_C_ENTITY);
     for (int k = BLOG_C_STAGE; k < BLOG_C_FIXED; k++) {
@@ -347,7 +303,7 @@ static int add_row(struct ingest *in, const struct csvin_rec *r, int64_t t)
     in->fp[1] += h[1];
     in->nevents++;
     if (++c->n == BLOG_EVENTS_PER_BLOCK)
-        return submit(in);
+        return blockenc_submit(in->enc);
     return 0;
 }
 
@@ -380,13 +336,17 @@ int ingest_file(struct ingest *in, int fd, const char *path, struct fb_error *er
 int ingest_finish(struct ingest *in, const uint32_t *base_sizes, struct buf *out,
                   unsigned char fingerprint[16], struct fb_error *err)
 {
-    if (resolve_entities(in) != 0)
-        return fb_fail(err, FB_ENOMEM, "out of memory encoding the batch");
-    /* Dictionaries first, so a reader meets every string before its id. */
-    for (int k = 0; k < BLOG_D_COUNT; k++)
-        if (dictblock_write(in->dicts[k], k, base_sizes[k], out) != 0)
-            return fb_fail(err, FB_ENOMEM, "out of memory encoding the batch");
-    if (blockenc_drain(in->enc, out) != 0)
+    /* The encoder must be done (entity ids final) before the dictionaries
+     * are written; they go first so a reader meets every string before
+     * its id. */
+    struct buf events = {0};
+    int rc = blockenc_drain(in->enc, &events);
+    for (int k = 0; k < BLOG_D_COUNT && rc == 0; k++)
+        rc = dictblock_write(in->dicts[k], k, base_sizes[k], out);
+    if (rc == 0)
+        rc = buf_append(out, events.p, events.len);
+    buf_free(&events);
+    if (rc)
         return fb_fail(err, FB_ENOMEM, "out of memory encoding the batch");
     for (int lane = 0; lane < 2; lane++)
         for (int b = 0; b < 8; b++)
