@@ -9,17 +9,23 @@
 
 #include "blocklog.h"
 
-/* One buffer set: columns plus the entity strings waiting for their ids. */
+/* Pending strings of one column slot, waiting for their ids. */
+struct pending {
+    uint32_t *off, *len;
+    uint64_t *hash;
+};
+
+/* One buffer set: columns plus the strings waiting for their ids. */
 struct encset {
     struct evb_cols cols;
-    struct buf ent;
-    uint32_t *ent_off, *ent_len;
-    uint64_t *ent_hash;
+    struct buf bytes;
+    uint32_t nslots;
+    struct pending *slot;
 };
 
 struct blockenc {
     int level;
-    struct dict *entities;
+    struct dict *const *dicts;
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -36,22 +42,38 @@ struct blockenc {
 #define PREFETCH_FAR 16
 #define PREFETCH_NEAR 8
 
-/* Intern the set's entities in event order, fetching the dictionary ahead:
- * with a million entities each lookup would otherwise wait on memory. */
-static int resolve(struct blockenc *be, struct encset *st)
+static uint32_t *slot_ids(struct evb_cols *c, uint32_t slot)
 {
-    struct dict *d = be->entities;
-    uint32_t *ids = st->cols.ids[EVB_IDX(BLOG_C_ENTITY)], n = st->cols.n;
+    return slot < EVB_NIDS ? c->ids[slot] : c->att[slot - EVB_NIDS];
+}
+
+/* Intern one slot's strings in event order, fetching the dictionary ahead:
+ * with a million entities each lookup would otherwise wait on memory. */
+static int resolve_slot(struct encset *st, uint32_t slot, struct dict *d)
+{
+    const struct pending *p = &st->slot[slot];
+    const char *base = st->bytes.p ? (const char *)st->bytes.p : "";
+    uint32_t *ids = slot_ids(&st->cols, slot), n = st->cols.n;
     for (uint32_t i = 0; i < n; i++) {
         if (i + PREFETCH_FAR < n)
-            dict_prefetch(d, st->ent_hash[i + PREFETCH_FAR], 0);
+            dict_prefetch(d, p->hash[i + PREFETCH_FAR], 0);
         if (i + PREFETCH_NEAR < n)
-            dict_prefetch(d, st->ent_hash[i + PREFETCH_NEAR], 1);
-        if (dict_intern_hashed(d, (const char *)st->ent.p + st->ent_off[i], st->ent_len[i],
-                               st->ent_hash[i], &ids[i], NULL) != 0)
+            dict_prefetch(d, p->hash[i + PREFETCH_NEAR], 1);
+        if (dict_intern_hashed(d, base + p->off[i], p->len[i], p->hash[i],
+                               &ids[i], NULL) != 0)
             return FB_ENOMEM;
     }
-    st->ent.len = 0;
+    return 0;
+}
+
+static int resolve(struct blockenc *be, struct encset *st)
+{
+    for (uint32_t k = 0; k < st->nslots; k++) {
+        struct dict *d = be->dicts[k < EVB_NIDS ? k : BLOG_D_ATTR_VALUE];
+        if (resolve_slot(st, k, d) != 0)
+            return FB_ENOMEM;
+    }
+    st->bytes.len = 0;
     return 0;
 }
 
@@ -92,38 +114,49 @@ static void *worker(void *arg)
 static void set_free(struct encset *st)
 {
     evb_cols_free(&st->cols);
-    buf_free(&st->ent);
-    free(st->ent_off);
-    free(st->ent_len);
-    free(st->ent_hash);
+    buf_free(&st->bytes);
+    for (uint32_t k = 0; st->slot && k < st->nslots; k++) {
+        free(st->slot[k].off);
+        free(st->slot[k].len);
+        free(st->slot[k].hash);
+    }
+    free(st->slot);
+    memset(st, 0, sizeof *st);
 }
 
-static int set_init(struct encset *st)
+/* Columns and pending arrays for the fixed slots and natt attributes.  A
+ * slot starts as all-empty strings, so fields never given read as id 0. */
+static int set_init(struct encset *st, uint32_t natt)
 {
     memset(st, 0, sizeof *st);
-    st->ent_off = malloc(BLOG_EVENTS_PER_BLOCK * sizeof *st->ent_off);
-    st->ent_len = malloc(BLOG_EVENTS_PER_BLOCK * sizeof *st->ent_len);
-    st->ent_hash = malloc(BLOG_EVENTS_PER_BLOCK * sizeof *st->ent_hash);
-    if (!st->ent_off || !st->ent_len || !st->ent_hash ||
-        evb_cols_init(&st->cols, BLOG_EVENTS_PER_BLOCK, 0) != 0) {
+    st->slot = calloc(EVB_NIDS + natt, sizeof *st->slot);
+    int ok = st->slot != NULL && evb_cols_init(&st->cols, BLOG_EVENTS_PER_BLOCK, natt) == 0;
+    st->nslots = ok ? EVB_NIDS + natt : 0;
+    for (uint32_t k = 0; ok && k < st->nslots; k++) {
+        struct pending *p = &st->slot[k];
+        ok = (p->off = calloc(BLOG_EVENTS_PER_BLOCK, sizeof *p->off)) &&
+             (p->len = calloc(BLOG_EVENTS_PER_BLOCK, sizeof *p->len)) &&
+             (p->hash = malloc(BLOG_EVENTS_PER_BLOCK * sizeof *p->hash));
+    }
+    if (!ok) {
         set_free(st);
         return FB_ENOMEM;
     }
     return 0;
 }
 
-struct blockenc *blockenc_new(int level, struct dict *entities)
+struct blockenc *blockenc_new(int level, struct dict *const *dicts)
 {
     struct blockenc *be = calloc(1, sizeof *be);
     if (!be)
         return NULL;
     be->level = level;
-    be->entities = entities;
-    if (set_init(&be->set[0]) != 0) {
+    be->dicts = dicts;
+    if (set_init(&be->set[0], 0) != 0) {
         free(be);
         return NULL;
     }
-    if (set_init(&be->set[1]) != 0) {
+    if (set_init(&be->set[1], 0) != 0) {
         set_free(&be->set[0]);
         free(be);
         return NULL;
@@ -162,13 +195,15 @@ void blockenc_free(struct blockenc *be)
 
 struct evb_cols *blockenc_cols(struct blockenc *be) { return &be->set[be->fill].cols; }
 
-int blockenc_entity(struct blockenc *be, uint32_t i, const char *s, uint32_t len, uint64_t hash)
+int blockenc_field(struct blockenc *be, uint32_t slot, uint32_t i, const char *s,
+                   uint32_t len, uint64_t hash)
 {
     struct encset *st = &be->set[be->fill];
-    st->ent_off[i] = (uint32_t)st->ent.len;
-    st->ent_len[i] = len;
-    st->ent_hash[i] = hash;
-    return buf_append(&st->ent, s, len);
+    struct pending *p = &st->slot[slot];
+    p->off[i] = (uint32_t)st->bytes.len;
+    p->len[i] = len;
+    p->hash[i] = hash;
+    return buf_append(&st->bytes, s, len);
 }
 
 /* Wait until the worker is idle; returns its error so far. Holds no lock. */
@@ -192,12 +227,12 @@ int blockenc_submit(struct blockenc *be)
     be->busy = 1;
     pthread_cond_broadcast(&be->cv);
     pthread_mutex_unlock(&be->mu);
-    /* The fresh set may hold an older block's attribute ids: absent
-     * attributes must read as "" (id 0). */
-    struct evb_cols *c = &be->set[be->fill].cols;
-    c->n = 0;
-    for (uint32_t a = 0; a < c->natt; a++)
-        memset(c->att[a], 0, (size_t)c->cap * sizeof(uint32_t));
+    /* The fresh set still holds an older block's strings: every field not
+     * given for an event must read as "" (length 0 interns as id 0). */
+    struct encset *st = &be->set[be->fill];
+    st->cols.n = 0;
+    for (uint32_t k = 0; k < st->nslots; k++)
+        memset(st->slot[k].len, 0, BLOG_EVENTS_PER_BLOCK * sizeof(uint32_t));
     return 0;
 }
 
@@ -207,12 +242,10 @@ int blockenc_reshape(struct blockenc *be, uint32_t natt, const uint32_t *names)
     if (rc == 0)
         rc = wait_idle(be);
     for (int i = 0; i < 2 && rc == 0; i++) {
-        struct evb_cols *c = &be->set[i].cols;
-        evb_cols_free(c);
-        if (evb_cols_init(c, BLOG_EVENTS_PER_BLOCK, natt) != 0)
-            rc = FB_ENOMEM;
-        else
-            memcpy(c->att_name, names, natt * sizeof *names);
+        set_free(&be->set[i]);
+        rc = set_init(&be->set[i], natt);
+        if (rc == 0)
+            memcpy(be->set[i].cols.att_name, names, natt * sizeof *names);
     }
     return rc;
 }

@@ -1,5 +1,5 @@
 /* blockenc.h - EVENTS blocks finished on a second thread while the first
- * reads CSV: interning entity ids (cache misses on a large dictionary),
+ * reads CSV: interning strings (cache misses on a large dictionary),
  * sorting, varints and zlib are half of append's work, and the two halves
  * overlap on a two-core machine.  Double-buffered: the caller fills one set
  * of columns while the worker finishes the other. */
@@ -14,22 +14,29 @@
 
 struct blockenc;
 
-/* A new encoder (starts its thread), with no attribute columns yet.  Entity
- * strings given with blockenc_entity are interned into entities (borrowed;
- * the caller must not touch it until blockenc_drain returns).  Returns NULL
- * when out of memory or the thread cannot start. */
-struct blockenc *blockenc_new(int level, struct dict *entities);
+/* A new encoder (starts its thread), with no attribute columns yet.  Field
+ * strings given with blockenc_field are interned by the worker into dicts
+ * (borrowed, indexed by dictionary kind; the caller must not touch the kinds
+ * entity..amount and attribute values until blockenc_drain returns).
+ * Returns NULL when out of memory or the thread cannot start. */
+struct blockenc *blockenc_new(int level, struct dict *const *dicts);
 void blockenc_free(struct blockenc *be);
 
-/* The columns to fill (borrowed; c->n events so far).  Valid until the next
+/* The columns to fill (borrowed; c->n events so far; id columns other than
+ * time are filled by the worker from blockenc_field).  Valid until the next
  * blockenc_submit or blockenc_reshape. */
 struct evb_cols *blockenc_cols(struct blockenc *be);
 
-/* The entity of event i of the columns being filled: its bytes (copied) and
- * dict_hash_of them.  The worker fills ids[entity][i], in event order, so ids
- * come out as a row-at-a-time loop would assign them.  0 or FB_ENOMEM. */
-int blockenc_entity(struct blockenc *be, uint32_t i, const char *s, uint32_t len,
-                    uint64_t hash) FB_MUST_USE;
+/* Column slots of blockenc_field: the fixed id columns entity..amount are
+ * slots 0..EVB_NIDS-1 (EVB_IDX(kind)); attribute column a is EVB_NIDS + a. */
+#define BLOCKENC_ATTR_SLOT(a) (EVB_NIDS + (a))
+
+/* Field `slot` of event i of the columns being filled: its bytes (copied)
+ * and their dict_hash_of.  The worker interns them in event order, so ids
+ * come out as a row-at-a-time loop would assign them; a field never given
+ * reads as "" (id 0).  Returns 0 or FB_ENOMEM. */
+int blockenc_field(struct blockenc *be, uint32_t slot, uint32_t i, const char *s,
+                   uint32_t len, uint64_t hash) FB_MUST_USE;
 
 /* Hand the filled columns to the worker (waiting for it to finish the
  * previous block) and get fresh empty ones.  Returns 0 or the worker's

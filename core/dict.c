@@ -160,7 +160,7 @@ static int reserve(struct dict *d, size_t len)
 
 uint64_t dict_hash_of(const struct dict *d, const char *s, size_t len)
 {
-    return len ? hash_of(d, s, len) : 0;
+    return hash_of(d, s, len);   /* reads only d->fold: safe from any thread */
 }
 
 void dict_prefetch(const struct dict *d, uint64_t h, int stage)
@@ -179,7 +179,7 @@ void dict_prefetch(const struct dict *d, uint64_t h, int stage)
 
 int dict_intern(struct dict *d, const char *s, size_t len, uint32_t *id, int *added)
 {
-    return dict_intern_hashed(d, s, len, dict_hash_of(d, s, len), id, added);
+    return dict_intern_hashed(d, s, len, hash_of(d, s, len), id, added);
 }
 
 int dict_intern_hashed(struct dict *d, const char *s, size_t len, uint64_t h, uint32_t *id,

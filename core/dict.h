@@ -28,7 +28,9 @@ int dict_find(const struct dict *d, const char *s, size_t len, uint32_t *id);
  * new.  Returns 0 or FB_ENOMEM (the dictionary is unchanged then). */
 int dict_intern(struct dict *d, const char *s, size_t len, uint32_t *id, int *added) FB_MUST_USE;
 
-/* The hash dict_intern would compute for s[0..len) (0 for ""). */
+/* The hash of s[0..len) as dict_hash would give it once interned.  Reads
+ * nothing that dict_intern changes, so another thread may call it while one
+ * thread interns. */
 uint64_t dict_hash_of(const struct dict *d, const char *s, size_t len);
 
 /* dict_intern with the hash already known (from dict_hash_of). */

@@ -35,6 +35,7 @@ struct ingest {
     uint32_t natt;          /* attribute columns in the batch so far */
     uint32_t *att_names;    /* their ATTR_NAME ids */
     uint32_t enc_natt;      /* attribute columns the encoder's blocks have */
+    uint64_t empty_hash[EVB_NIDS];  /* hash of "" per fixed id column */
     struct blockenc *enc;   /* fills and encodes EVENTS blocks */
     uint64_t nevents, nrejected, bytes_in;
     uint64_t fp[2];
@@ -51,8 +52,10 @@ struct ingest *ingest_new(struct dict *const *dicts, const struct ingest_opts *o
         return NULL;
     in->dicts = dicts;
     in->o = *o;
-    /* Entity ids are interned by the encoder's thread (blockenc.h). */
-    in->enc = blockenc_new(o->level, dicts[BLOG_D_ENTITY]);
+    for (int k = 0; k < EVB_NIDS; k++)
+        in->empty_hash[k] = dict_hash_of(dicts[k], "", 0);
+    /* Field strings are interned by the encoder's thread (blockenc.h). */
+    in->enc = blockenc_new(o->level, dicts);
     if (!in->enc) {
         ingest_free(in);
         return NULL;
@@ -267,23 +270,21 @@ static void lanes(uint64_t h[2], uint64_t part)
 static int add_row(struct ingest *in, const struct csvin_rec *r, int64_t t)
 {
     struct evb_cols *c = blockenc_cols(in->enc);
-    uint32_t i = c->n, id;
+    uint32_t i = c->n;
     uint64_t h[2] = {UINT64_C(0x243F6A8885A308D3), UINT64_C(0x13198A2E03707344)};
     c->time[i] = t;
     lanes(h, (uint64_t)t);
-    int ecol = in->lay.fixed[BLOG_C_ENTITY];
-    uint64_t eh = dict_hash_of(in->dicts[BLOG_D_ENTITY], r->field[ecol], r->len[ecol]);
-    if (blockenc_entity(in->enc, i, r->field[ecol], r->len[ecol], eh) != 0)
-        return FB_ENOMEM;
-    lanes(h, eh + BLOG_C_ENTITY);
-    for (int k = BLOG_C_STAGE; k < BLOG_C_FIXED; k++) {
+    /* Strings are interned by the encoder's thread; the fingerprint needs
+     * only their hashes, which are the same before and after interning. */
+    for (int k = BLOG_C_ENTITY; k < BLOG_C_FIXED; k++) {
         int col = in->lay.fixed[k];
-        struct dict *d = in->dicts[EVB_IDX(k)];
-        id = 0;
-        if (col >= 0 && dict_intern(d, r->field[col], r->len[col], &id, NULL) != 0)
-            return FB_ENOMEM;
-        c->ids[EVB_IDX(k)][i] = id;
-        lanes(h, dict_hash(d, id) + (uint64_t)k);
+        uint64_t fh = in->empty_hash[EVB_IDX(k)];
+        if (col >= 0 && r->len[col] > 0) {
+            fh = dict_hash_of(in->dicts[EVB_IDX(k)], r->field[col], r->len[col]);
+            if (blockenc_field(in->enc, EVB_IDX(k), i, r->field[col], r->len[col], fh) != 0)
+                return FB_ENOMEM;
+        }
+        lanes(h, fh + (uint64_t)k);
     }
     /* Attributes are a set of (name, value): summed, so column order and
      * absent-versus-empty do not change the fingerprint. */
@@ -292,11 +293,10 @@ static int add_row(struct ingest *in, const struct csvin_rec *r, int64_t t)
         int32_t slot = in->lay.att_slot[f];
         if (slot < 0 || r->len[f] == 0)
             continue;
-        if (dict_intern(in->dicts[BLOG_D_ATTR_VALUE], r->field[f], r->len[f], &id, NULL) != 0)
+        uint64_t vh = dict_hash_of(in->dicts[BLOG_D_ATTR_VALUE], r->field[f], r->len[f]);
+        if (blockenc_field(in->enc, BLOCKENC_ATTR_SLOT((uint32_t)slot), i, r->field[f], r->len[f], vh) != 0)
             return FB_ENOMEM;
-        c->att[slot][i] = id;
-        attsum += fb_mix64(dict_hash(in->dicts[BLOG_D_ATTR_NAME], in->att_names[slot]) ^
-                           (dict_hash(in->dicts[BLOG_D_ATTR_VALUE], id) * 3));
+        attsum += fb_mix64(dict_hash(in->dicts[BLOG_D_ATTR_NAME], in->att_names[slot]) ^ (vh * 3));
     }
     lanes(h, attsum);
     in->fp[0] += h[0];
