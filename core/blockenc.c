@@ -136,7 +136,7 @@ static int set_init(struct encset *st, uint32_t natt)
         struct pending *p = &st->slot[k];
         ok = (p->off = calloc(BLOG_EVENTS_PER_BLOCK, sizeof *p->off)) &&
              (p->len = calloc(BLOG_EVENTS_PER_BLOCK, sizeof *p->len)) &&
-             (p->hash = malloc(BLOG_EVENTS_PER_BLOCK * sizeof *p->hash));
+             (p->hash = calloc(BLOG_EVENTS_PER_BLOCK, sizeof *p->hash));
     }
     if (!ok) {
         set_free(st);
