@@ -15,6 +15,7 @@
 #include "buf.h"
 
 #define READ_CHUNK (1u << 20)
+#define LIBCSV_ROW_NOT_BEGUN 0 /* libcsv.c's ROW_NOT_BEGUN parser state */
 #define LIBCSV_FIELD_BEGUN 2 /* libcsv.c's FIELD_BEGUN parser state */
 
 struct reader {
@@ -89,6 +90,12 @@ static void on_field(void *data, size_t n, void *rv)
         mark_bad(r, (long)r->nf + 1, "too many fields");
         return;
     }
+    if (n > CSVIN_MAX_FIELD) {
+        r->stop = 1;
+        fb_fail_at(r->err, FB_EINPUT, r->path, r->rec_line, (long)r->nf + 1,
+                   "field longer than %u bytes", CSVIN_MAX_FIELD);
+        return;
+    }
     if (!ascii_only(data, n) && !csvin_utf8_valid(data, n))
         mark_bad(r, (long)r->nf + 1, "invalid UTF-8");
     if (buf_append(&r->text, data, n) != 0) {
@@ -134,7 +141,7 @@ static int feed(struct csv_parser *p, struct reader *r, const char *s, size_t n)
                           "bad quoting: a quote inside an unquoted field or text after a closing quote");
     /* libcsv grows its field buffer in blk_size steps: past the limit plus
      * one step, some field was longer than allowed. */
-    if (csv_get_buffer_size(p) > CSVIN_MAX_FIELD + p->blk_size)
+    if (csv_get_buffer_size(p) > CSVIN_MAX_FIELD + 1 + p->blk_size)
         return fb_fail_at(r->err, FB_EINPUT, r->path, r->rec_line, (long)r->nf + 1,
                           "field longer than %u bytes", CSVIN_MAX_FIELD);
     return 0;
@@ -181,6 +188,11 @@ static int feed_line(struct csv_parser *p, struct reader *r, const char *s, size
     int rc = feed_piece(p, r, s, body);
     if (rc || !has_lf)
         return rc;
+    /* A line whose only bytes were judged bad (NUL, bare CR) gave libcsv
+     * nothing: it would skip the line as empty and the bad mark would move
+     * to the next record.  Give it one empty field, so the line is a record. */
+    if (r->in_record && p->pstate == LIBCSV_ROW_NOT_BEGUN && (rc = feed(p, r, "\"\"", 2)) != 0)
+        return rc;
     /* Inside quotes a line end is data and keeps its exact bytes. */
     if (inside_quotes(p))
         rc = feed(p, r, crlf ? "\r\n" : "\n", crlf ? 2 : 1);
@@ -212,6 +224,8 @@ static long process(struct csv_parser *p, struct reader *r, const char *buf, siz
 
 static int finish(struct csv_parser *p, struct reader *r)
 {
+    if (r->in_record && p->pstate == LIBCSV_ROW_NOT_BEGUN && feed(p, r, "\"\"", 2) != 0)
+        return r->err->code;
     if (csv_fini(p, on_field, on_record, r) != 0 && !r->stop)
         return fb_fail_at(r->err, FB_EINPUT, r->path, r->rec_line, (long)r->nf + 1,
                           "unterminated quoted field");

@@ -13,6 +13,10 @@ static int write_one(const struct dict *d, int kind, uint32_t from, uint32_t to,
     for (uint32_t id = from; id < to; id++) {
         size_t n;
         const char *s = dict_str(d, id, &n);
+        /* The format holds at most BLOG_MAX_STRING bytes a string (§5); a
+         * longer one would make every later load refuse the log. */
+        if (n > BLOG_MAX_STRING)
+            return FB_EINPUT;
         if (buf_reserve(raw, n + 10) != 0)
             return FB_ENOMEM;
         raw->len += put_varint(raw->p + raw->len, n);

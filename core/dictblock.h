@@ -9,7 +9,9 @@
 #include "err.h"
 
 /* Append DICT blocks holding ids [from, dict_size(d)) of dictionary `kind`
- * to out, at most BLOG_DICT_MAX_ENTRIES per block.  Returns 0 or FB_ENOMEM. */
+ * to out, at most BLOG_DICT_MAX_ENTRIES per block.  Returns 0, FB_ENOMEM, or
+ * FB_EINPUT for a string longer than BLOG_MAX_STRING (nothing valid can be
+ * written then; out may hold part of the blocks). */
 int dictblock_write(const struct dict *d, int kind, uint32_t from, struct buf *out) FB_MUST_USE;
 
 /* Load the committed DICT blocks of the kinds in kind_mask (bit 1<<kind)
