@@ -346,6 +346,8 @@ int ingest_finish(struct ingest *in, const uint32_t *base_sizes, struct buf *out
     if (rc == 0)
         rc = buf_append(out, events.p, events.len);
     buf_free(&events);
+    if (rc == FB_EINPUT)   /* csvin bounds fields, so only a misuse gets here */
+        return fb_fail(err, FB_EINPUT, "a value is longer than %u bytes", BLOG_MAX_STRING);
     if (rc)
         return fb_fail(err, FB_ENOMEM, "out of memory encoding the batch");
     for (int lane = 0; lane < 2; lane++)
