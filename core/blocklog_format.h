@@ -55,8 +55,9 @@ enum blog_col_kind {
     BLOG_C_FIXED = 7 /* number of fixed (non-attribute) column kinds */
 };
 enum blog_col_enc {
-    BLOG_E_VARINT = 0,      /* unsigned LEB128 ids */
-    BLOG_E_TIME_DELTA = 1   /* zigzag LEB128 deltas, first from block min */
+    BLOG_E_VARINT = 0,      /* unsigned LEB128 ids (read, no longer written) */
+    BLOG_E_TIME_DELTA = 1,  /* zigzag LEB128 deltas, first from block min */
+    BLOG_E_PLANES = 2       /* u8 width W (1..4), then W byte planes of ids */
 };
 #define BLOG_COL_DESC_LEN 16
 #define BLOG_EVENTS_PER_BLOCK 65536u
