@@ -29,6 +29,7 @@ struct reader {
     long rec_line;
     uint64_t index;
     struct buf text;       /* the current record's field bytes */
+    struct buf xlat;       /* input with space and tab stand-ins */
     uint32_t nf;
     uint32_t off[CSVIN_MAX_FIELDS + 1];
     uint32_t len[CSVIN_MAX_FIELDS];
@@ -38,7 +39,15 @@ struct reader {
     const char *why;
 };
 
-static int no_space(unsigned char c) { (void)c; return 0; }
+/* libcsv trims spaces and tabs around unquoted fields, and its only way
+ * out is a callback it makes for every byte.  Instead, spaces and tabs are
+ * fed to it as 0xFE and 0xFF, which never occur in UTF-8 (an input holding
+ * them is invalid anyway), and turned back when a field ends. */
+#define SPACE_STANDIN 0xFE
+#define TAB_STANDIN 0xFF
+/* A real 0xFE or 0xFF becomes 0xC0, also never valid UTF-8, so on_field
+ * still rejects its field (and a rejected row shows 0xC0 there). */
+#define INVALID_STANDIN 0xC0
 
 static void mark_bad(struct reader *r, long col, const char *why)
 {
@@ -73,14 +82,6 @@ int csvin_utf8_valid(const unsigned char *s, size_t n)
     return 1;
 }
 
-static int ascii_only(const unsigned char *s, size_t n)
-{
-    unsigned char acc = 0;
-    for (size_t i = 0; i < n; i++)
-        acc |= s[i];
-    return acc < 0x80;
-}
-
 static void on_field(void *data, size_t n, void *rv)
 {
     struct reader *r = rv;
@@ -96,13 +97,21 @@ static void on_field(void *data, size_t n, void *rv)
                    "field longer than %u bytes", CSVIN_MAX_FIELD);
         return;
     }
-    if (!ascii_only(data, n) && !csvin_utf8_valid(data, n))
-        mark_bad(r, (long)r->nf + 1, "invalid UTF-8");
-    if (buf_append(&r->text, data, n) != 0) {
+    if (buf_reserve(&r->text, n) != 0) {
         r->stop = 1;
         fb_fail(r->err, FB_ENOMEM, "out of memory reading %s", r->path);
         return;
     }
+    const unsigned char *src = data;
+    unsigned char *dst = r->text.p + r->text.len, acc = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = src[i];
+        acc |= c;
+        dst[i] = c == SPACE_STANDIN ? ' ' : c == TAB_STANDIN ? '\t' : c;
+    }
+    r->text.len += n;
+    if (acc >= 0x80 && !csvin_utf8_valid(dst, n))
+        mark_bad(r, (long)r->nf + 1, "invalid UTF-8");
     r->len[r->nf] = (uint32_t)n;
     r->off[++r->nf] = (uint32_t)r->text.len;
 }
@@ -152,6 +161,20 @@ static int inside_quotes(const struct csv_parser *p)
     return p->pstate == LIBCSV_FIELD_BEGUN && p->quoted;
 }
 
+/* Feed s[0..n) (no CR, LF or NUL) with spaces and tabs as stand-ins. */
+static int feed_text(struct csv_parser *p, struct reader *r, const char *s, size_t n)
+{
+    if (buf_reserve(&r->xlat, n) != 0)
+        return fb_fail(r->err, FB_ENOMEM, "out of memory reading %s", r->path);
+    unsigned char *d = r->xlat.p;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        d[i] = c == ' ' ? SPACE_STANDIN : c == '\t' ? TAB_STANDIN
+             : c >= SPACE_STANDIN ? INVALID_STANDIN : c;
+    }
+    return feed(p, r, (const char *)d, n);
+}
+
 /* Feed s[0..n), a piece of one line holding no LF, handling CR and NUL. */
 static int feed_piece(struct csv_parser *p, struct reader *r, const char *s, size_t n)
 {
@@ -159,7 +182,7 @@ static int feed_piece(struct csv_parser *p, struct reader *r, const char *s, siz
         const char *cr = memchr(s, '\r', n), *nul = memchr(s, '\0', n);
         const char *x = !cr ? nul : !nul ? cr : cr < nul ? cr : nul;
         size_t k = x ? (size_t)(x - s) : n;
-        int rc = feed(p, r, s, k);
+        int rc = feed_text(p, r, s, k);
         if (rc || !x)
             return rc;
         if (*x == '\0')
@@ -287,7 +310,6 @@ int csvin_read(int fd, const char *path, csvin_fn fn, void *ctx, uint64_t *nbyte
     uint64_t dummy = 0;
     if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0)
         return fb_fail(err, FB_ENOMEM, "out of memory");
-    csv_set_space_func(&p, no_space);
     /* libcsv's default terminators (CR, LF) are kept: it never sees a CR
      * outside quotes, because feed_piece judges those itself. */
     csv_set_blk_size(&p, 4096);
@@ -299,6 +321,7 @@ int csvin_read(int fd, const char *path, csvin_fn fn, void *ctx, uint64_t *nbyte
     *r = (struct reader){.path = path, .fn = fn, .ctx = ctx, .err = err, .line = 1, .rec_line = 1};
     int rc = read_loop(fd, &p, r, nbytes ? nbytes : &dummy);
     buf_free(&r->text);
+    buf_free(&r->xlat);
     free(r);
     csv_free(&p);
     return rc;
