@@ -7,6 +7,21 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+static int open_direct(struct outfile *o, const char *path, struct fb_error *err)
+{
+    o->path = strdup(path);
+    if (!o->path)
+        return fb_fail(err, FB_ENOMEM, "out of memory");
+    o->fp = fopen(path, "w");
+    if (!o->fp) {
+        int e = errno;
+        free(o->path);
+        o->path = NULL;
+        return fb_fail_at(err, FB_EIO, path, 0, 0, "cannot open: %s", strerror(e));
+    }
+    return 0;
+}
+
 int outfile_open(struct outfile *o, const char *path, struct fb_error *err)
 {
     memset(o, 0, sizeof *o);
@@ -14,8 +29,18 @@ int outfile_open(struct outfile *o, const char *path, struct fb_error *err)
         o->fp = stdout;
         return 0;
     }
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return open_direct(o, path, err);
+    /* Follow a symlink so its target is replaced and the link stays. */
+    char *real = NULL;
+    struct stat lst;
+    if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode))
+        real = realpath(path, NULL);
+    if (real)
+        path = real;
     size_t n = strlen(path);
-    o->path = strdup(path);
+    o->path = real ? real : strdup(path);
     o->tmp = malloc(n + 16);
     if (!o->path || !o->tmp) {
         outfile_abort(o);
@@ -61,6 +86,15 @@ int outfile_commit(struct outfile *o, struct fb_error *err)
         int bad = fflush(o->fp) != 0 || ferror(o->fp);
         release(o);
         return bad ? fb_fail(err, FB_EIO, "error writing standard output: %s", strerror(errno)) : 0;
+    }
+    if (!o->tmp) {   /* written directly: a device or FIFO, nothing to sync or rename */
+        int bad = fflush(o->fp) != 0 || ferror(o->fp);
+        int e = errno;
+        bad |= fclose(o->fp) != 0;
+        o->fp = NULL;
+        int rc = bad ? fb_fail_at(err, FB_EIO, o->path, 0, 0, "cannot write: %s", strerror(errno ? errno : e)) : 0;
+        release(o);
+        return rc;
     }
     int bad = fflush(o->fp) != 0 || ferror(o->fp) || fsync(fileno(o->fp)) != 0;
     int e = errno;

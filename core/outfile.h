@@ -1,7 +1,11 @@
 /* outfile.h - atomic output files: written under a temporary name in the
  * same directory and renamed into place only when complete, so a reader
  * sees the previous complete file or the new complete file, never a part.
- * "-" means standard output (written directly). */
+ * "-" means standard output (written directly). A path that names
+ * something other than a regular file (/dev/null, a FIFO, a terminal) is
+ * written directly too: replacing a device node with a file would be a
+ * disaster, and such outputs have no "previous file" to protect. A symlink
+ * to a regular file is followed, so the target is replaced, not the link. */
 #ifndef FUNNEL_OUTFILE_H
 #define FUNNEL_OUTFILE_H
 
@@ -11,7 +15,7 @@
 struct outfile {
     FILE *fp;          /* write here */
     char *path;        /* final name, NULL for stdout */
-    char *tmp;         /* temporary name */
+    char *tmp;         /* temporary name, NULL when written directly */
 };
 
 /* Open path for writing.  Returns 0, FB_EIO or FB_ENOMEM. */
