@@ -240,10 +240,10 @@ static int commit_batch(struct append_run *r, struct appender *app, struct inges
 
 static int run(struct append_run *r, struct appender *app, struct fb_error *err)
 {
-    int rc = app_open(app, r->args.log, err);
+    struct app_hook hook = fault_hook_from_env();
+    int rc = app_open(app, r->args.log, &hook, err);
     if (rc)
         return rc;
-    app->hook = fault_hook_from_env();
     struct ingest_opts o = {.level = INGEST_DEFAULT_LEVEL, .on_reject = on_reject, .on_progress = show_progress, .ctx = r};
     struct ingest *in = ingest_new(app->dicts, &o);
     if (!in)

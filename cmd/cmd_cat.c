@@ -138,16 +138,18 @@ static int run(struct cat_run *c, struct fb_error *err)
 
 int cmd_cat(int argc, char **argv)
 {
-    if (argc != 2 || (argv[1][0] == '-' && argv[1][1] != '\0'))
-        return cli_usage_error("cat", argc == 2 ? "unknown option '%s'" : "expected one LOG%s",
-                               argc == 2 ? argv[1] : "");
+    for (int i = 1; i < argc; i++)
+        if (argv[i][0] == '-' && argv[i][1] != '\0')
+            return cli_usage_error("cat", "unknown option '%s'", argv[i]);
+    if (argc != 2)
+        return cli_usage_error("cat", "expected one LOG");
     struct cat_run c;
     struct fb_error err;
     memset(&c, 0, sizeof c);
     fb_error_clear(&err);
     c.path = argv[1];
     int rc;
-    c.fd = open(c.path, O_RDONLY | O_CLOEXEC);
+    c.fd = open(c.path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (c.fd < 0)
         rc = fb_fail_at(&err, FB_EIO, c.path, 0, 0, "cannot open the log: %s", strerror(errno));
     else

@@ -53,7 +53,7 @@ static void print_result(const char *path, const struct logcheck_result *r)
 static int repair(const char *path, struct fb_error *err)
 {
     struct appender app;
-    int rc = app_open(&app, path, err);
+    int rc = app_open(&app, path, NULL, err);
     int64_t cut = rc == 0 ? app.scan.tail_len : 0;
     if (rc == 0)
         rc = app_cut_tail(&app, err);
@@ -85,7 +85,7 @@ int cmd_verify(int argc, char **argv)
     struct fb_error err;
     struct logcheck_result res;
     fb_error_clear(&err);
-    int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), rc;
     if (fd < 0) {
         rc = fb_fail_at(&err, FB_EIO, path, 0, 0, "cannot open the log: %s", strerror(errno));
     } else {

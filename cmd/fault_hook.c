@@ -50,7 +50,7 @@ static void after(void *ctx, enum app_step step, int fd, int64_t synced_len)
 
 struct app_hook fault_hook_from_env(void)
 {
-    static const char *const kinds[] = {"write", "sync", "truncate", "dirsync"};
+    static const char *const kinds[] = {"write", "sync", "truncate", "dirsync", "rename"};
     struct app_hook none = {NULL, NULL};
     const char *spec = getenv("FUNNEL_FAULT");
     if (!spec || !*spec)
@@ -60,7 +60,7 @@ struct app_hook fault_hook_from_env(void)
     if (sscanf(spec, "%15[a-z]:%ld:%15[a-z]", kind, &k, mode) < 2 || k < 1)
         return none;
     fault.kind = -2;
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < (int)(sizeof kinds / sizeof kinds[0]); i++)
         if (strcmp(kind, kinds[i]) == 0)
             fault.kind = i;
     if (strcmp(kind, "any") == 0)

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -20,6 +21,76 @@ static int sys_fail(struct fb_error *err, const char *path, const char *what)
     return fb_fail_at(err, FB_EIO, path, 0, 0, "%s: %s", what, strerror(errno));
 }
 
+static void step(struct appender *a, enum app_step st)
+{
+    if (a->hook.after)
+        a->hook.after(a->hook.ctx, st, a->fd, a->synced);
+}
+
+static int sync_dir(struct appender *a)
+{
+    char *copy = strdup(a->path);
+    if (!copy)
+        return -1;
+    int dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    free(copy);
+    if (dfd < 0)
+        return -1;
+    int rc = fsync(dfd);
+    close(dfd);
+    if (rc == 0)
+        step(a, APP_STEP_DIRSYNC);
+    return rc;
+}
+
+/* Create the log atomically: write and sync its header under a temporary
+ * name, then link() it into place. Why: a log created in place could lose
+ * its unsynced header to a power cut and be unreadable ever after; this way
+ * the name only ever points at a file with a durable header. link() fails
+ * with EEXIST where rename() would replace a log another appender created
+ * meanwhile. Returns 0 (a->fd is the new log), 1 (someone else created it
+ * first: open that one) or -1 with errno set. */
+static int create_log(struct appender *a)
+{
+    size_t n = strlen(a->path) + sizeof ".creating.XXXXXX";
+    char *tmp = malloc(n);
+    if (!tmp)
+        return errno = ENOMEM, -1;
+    snprintf(tmp, n, "%s.creating.XXXXXX", a->path);
+    a->fd = mkostemp(tmp, O_CLOEXEC);
+    if (a->fd < 0) {
+        free(tmp);
+        return -1;
+    }
+    mode_t mask = umask(0);   /* mkstemp makes 0600; a log gets the usual mode */
+    umask(mask);
+    unsigned char h[BLOG_FILE_HEADER_LEN];
+    blog_file_header(h);
+    int rc = fchmod(a->fd, 0666 & ~mask);
+    if (rc == 0 && (rc = pwrite(a->fd, h, sizeof h, 0) == (ssize_t)sizeof h ? 0 : -1) == 0)
+        step(a, APP_STEP_WRITE);
+    if (rc == 0 && (rc = fdatasync(a->fd)) == 0) {
+        a->synced = sizeof h;
+        step(a, APP_STEP_SYNC);
+    }
+    if (rc == 0 && (rc = link(tmp, a->path)) == 0)
+        step(a, APP_STEP_RENAME);
+    int e = errno;
+    unlink(tmp);
+    free(tmp);
+    if (rc == 0 && sync_dir(a) == 0) {
+        a->created = 1;
+        return 0;
+    }
+    e = rc == 0 ? errno : e;
+    if (rc == 0)   /* linked but the directory did not sync: undo */
+        unlink(a->path);
+    close(a->fd);
+    a->fd = -1;
+    errno = e;
+    return e == EEXIST ? 1 : -1;
+}
+
 /* Open (or create) and lock; retry when the locked file is no longer the
  * one at `path` (a failed creator removed it while we waited). */
 static int open_locked(struct appender *a, struct fb_error *err)
@@ -28,10 +99,11 @@ static int open_locked(struct appender *a, struct fb_error *err)
         a->created = 0;
         a->fd = open(a->path, O_RDWR | O_CLOEXEC);
         if (a->fd < 0 && errno == ENOENT) {
-            a->fd = open(a->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-            a->created = a->fd >= 0;
-            if (a->fd < 0 && errno == EEXIST)
+            int c = create_log(a);
+            if (c == 1)
                 continue;
+            if (c < 0)
+                return sys_fail(err, a->path, "cannot create the log");
         }
         if (a->fd < 0)
             return sys_fail(err, a->path, "cannot open the log");
@@ -48,11 +120,14 @@ static int open_locked(struct appender *a, struct fb_error *err)
     }
 }
 
-int app_open(struct appender *a, const char *path, struct fb_error *err)
+int app_open(struct appender *a, const char *path, const struct app_hook *hook,
+             struct fb_error *err)
 {
     memset(a, 0, sizeof *a);
     a->path = path;
     a->fd = -1;
+    if (hook)
+        a->hook = *hook;
     int rc = open_locked(a, err);
     if (rc)
         return rc;
@@ -77,12 +152,6 @@ const struct blog_commit *app_find_duplicate(const struct appender *a,
 }
 
 #define WRITE_PIECE (1u << 20)
-
-static void step(struct appender *a, enum app_step st)
-{
-    if (a->hook.after)
-        a->hook.after(a->hook.ctx, st, a->fd, a->synced);
-}
 
 /* Write in pieces of at most 1 MiB, each one step for the fault hook. */
 static int write_all(struct appender *a, const unsigned char *p, size_t n, int64_t off)
@@ -118,23 +187,6 @@ static int cut(struct appender *a, int64_t len)
     return 0;
 }
 
-static int sync_dir(struct appender *a)
-{
-    const char *path = a->path;
-    char *copy = strdup(path);
-    if (!copy)
-        return -1;
-    int dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    free(copy);
-    if (dfd < 0)
-        return -1;
-    int rc = fsync(dfd);
-    close(dfd);
-    if (rc == 0)
-        step(a, APP_STEP_DIRSYNC);
-    return rc;
-}
-
 /* Where the batch starts, after cutting a torn tail and writing a header. */
 static int prepare(struct appender *a, int64_t *start, struct fb_error *err)
 {
@@ -144,8 +196,13 @@ static int prepare(struct appender *a, int64_t *start, struct fb_error *err)
     if (!s->has_header) {
         unsigned char h[BLOG_FILE_HEADER_LEN];
         blog_file_header(h);
+        /* Only a file funnel did not create gets here (an empty file, or
+         * one cut inside its header); sync the header on its own so a power
+         * cut during the batch cannot take it. */
         if (write_all(a, h, sizeof h, 0) != 0)
             return sys_fail(err, a->path, "cannot write the log header");
+        if (sync_file(a, BLOG_FILE_HEADER_LEN) != 0)
+            return sys_fail(err, a->path, "sync of the log header failed");
         s->has_header = 1;
         s->committed_end = BLOG_FILE_HEADER_LEN;
     }
@@ -162,8 +219,6 @@ int app_ensure_header(struct appender *a, struct fb_error *err)
     int rc = prepare(a, &start, err);
     if (rc == 0 && sync_file(a, start) != 0)
         rc = sys_fail(err, a->path, "sync failed");
-    if (rc == 0 && a->created && sync_dir(a) != 0)
-        rc = sys_fail(err, a->path, "cannot sync the log's directory");
     return rc;
 }
 
@@ -191,7 +246,12 @@ static int write_commit(struct appender *a, int64_t start, int64_t at, uint64_t 
 int app_commit(struct appender *a, const unsigned char *blocks, size_t len, uint64_t events,
                const unsigned char fp[16], uint32_t flags, struct fb_error *err)
 {
-    int64_t start;
+    /* Where to cut back to on failure: the committed end, or nothing at
+     * all when the file had no header yet (so a log this run created is
+     * left empty and app_abandon removes it). Known before prepare(), which
+     * may fail half way through writing the header. */
+    int64_t keep = a->scan.has_header ? a->scan.committed_end : 0;
+    int64_t start = keep;
     int rc = prepare(a, &start, err);
     int64_t end = start + (int64_t)len;
     if (rc == 0 && write_all(a, blocks, len, start) != 0)
@@ -202,13 +262,13 @@ int app_commit(struct appender *a, const unsigned char *blocks, size_t len, uint
         rc = write_commit(a, start, end, events, fp, flags, err);
     if (rc == 0 && sync_file(a, end + BLOG_BLOCK_HEADER_LEN + BLOG_COMMIT_PAYLOAD_LEN) != 0)
         rc = sys_fail(err, a->path, "sync of the commit failed, the batch may not be durable");
-    if (rc == 0 && a->created && sync_dir(a) != 0)
-        rc = sys_fail(err, a->path, "cannot sync the log's directory");
     if (rc != 0) {
         /* Leave the committed state as it was; if this cut fails too, the
          * uncommitted bytes are a torn tail that readers ignore. */
-        if (cut(a, start) == 0)
-            (void)sync_file(a, start);
+        if (cut(a, keep) == 0)
+            (void)sync_file(a, keep);
+        if (keep == 0)
+            a->scan.has_header = 0;
     }
     return rc;
 }
@@ -228,7 +288,8 @@ int app_cut_tail(struct appender *a, struct fb_error *err)
 void app_abandon(struct appender *a)
 {
     struct stat st;
-    if (a->created && a->fd >= 0 && fstat(a->fd, &st) == 0 && st.st_size == 0)
+    if (a->created && a->fd >= 0 && fstat(a->fd, &st) == 0 &&
+        st.st_size <= BLOG_FILE_HEADER_LEN)
         unlink(a->path);
 }
 

@@ -12,7 +12,7 @@
 
 /* The I/O steps of an append, for fault injection in tests (issue 4): a
  * hook called right after each one may kill the process there. */
-enum app_step { APP_STEP_WRITE, APP_STEP_SYNC, APP_STEP_TRUNCATE, APP_STEP_DIRSYNC };
+enum app_step { APP_STEP_WRITE, APP_STEP_SYNC, APP_STEP_TRUNCATE, APP_STEP_DIRSYNC, APP_STEP_RENAME };
 struct app_hook {
     /* synced_len: the file length known to be on disk at this moment. */
     void (*after)(void *ctx, enum app_step step, int fd, int64_t synced_len);
@@ -25,15 +25,18 @@ struct appender {
     int created;                      /* this process made the file */
     struct blog_scan scan;
     struct dict *dicts[BLOG_D_COUNT]; /* the log's dictionaries, owned */
-    struct app_hook hook;             /* optional; set after app_open */
+    struct app_hook hook;             /* optional, from app_open */
     int64_t synced;                   /* length known durable */
 };
 
-/* Open LOG for appending, creating it when absent, and take its exclusive
- * lock (waiting for another appender to finish).  Loads every dictionary.
+/* Open LOG for appending, creating it when absent (atomically: a new log
+ * appears with its header durable, via a temporary file and link()), and
+ * take its exclusive lock (waiting for another appender to finish).  Loads
+ * every dictionary.  hook (may be NULL) is called after each I/O step.
  * Returns 0, FB_ECORRUPT (damage in the middle: nothing may be appended),
  * FB_EIO or FB_ENOMEM.  Call app_close in every case. */
-int app_open(struct appender *a, const char *path, struct fb_error *err) FB_MUST_USE;
+int app_open(struct appender *a, const char *path, const struct app_hook *hook,
+             struct fb_error *err) FB_MUST_USE;
 
 /* The commit of an earlier batch with the same fingerprint and event count,
  * or NULL. */
@@ -53,8 +56,8 @@ int app_ensure_header(struct appender *a, struct fb_error *err) FB_MUST_USE;
 /* Cut a torn tail (for `verify --repair`) and sync.  Returns 0 or FB_EIO. */
 int app_cut_tail(struct appender *a, struct fb_error *err) FB_MUST_USE;
 
-/* Give up without appending: a log this process created and left empty is
- * removed again, so bad input never leaves a new file behind. */
+/* Give up without appending: a log this process created and left without
+ * a batch is removed again, so bad input never leaves a new file behind. */
 void app_abandon(struct appender *a);
 
 /* Unlock and close; frees everything.  Safe on a failed app_open. */

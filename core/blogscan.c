@@ -136,11 +136,30 @@ static int check_file_header(int fd, const char *path, struct blog_scan *s,
     int rc = blog_pread_all(fd, path, h, n, 0, err);
     if (rc)
         return rc;
+    /* A header of zeros (at most 16 bytes, nothing after it) is what a power
+     * cut can leave of a header written into an existing empty file: no
+     * committed data can be in it, so it reads as an empty log with a torn
+     * tail rather than as "not a funnel log". */
+    int zeros = s->file_size <= BLOG_FILE_HEADER_LEN;
+    for (size_t i = 0; zeros && i < n; i++)
+        zeros = h[i] == 0;
+    if (zeros) {
+        s->tail_len = (int64_t)n;
+        snprintf(s->tail_reason, sizeof s->tail_reason, "file header of zeros");
+        return 0;
+    }
     if (memcmp(h, BLOG_MAGIC, n < BLOG_MAGIC_LEN ? n : BLOG_MAGIC_LEN) != 0)
         return fb_fail_off(err, FB_ECORRUPT, path, 0, "not a funnel log (bad magic)");
     if (n < BLOG_FILE_HEADER_LEN) {   /* a crash while creating the log */
         s->tail_len = (int64_t)n;
         snprintf(s->tail_reason, sizeof s->tail_reason, "incomplete file header");
+        return 0;
+    }
+    if (rd_u32(h + 12) != (uint32_t)crc32(0L, h, 12) && s->file_size == BLOG_FILE_HEADER_LEN) {
+        /* Our magic and nothing after the header: a header write torn by a
+         * power cut; there is no committed data to lose. */
+        s->tail_len = (int64_t)n;
+        snprintf(s->tail_reason, sizeof s->tail_reason, "torn file header");
         return 0;
     }
     if (rd_u32(h + 12) != (uint32_t)crc32(0L, h, 12))

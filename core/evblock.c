@@ -1,6 +1,8 @@
 /* evblock.c - EVENTS block payloads (docs/FORMAT.md §6); see evblock.h.
  * Times are zigzag deltas (exports are roughly in time order, so most
- * deltas fit one byte); ids are plain varints. */
+ * deltas fit one byte); ids are byte planes (encoding 2), each byte
+ * position of the ids compressed as a run of its own. Encoding 0 (LEB128
+ * varints) is still decoded. */
 #include "evblock.h"
 
 #include <stdlib.h>

@@ -122,7 +122,7 @@ int replay_log(const char *path, const struct replay_opts *o, struct res_report 
     memset(info, 0, sizeof *info);
     memset(out, 0, sizeof *out);
     r.path = path;
-    r.fd = open(path, O_RDONLY | O_CLOEXEC);
+    r.fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (r.fd < 0)
         return fb_fail_at(err, FB_EIO, path, 0, 0, "cannot open the log: %s", strerror(errno));
     int rc = run(&r, o, out, err);

@@ -170,7 +170,7 @@ static uint64_t append_csv(const char *log, const char *csv)
     struct appender a;
     struct fb_error err;
     fb_error_clear(&err);
-    int rc = app_open(&a, log, &err);
+    int rc = app_open(&a, log, NULL, &err);
     if (rc)
         fail_msg("app_open: %d %s", rc, err.msg);
     uint32_t base[BLOG_D_COUNT];
@@ -467,15 +467,40 @@ static void garbage_is_not_a_funnel_log(void **state)
     }
 }
 
-static void file_header_with_a_bad_crc_or_a_newer_major_version_is_refused(void **state)
+/* What a power cut can leave of a header written into an empty file: zeros
+ * or a torn header and nothing after it. No committed data can be there,
+ * so it is an empty log with a torn tail, not "not a funnel log". */
+static void a_header_of_zeros_or_a_torn_header_alone_is_a_torn_tail(void **state)
 {
     (void)state;
     unsigned char h[BLOG_FILE_HEADER_LEN];
     char p[128];
+    for (int zeros = 0; zeros < 2; zeros++) {
+        blog_file_header(h);
+        if (zeros)
+            memset(h, 0, sizeof h);
+        else
+            h[13] ^= 1;
+        tmp_path(p, sizeof p, zeros ? "zero-hdr" : "torn-crc");
+        write_file(p, h, sizeof h);
+        struct blog_scan s;
+        scan_ok(p, &s);
+        assert_int_equal(s.has_header, 0);
+        assert_int_equal(s.committed_end, 0);
+        assert_int_equal(s.tail_len, (int64_t)sizeof h);
+        blog_scan_free(&s);
+    }
+}
+
+static void file_header_with_a_bad_crc_or_a_newer_major_version_is_refused(void **state)
+{
+    (void)state;
+    unsigned char h[2 * BLOG_FILE_HEADER_LEN] = {0};
+    char p[128];
     blog_file_header(h);
     h[13] ^= 1;
     tmp_path(p, sizeof p, "badcrc");
-    write_file(p, h, sizeof h);
+    write_file(p, h, sizeof h);   /* bytes after the header: not a torn creation */
     assert_corrupt_at(p, 0);
     blog_file_header(h);
     h[8] = 2;
@@ -558,7 +583,7 @@ static void committed_batches_are_found_in_order(void **state)
     struct appender a;
     struct fb_error err;
     fb_error_clear(&err);
-    assert_int_equal(app_open(&a, log, &err), 0);
+    assert_int_equal(app_open(&a, log, NULL, &err), 0);
     for (int k = 0; k < BLOG_D_COUNT; k++)
         assert_int_equal(dict_size(a.dicts[k]), s.dict_sizes[k]);
     app_close(&a);
@@ -1045,6 +1070,7 @@ int main(void)
         cmocka_unit_test(scan_of_a_header_only_log_finds_no_batch),
         cmocka_unit_test(partial_file_header_is_a_torn_tail),
         cmocka_unit_test(garbage_is_not_a_funnel_log),
+        cmocka_unit_test(a_header_of_zeros_or_a_torn_header_alone_is_a_torn_tail),
         cmocka_unit_test(file_header_with_a_bad_crc_or_a_newer_major_version_is_refused),
         cmocka_unit_test(a_newer_minor_version_is_read),
         cmocka_unit_test(committed_batches_are_found_in_order),
