@@ -88,7 +88,7 @@ static void on_field(void *data, size_t n, void *rv)
     if (r->stop)
         return;
     if (r->nf >= CSVIN_MAX_FIELDS) {
-        mark_bad(r, (long)r->nf + 1, "too many fields");
+        mark_bad(r, (long)r->nf + 1, "too many fields: at most 4096 in a record");
         return;
     }
     if (n > CSVIN_MAX_FIELD) {
@@ -97,7 +97,9 @@ static void on_field(void *data, size_t n, void *rv)
                    "field longer than %u bytes", CSVIN_MAX_FIELD);
         return;
     }
-    if (buf_reserve(&r->text, n) != 0) {
+    /* n + 1: text.p is never NULL below, even for an empty first field
+     * (NULL + 0 is undefined behaviour; UBSan aborts on it). */
+    if (buf_reserve(&r->text, n + 1) != 0) {
         r->stop = 1;
         fb_fail(r->err, FB_ENOMEM, "out of memory reading %s", r->path);
         return;
@@ -111,7 +113,8 @@ static void on_field(void *data, size_t n, void *rv)
     }
     r->text.len += n;
     if (acc >= 0x80 && !csvin_utf8_valid(dst, n))
-        mark_bad(r, (long)r->nf + 1, "invalid UTF-8");
+        mark_bad(r, (long)r->nf + 1, "invalid UTF-8: expected UTF-8 text "
+                 "(no overlong forms, surrogates or code points past U+10FFFF)");
     r->len[r->nf] = (uint32_t)n;
     r->off[++r->nf] = (uint32_t)r->text.len;
 }
@@ -186,7 +189,7 @@ static int feed_piece(struct csv_parser *p, struct reader *r, const char *s, siz
         if (rc || !x)
             return rc;
         if (*x == '\0')
-            mark_bad(r, (long)r->nf + 1, "NUL byte");
+            mark_bad(r, (long)r->nf + 1, "NUL byte: expected text without NUL bytes");
         else if (inside_quotes(p))
             rc = feed(p, r, "\r", 1);
         else
@@ -251,7 +254,7 @@ static int finish(struct csv_parser *p, struct reader *r)
         return r->err->code;
     if (csv_fini(p, on_field, on_record, r) != 0 && !r->stop)
         return fb_fail_at(r->err, FB_EINPUT, r->path, r->rec_line, (long)r->nf + 1,
-                          "unterminated quoted field");
+                          "unterminated quoted field: expected a closing quote before the end of the file");
     if (r->stop)
         return r->err->code;
     if (r->index == 0)
