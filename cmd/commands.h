@@ -9,6 +9,8 @@ int cmd_check(int argc, char **argv);
 int cmd_cat(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
+int cmd_chart(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 extern const char cmd_append_usage[];
 extern const char cmd_replay_usage[];
@@ -16,5 +18,7 @@ extern const char cmd_check_usage[];
 extern const char cmd_cat_usage[];
 extern const char cmd_verify_usage[];
 extern const char cmd_gen_usage[];
+extern const char cmd_chart_usage[];
+extern const char cmd_report_usage[];
 
 #endif

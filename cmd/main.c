@@ -9,6 +9,8 @@
 static const struct cli_command commands[] = {
     {"append", cmd_append, "validate CSV files and append them to a log as one batch", cmd_append_usage},
     {"replay", cmd_replay, "replay a log into the funnel report (JSON or a table)", cmd_replay_usage},
+    {"report", cmd_report, "the nightly job: replay, report.json, charts and index.html", cmd_report_usage},
+    {"chart", cmd_chart, "draw the charts of a JSON report (gnuplot PNGs)", cmd_chart_usage},
     {"check", cmd_check, "compare a report with an expected fixture", cmd_check_usage},
     {"cat", cmd_cat, "write a log back out as CSV", cmd_cat_usage},
     {"verify", cmd_verify, "check every block of a log; cut a torn tail", cmd_verify_usage},

@@ -1,7 +1,8 @@
 #!/bin/sh
 # demo.sh FUNNEL - the nightly job on bundled sample data: generate a few
-# days of CRM exports, append them one night at a time, replay, and print a
-# short summary.  Output goes to out/demo/.
+# days of CRM exports, append them one night at a time, then `funnel report`:
+# report.json, the charts and the page.  Prints a short summary and the
+# page's path.  Output goes to out/demo/.
 set -eu
 FUNNEL=${1:-./funnel}
 OUT=out/demo
@@ -26,8 +27,15 @@ echo "== a nightly job that runs twice is recognised:"
 echo "== verify"
 "$FUNNEL" verify "$OUT/pipeline.flog"
 
-echo "== replay"
-"$FUNNEL" replay "$OUT/pipeline.flog" -o "$OUT/report.json"
-"$FUNNEL" replay "$OUT/pipeline.flog" --text | tee "$OUT/report.txt"
+echo "== report: replay, report.json, the charts and the page"
+rc=0
+"$FUNNEL" report "$OUT/pipeline.flog" -o "$OUT" --text || rc=$?
+cat "$OUT/report.txt"
 echo
 echo "report: $OUT/report.json"
+for c in funnel dropouts conversion time-in-stage touches; do
+    [ -f "$OUT/$c.png" ] && echo "chart:  $OUT/$c.png ($(wc -c <"$OUT/$c.png") bytes)"
+done
+echo "page:   $OUT/index.html"
+echo "        file://$(cd "$OUT" && pwd)/index.html"
+exit $rc

@@ -1,11 +1,24 @@
 #!/bin/sh
-# ensure_deps.sh build|test - install the Debian packages funnel needs when
+# ensure_deps.sh build|demo|test - install the Debian packages funnel needs when
 # they are missing: with apt-get when run as root, else print the exact line.
+#   build  the compiler and libraries
+#   demo   + gnuplot, which draws the charts (issue 3); gnuplot-nox is the
+#          smallest Debian gnuplot with the pngcairo terminal
+#   test   + cmocka, gnuplot, and for the browser test of the report page
+#          chromium, chromium-driver and python3
 set -eu
+mode=${1:-build}
 pkgs="gcc make libc6-dev pkg-config libcsv-dev zlib1g-dev libjansson-dev"
-[ "${1:-build}" = test ] && pkgs="$pkgs libcmocka-dev"
+case $mode in
+build) ;;
+demo) pkgs="$pkgs gnuplot-nox" ;;
+test) pkgs="$pkgs libcmocka-dev gnuplot-nox chromium chromium-driver python3" ;;
+*) echo "usage: scripts/ensure_deps.sh build|demo|test" >&2; exit 2 ;;
+esac
 missing=""
 for p in $pkgs; do
+    # Any installed gnuplot will do (gnuplot-qt, gnuplot-x11 also have pngcairo).
+    [ "$p" = gnuplot-nox ] && command -v gnuplot >/dev/null 2>&1 && continue
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
         || missing="$missing $p"
 done

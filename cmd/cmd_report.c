@@ -1,0 +1,146 @@
+/* cmd_report.c - `funnel report LOG -o DIR [replay options]`: the nightly
+ * job in one command (issue 3, "Commands"): replay, DIR/report.json, the
+ * five charts and DIR/index.html, each published by rename. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chart.h"
+#include "chart_cli.h"
+#include "chart_run.h"
+#include "cli.h"
+#include "commands.h"
+#include "json_report.h"
+#include "outfile.h"
+#include "page.h"
+#include "replay_args.h"
+#include "text_report.h"
+
+const char cmd_report_usage[] =
+    "usage: funnel report LOG -o DIR [--stages a,b,c | --funnel FILE]\n"
+    "                     [--as-of TIME] [--stale-after DUR] [--text]\n"
+    "\n"
+    "The nightly job in one command: replay LOG exactly as 'funnel replay'\n"
+    "does, then write into DIR (created if missing)\n"
+    "\n"
+    "  report.json   the funnel report (schema funnel-report/1)\n"
+    "  NAME.png      the five charts of 'funnel chart', each with NAME.gp and\n"
+    "                NAME.tsv (funnel, conversion, time-in-stage, dropouts,\n"
+    "                touches)\n"
+    "  index.html    one static page: headline figures, the charts and a table\n"
+    "                of the per-stage metrics; open it in any browser\n"
+    "\n"
+    "Every file is written under a temporary name and renamed into place, the\n"
+    "charts only once all five were drawn, the page last; a crash or a failed\n"
+    "gnuplot leaves the previous night's files as they were.  Where gnuplot is\n"
+    "missing, report.json and the page (saying the charts are missing) are\n"
+    "still written, and the exit code is 5 so that the nightly job notices.\n"
+    "\n"
+    "Options (those of 'funnel replay'; see 'funnel replay --help'):\n"
+    "  -o, --output DIR   the directory to write (required)\n"
+    "  --stages a,b,c     the funnel's stages, first to last (the last = won)\n"
+    "  --funnel FILE      the stages from FILE, one a line\n"
+    "  --as-of TIME       judge the funnel at TIME\n"
+    "  --stale-after DUR  untouched for longer than DUR is stale (default 30d)\n"
+    "  --text             also write DIR/report.txt, the table of --text\n"
+    "  -h, --help         show this text\n"
+    "\n"
+    "gnuplot runs without a shell, ignoring start-up files, and is stopped after\n"
+    "20 seconds a chart (FUNNEL_GNUPLOT_TIMEOUT=SECONDS to change).\n"
+    "\n"
+    "Exit codes: 0 ok, 2 usage, 4 corrupt log, 5 I/O or system error, or\n"
+    "gnuplot is missing or failed (install it with: apt-get install gnuplot-nox).\n";
+
+/* DIR/NAME, newly allocated. */
+static char *in_dir(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *s = malloc(n);
+    if (s)
+        snprintf(s, n, "%s/%s", dir, name);
+    return s;
+}
+
+enum doc { DOC_JSON, DOC_TEXT, DOC_PAGE };
+
+static int write_doc(const char *dir, const char *name, enum doc d, const struct res_report *rep,
+                     const struct page_opts *po, struct fb_error *err)
+{
+    char *path = in_dir(dir, name);
+    struct outfile o;
+    if (!path)
+        return fb_fail(err, FB_ENOMEM, "out of memory");
+    int rc = outfile_open(&o, path, err);
+    free(path);
+    if (rc)
+        return rc;
+    rc = d == DOC_JSON ? rpt_json_write(rep, o.fp, err)
+       : d == DOC_TEXT ? rpt_text_write(rep, o.fp, err)
+       : page_write(rep, po, o.fp, err);
+    if (rc) {
+        outfile_abort(&o);
+        return rc;
+    }
+    return outfile_commit(&o, err);
+}
+
+/* Draw and publish the charts.  Returns 0, or FB_EIO / FB_ENOMEM with the
+ * reason in err (and po says why the page has no charts). */
+static int charts(const struct res_report *rep, const char *dir, struct page_opts *po,
+                  struct fb_error *err)
+{
+    char gnuplot[4096];
+    struct chart_set cs;
+    if (!chart_find_gnuplot(gnuplot, sizeof gnuplot)) {
+        po->gnuplot_missing = 1;
+        return fb_fail(err, FB_EIO, "gnuplot is not installed (or not on PATH)");
+    }
+    int rc = chart_render(rep, dir, gnuplot, cli_gnuplot_timeout(), &cs, err);
+    if (rc == 0)
+        rc = chart_publish(&cs, err);
+    po->charts = rc == 0;
+    return rc;
+}
+
+int cmd_report(int argc, char **argv)
+{
+    struct replay_args a;
+    struct funnel_def def = {0};
+    int code = replay_args_parse("report", argc, argv, &a);
+    if (code == 0 && (!a.out || !*a.out))
+        code = cli_usage_error("report", "expected -o DIR");
+    if (code == 0)
+        code = replay_args_load_def("report", &a, &def);
+    if (code) {
+        funnel_def_free(&def);
+        return code;
+    }
+    struct fb_error err, cerr;
+    struct res_report rep;
+    struct page_opts po = {.version = FUNNEL_VERSION};
+    fb_error_clear(&err);
+    fb_error_clear(&cerr);
+    int rc = replay_args_replay(&a, &def, &rep, &err);
+    if (rc == 0)
+        rc = chart_make_dir(a.out, &err);
+    int crc = rc == 0 ? charts(&rep, a.out, &po, &cerr) : 0;
+    po.charts_error = crc ? cerr.msg : NULL;
+    if (rc == 0)
+        rc = write_doc(a.out, "report.json", DOC_JSON, &rep, &po, &err);
+    if (rc == 0 && a.text)
+        rc = write_doc(a.out, "report.txt", DOC_TEXT, &rep, &po, &err);
+    if (rc == 0)
+        rc = write_doc(a.out, "index.html", DOC_PAGE, &rep, &po, &err);
+    code = rc ? cli_report(&err) : CLI_OK;
+    if (rc == 0 && crc) {
+        if (po.gnuplot_missing)
+            cli_gnuplot_missing();
+        else
+            cli_report(&cerr);
+        cli_msg("%s/report.json and %s/index.html are written; the charts are missing", a.out, a.out);
+        code = CLI_IO;
+    }
+    res_report_free(&rep);
+    funnel_def_free(&def);
+    return code;
+}

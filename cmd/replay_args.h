@@ -1,0 +1,34 @@
+/* replay_args.h - the replay options shared by `funnel replay` and `funnel
+ * report` (issue 2, "Replay semantics"; issue 3, "Commands"): LOG,
+ * --stages/--funnel, --as-of, --stale-after, --text and -o, parsed one way
+ * for both, and the replay itself with its torn-tail notice. */
+#ifndef FUNNEL_REPLAY_ARGS_H
+#define FUNNEL_REPLAY_ARGS_H
+
+#include "funnel_def.h"
+#include "replay.h"
+#include "result.h"
+
+#define REPLAY_DEFAULT_STALE_AFTER (30 * 86400)
+
+struct replay_args {
+    const char *log, *stages, *funnel_file, *out;   /* borrowed from argv */
+    int text;
+    struct replay_opts o;
+};
+
+/* Parse argv (argv[0] = the command) into a, zeroed first.  Options may be
+ * given as "--opt V" or "--opt=V".  Usage errors name `cmd`.  Returns 0 or
+ * CLI_USAGE (the message is printed). */
+int replay_args_parse(const char *cmd, int argc, char **argv, struct replay_args *a);
+
+/* Build the funnel from --stages, --funnel or the default.  Returns 0 or an
+ * exit code (the message is printed). */
+int replay_args_load_def(const char *cmd, const struct replay_args *a, struct funnel_def *def);
+
+/* Replay a->log with the funnel def, noting a torn tail on stderr.
+ * Returns 0 (free *rep with res_report_free) or an FB_E* code in err. */
+int replay_args_replay(struct replay_args *a, const struct funnel_def *def,
+                       struct res_report *rep, struct fb_error *err);
+
+#endif

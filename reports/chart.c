@@ -1,0 +1,193 @@
+/* chart.c - render the five charts under temporary names, then publish them
+ * all by rename (issue 3, "Safety": publishing is atomic per file, and a
+ * failed gnuplot leaves the previous charts in place); see chart.h. */
+#include "chart.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "chart_glyphs.h"
+#include "chart_run.h"
+
+static const char *const names[CHART_COUNT] = {
+    [CHART_FUNNEL] = "funnel", [CHART_CONVERSION] = "conversion",
+    [CHART_TIME] = "time-in-stage", [CHART_DROPOUTS] = "dropouts",
+    [CHART_TOUCHES] = "touches",
+};
+
+static const char *const captions[CHART_COUNT] = {
+    [CHART_FUNNEL] = "the funnel: entities reaching each stage, with the conversion from the previous stage",
+    [CHART_CONVERSION] = "conversion per stage: from the previous stage and from the first, in percent",
+    [CHART_TIME] = "time in stage: median and 90th percentile days before moving on",
+    [CHART_DROPOUTS] = "where entities stopped: lost, stale and still open per stage, with the drop-out point",
+    [CHART_TOUCHES] = "touches per stage: marketing (one-to-many) against sales (one-to-one)",
+};
+
+static const char *const exts[3] = {".tsv", ".gp", ".png"};
+
+const char *chart_name(enum chart_kind k) { return names[k]; }
+const char *chart_caption(enum chart_kind k) { return captions[k]; }
+
+int chart_make_dir(const char *dir, struct fb_error *err)
+{
+    char *p = strdup(dir);
+    struct stat st;
+    int rc = 0;
+    if (!p)
+        return fb_fail(err, FB_ENOMEM, "out of memory");
+    for (char *s = p + 1; rc == 0; s++) {
+        if (*s != '/' && *s != '\0')
+            continue;
+        char c = *s;
+        *s = '\0';
+        if (mkdir(p, 0777) != 0 && errno != EEXIST)
+            rc = fb_fail_at(err, FB_EIO, p, 0, 0, "cannot create the directory: %s", strerror(errno));
+        *s = c;
+        if (c == '\0')
+            break;
+    }
+    if (rc == 0 && (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)))
+        rc = fb_fail_at(err, FB_EIO, dir, 0, 0, "not a directory");
+    free(p);
+    return rc;
+}
+
+/* "DIR/NAME.EXT" plus suffix, newly allocated. */
+static char *path_of(const char *dir, enum chart_kind k, int ext, const char *suffix)
+{
+    size_t n = strlen(dir) + strlen(names[k]) + strlen(exts[ext]) + strlen(suffix) + 2;
+    char *s = malloc(n);
+    if (s)
+        snprintf(s, n, "%s/%s%s%s", dir, names[k], exts[ext], suffix);
+    return s;
+}
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+/* Create the temporary file for (k, ext) with the usual file mode; its
+ * name goes to cs, an open stream to *fp (NULL: close the file at once). */
+static int make_temp(struct chart_set *cs, enum chart_kind k, int ext, FILE **fp,
+                     struct fb_error *err)
+{
+    char *t = path_of(cs->dir, k, ext, ".tmp.XXXXXX");
+    if (!t)
+        return fb_fail(err, FB_ENOMEM, "out of memory");
+    int fd = mkstemp(t);
+    if (fd < 0) {
+        int e = errno;
+        free(t);
+        return fb_fail_at(err, FB_EIO, cs->dir, 0, 0, "cannot create a file: %s", strerror(e));
+    }
+    cs->tmp[k][ext] = t;
+    /* mkstemp makes the file 0600; a published file gets the usual mode. */
+    mode_t mask = umask(0);
+    umask(mask);
+    if (fchmod(fd, 0666 & ~mask) != 0) {
+        int e = errno;
+        close(fd);
+        return fb_fail_at(err, FB_EIO, t, 0, 0, "cannot set the mode: %s", strerror(e));
+    }
+    if (!fp)
+        return close(fd) == 0 ? 0 : fb_fail_at(err, FB_EIO, t, 0, 0, "cannot close: %s", strerror(errno));
+    if (!(*fp = fdopen(fd, "w"))) {
+        close(fd);
+        return fb_fail_at(err, FB_EIO, t, 0, 0, "cannot open: %s", strerror(errno));
+    }
+    return 0;
+}
+
+/* Write chart k's .tsv or .gp to a temporary file, synced and closed. */
+static int stage_text(struct chart_set *cs, const struct res_report *r, enum chart_kind k,
+                      int ext, struct fb_error *err)
+{
+    FILE *f = NULL;
+    int rc = make_temp(cs, k, ext, &f, err);
+    if (rc)
+        return rc;
+    rc = ext == 0 ? chart_write_data(k, r, f, err) : chart_write_script(k, r, f, err);
+    int bad = fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0;
+    int e = errno;
+    bad |= fclose(f) != 0;
+    if (rc == 0 && bad)
+        rc = fb_fail_at(err, FB_EIO, cs->tmp[k][ext], 0, 0, "cannot write: %s", strerror(e));
+    return rc;
+}
+
+static int render_one(struct chart_set *cs, const struct res_report *r, enum chart_kind k,
+                      const char *gnuplot, unsigned limit_s, struct fb_error *err)
+{
+    int rc = stage_text(cs, r, k, 0, err);
+    if (rc == 0)
+        rc = stage_text(cs, r, k, 1, err);
+    if (rc == 0 && !gnuplot)
+        return 0;
+    if (rc == 0)
+        rc = make_temp(cs, k, 2, NULL, err);
+    if (rc == 0)
+        rc = chart_run_gnuplot(gnuplot, cs->dir, base_name(cs->tmp[k][1]),
+                               base_name(cs->tmp[k][0]), base_name(cs->tmp[k][2]), limit_s, err);
+    if (rc == 0)
+        rc = chart_check_png(cs->tmp[k][2], CHART_WIDTH, CHART_HEIGHT, err);
+    if (rc == FB_EIO) {
+        char why[sizeof err->msg];
+        snprintf(why, sizeof why, "%s", err->msg);
+        fb_fail_at(err, FB_EIO, NULL, 0, 0, "chart %s.png: %s", names[k], why);
+    }
+    return rc;
+}
+
+int chart_render(const struct res_report *r, const char *dir, const char *gnuplot,
+                 unsigned limit_s, struct chart_set *cs, struct fb_error *err)
+{
+    memset(cs, 0, sizeof *cs);
+    if (!(cs->dir = strdup(dir)))
+        return fb_fail(err, FB_ENOMEM, "out of memory");
+    int rc = 0;
+    for (int k = 0; k < CHART_COUNT && rc == 0; k++)
+        rc = render_one(cs, r, (enum chart_kind)k, gnuplot, limit_s, err);
+    chart_glyphs_release();
+    if (rc)
+        chart_set_free(cs);
+    return rc;
+}
+
+int chart_publish(struct chart_set *cs, struct fb_error *err)
+{
+    int rc = 0;
+    for (int k = 0; k < CHART_COUNT && rc == 0; k++)
+        for (int x = 0; x < 3 && rc == 0; x++) {
+            if (!cs->tmp[k][x])
+                continue;
+            char *final = path_of(cs->dir, (enum chart_kind)k, x, "");
+            if (!final)
+                rc = fb_fail(err, FB_ENOMEM, "out of memory");
+            else if (rename(cs->tmp[k][x], final) != 0)
+                rc = fb_fail_at(err, FB_EIO, final, 0, 0, "cannot write: %s", strerror(errno));
+            else {
+                free(cs->tmp[k][x]);
+                cs->tmp[k][x] = NULL;
+            }
+            free(final);
+        }
+    chart_set_free(cs);
+    return rc;
+}
+
+void chart_set_free(struct chart_set *cs)
+{
+    for (int k = 0; k < CHART_COUNT; k++)
+        for (int x = 0; x < 3; x++)
+            if (cs->tmp[k][x]) {
+                unlink(cs->tmp[k][x]);
+                free(cs->tmp[k][x]);
+            }
+    free(cs->dir);
+    memset(cs, 0, sizeof *cs);
+}

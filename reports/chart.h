@@ -1,0 +1,73 @@
+/* chart.h - the five charts of a funnel report (issue 3, "The charts";
+ * docs/CHARTS.md): for each, NAME.tsv (the data), NAME.gp (the gnuplot
+ * script that reads it) and NAME.png (gnuplot pngcairo, 1200x800), written
+ * side by side in one directory.
+ *
+ * Rendering and publishing are separate steps, so that a failure leaves
+ * the previous complete set in place: chart_render writes every file under
+ * a temporary name and checks every PNG; only then does chart_publish
+ * rename them all into place. */
+#ifndef FUNNEL_CHART_H
+#define FUNNEL_CHART_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include "err.h"
+#include "result.h"
+
+enum chart_kind {
+    CHART_FUNNEL,       /* funnel.png: entities reaching each stage */
+    CHART_CONVERSION,   /* conversion.png: step and cumulative conversion, % */
+    CHART_TIME,         /* time-in-stage.png: median and p90 days */
+    CHART_DROPOUTS,     /* dropouts.png: lost, stale, open where they stopped */
+    CHART_TOUCHES,      /* touches.png: marketing against sales touches */
+    CHART_COUNT
+};
+
+#define CHART_WIDTH 1200
+#define CHART_HEIGHT 800
+#define CHART_TIME_LIMIT_S 20
+
+/* "funnel", "conversion", "time-in-stage", "dropouts", "touches". */
+const char *chart_name(enum chart_kind k);
+
+/* A one-line description for a caption or alt text. */
+const char *chart_caption(enum chart_kind k);
+
+/* Files staged by chart_render, not yet in place. */
+struct chart_set {
+    char *dir;
+    char *tmp[CHART_COUNT][3];    /* .tsv, .gp, .png temporary names (in dir) */
+};
+
+/* Create dir and its missing parents (like mkdir -p).  Returns 0 or FB_EIO. */
+int chart_make_dir(const char *dir, struct fb_error *err) FB_MUST_USE;
+
+/* Write every chart's .tsv and .gp under temporary names in dir, run
+ * gnuplot (the executable at `gnuplot`, see chart_find_gnuplot) on each with
+ * a limit of limit_s seconds, and check each PNG.  With gnuplot NULL, only
+ * the .tsv and .gp files are staged (no PNG; gnuplot is not needed).  On success *cs holds the
+ * staged files for chart_publish; on failure nothing is left behind and
+ * nothing in dir changed.  Returns 0, FB_EIO (with the chart and gnuplot's
+ * reason) or FB_ENOMEM. */
+int chart_render(const struct res_report *r, const char *dir, const char *gnuplot,
+                 unsigned limit_s, struct chart_set *cs, struct fb_error *err) FB_MUST_USE;
+
+/* Rename every staged file into place (NAME.tsv, NAME.gp, NAME.png).
+ * Returns 0 or FB_EIO.  Always releases cs. */
+int chart_publish(struct chart_set *cs, struct fb_error *err) FB_MUST_USE;
+
+/* Remove whatever is still staged and release cs; a zeroed cs is fine. */
+void chart_set_free(struct chart_set *cs);
+
+/* Write chart k's data (.tsv) or script (.gp) for r to out.  The script
+ * reads the data from the file named by the gnuplot variable `datafile`
+ * (default NAME.tsv) and writes `outfile` (default NAME.png), so that
+ * `cd DIR && gnuplot NAME.gp` redraws the chart.  Return 0, FB_EIO or
+ * FB_ENOMEM. */
+int chart_write_data(enum chart_kind k, const struct res_report *r, FILE *out,
+                     struct fb_error *err) FB_MUST_USE;
+int chart_write_script(enum chart_kind k, const struct res_report *r, FILE *out,
+                       struct fb_error *err) FB_MUST_USE;
+
+#endif

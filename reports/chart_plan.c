@@ -1,0 +1,338 @@
+/* chart_plan.c - rows, labels and layout of each chart; see chart_plan.h
+ * and docs/CHARTS.md for what each chart shows. */
+#include "chart_plan.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chart_glyphs.h"
+#include "chart_label.h"
+#include "ftime.h"
+
+/* Pixels per em per point of font size as pngcairo draws (96 dpi: a
+ * 10 pt line of 21.5 em measured 278 px; 1.333 keeps some room). */
+#define PX_PER_EM_PT 1.333
+
+static double text_px(const char *s, int pt) { return chart_text_em(s) * pt * PX_PER_EM_PT; }
+
+static int set_text(struct plan_row *row, int i, struct fb_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int set_text(struct plan_row *row, int i, struct fb_error *err, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (!(row->text[i] = strdup(buf)))
+        return fb_fail(err, FB_ENOMEM, "out of memory");
+    return 0;
+}
+
+/* Font sizes that keep 2 to 16 stages legible; beyond that, smaller. */
+static void fonts(struct chart_plan *p)
+{
+    size_t n = p->n;
+    p->tic_pt = n <= 8 ? 12 : n <= 12 ? 11 : n <= 16 ? 10 : n <= 32 ? 8 : 6;
+    p->label_pt = n <= 8 ? 11 : n <= 12 ? 10 : n <= 16 ? 9 : n <= 32 ? 7 : 5;
+}
+
+/* The plot starts right of the widest line of any (wrapped) stage name. */
+static void left_margin(struct chart_plan *p)
+{
+    double widest = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        char *s = p->rows[i].label, *rest = s, keep = 0;
+        size_t skip, at = chart_wrap_point(s, &skip);
+        if (at) {
+            keep = s[at];
+            s[at] = '\0';
+            rest = s + at + skip;
+        }
+        widest = fmax(widest, text_px(s, p->tic_pt));
+        if (at) {
+            s[at] = keep;
+            widest = fmax(widest, text_px(rest, p->tic_pt));
+        }
+    }
+    p->lmargin = fmin(0.42, fmax(0.08, (widest + 24) / CHART_WIDTH));
+}
+
+static double plot_px(const struct chart_plan *p) { return (PLAN_RMARGIN - p->lmargin) * CHART_WIDTH; }
+
+/* The right end of the x range such that a bar ending at v, followed by a
+ * label of text px (and a gap of one character), stays inside the plot. */
+static double fit_right_scaled(const struct chart_plan *p, double xr, double v, const char *text,
+                               double scale)
+{
+    if (!text || isnan(v))
+        return xr;
+    double f = (scale * text_px(text, p->label_pt) + 1.2 * p->label_pt) / plot_px(p);
+    f = fmin(f, 0.75);
+    double need = (v - p->xmin * f) / (1 - f);
+    return need > xr ? need : xr;
+}
+
+static double fit_right(const struct chart_plan *p, double xr, double v, const char *text)
+{
+    return fit_right_scaled(p, xr, v, text, 1.0);
+}
+
+static void date_text(const struct res_report *r, char *buf, size_t cap)
+{
+    char t[32];
+    if (!r->has_as_of) {
+        snprintf(buf, cap, "no events yet");
+        return;
+    }
+    ftime_format(r->as_of, t);
+    /* "2026-12-31T23:50:38Z" -> "as of 2026-12-31 23:50 UTC" */
+    snprintf(buf, cap, "as of %.10s %.5s UTC", t, t + 11);
+}
+
+static double pct_or_nan(double v) { return isnan(v) ? NAN : 100.0 * v; }
+
+static int plan_funnel(const struct res_report *r, struct chart_plan *p, struct fb_error *err)
+{
+    double m = 1;
+    for (size_t i = 0; i < p->n; i++) {
+        const struct res_stage *st = &r->stages[i];
+        struct plan_row *row = &p->rows[i];
+        char c[32], a[32], b[32];
+        chart_fmt_count(st->reached, c, sizeof c);
+        chart_fmt_pct(st->conv_prev, a, sizeof a);
+        chart_fmt_pct(st->conv_start, b, sizeof b);
+        row->num[0] = (double)st->reached;
+        row->num[1] = pct_or_nan(st->conv_prev);
+        row->num[2] = pct_or_nan(st->conv_start);
+        m = fmax(m, row->num[0]);
+        int rc = set_text(row, 0, err, "%s", c);
+        if (rc == 0)
+            rc = i ? set_text(row, 1, err, "%s of previous", a) : set_text(row, 1, err, "first stage");
+        if (rc == 0 && i)
+            rc = set_text(row, 2, err, "%s of first", b);
+        if (rc)
+            return FB_ENOMEM;
+    }
+    p->nnums = 3, p->ntexts = 3;
+    /* Bars are centred on 0; the conversion column stands right of the widest. */
+    p->xmin = -m / 2 * 1.03;
+    p->xcol = m / 2 * 1.06;
+    p->xmax = p->xcol;
+    for (size_t i = 0; i < p->n; i++)
+        p->xmax = fit_right(p, p->xmax, p->xcol, p->rows[i].text[1]);
+    double upp = (p->xmax - p->xmin) / plot_px(p);   /* x units per pixel */
+    for (size_t i = 0; i < p->n; i++) {
+        struct plan_row *row = &p->rows[i];
+        row->flag = row->num[0] / upp >= text_px(row->text[0], p->label_pt) + 16;
+    }
+    return 0;
+}
+
+static int plan_conversion(const struct res_report *r, struct chart_plan *p, struct fb_error *err)
+{
+    p->xmax = 100;
+    for (size_t i = 0; i < p->n; i++) {
+        const struct res_stage *st = &r->stages[i];
+        struct plan_row *row = &p->rows[i];
+        char a[32], b[32];
+        chart_fmt_pct(st->conv_prev, a, sizeof a);
+        chart_fmt_pct(st->conv_start, b, sizeof b);
+        row->num[0] = pct_or_nan(st->conv_prev);
+        row->num[1] = pct_or_nan(st->conv_start);
+        if (set_text(row, 0, err, "%s", i ? a : "first stage") || set_text(row, 1, err, "%s", b))
+            return FB_ENOMEM;
+    }
+    p->nnums = 2, p->ntexts = 2;
+    for (size_t i = 0; i < p->n; i++)
+        for (int k = 0; k < 2; k++)
+            p->xmax = fit_right(p, p->xmax, isnan(p->rows[i].num[k]) ? 0 : p->rows[i].num[k],
+                                p->rows[i].text[k]);
+    return 0;
+}
+
+static int plan_time(const struct res_report *r, struct chart_plan *p, struct fb_error *err)
+{
+    p->xmax = 1;
+    for (size_t i = 0; i < p->n; i++) {
+        const struct res_stage *st = &r->stages[i];
+        const struct res_stats *s = &st->time_in_stage;
+        struct plan_row *row = &p->rows[i];
+        int has = st->has_time_in_stage && s->count > 0;
+        char a[32], b[32];
+        row->num[0] = has ? (double)s->median_s / 86400.0 : NAN;
+        row->num[1] = has ? (double)s->p90_s / 86400.0 : NAN;
+        row->num[2] = st->has_time_in_stage ? (double)s->count : NAN;
+        chart_fmt_days((double)s->median_s, a, sizeof a);
+        chart_fmt_days((double)s->p90_s, b, sizeof b);
+        int rc = has ? set_text(row, 0, err, "%s", a) || set_text(row, 1, err, "%s", b)
+               : set_text(row, 2, err, "%s", !st->has_time_in_stage
+                          ? "final stage: no time in stage" : "nobody has moved on yet");
+        if (rc)
+            return FB_ENOMEM;
+    }
+    p->nnums = 3, p->ntexts = 3;
+    for (size_t i = 0; i < p->n; i++) {
+        const struct plan_row *row = &p->rows[i];
+        p->xmax = fit_right(p, p->xmax, row->num[0], row->text[0]);
+        p->xmax = fit_right(p, p->xmax, row->num[1], row->text[1]);
+        p->xmax = fit_right(p, p->xmax, 0, row->text[2]);
+    }
+    return 0;
+}
+
+static int plan_dropouts(const struct res_report *r, struct chart_plan *p, struct fb_error *err)
+{
+    p->xmax = 5;
+    for (size_t i = 0; i < p->n; i++) {
+        const struct res_stage *st = &r->stages[i];
+        struct plan_row *row = &p->rows[i];
+        int last = i + 1 == p->n;
+        uint64_t won = last ? st->reached : 0, dropped = st->lost + st->stale;
+        char d[32], o[32], w[32], rate[32];
+        row->num[0] = (double)st->lost;
+        row->num[1] = (double)st->stale;
+        row->num[2] = (double)st->open;
+        row->num[3] = (double)won;
+        row->num[4] = (double)(dropped + st->open + won);
+        row->flag = (int)i == r->drop_out_point;
+        chart_fmt_count(dropped, d, sizeof d);
+        chart_fmt_count(st->open, o, sizeof o);
+        chart_fmt_count(won, w, sizeof w);
+        chart_fmt_pct(st->drop_rate, rate, sizeof rate);
+        int rc;
+        if (last)
+            rc = set_text(row, 0, err, "%s won", w);
+        else if (dropped == 0 && st->open == 0)
+            rc = set_text(row, 0, err, "none stopped here");
+        else
+            rc = set_text(row, 0, err, "%s lost or stale (%s)%s%s%s", d, rate,
+                          st->open ? " + " : "", st->open ? o : "", st->open ? " open" : "");
+        if (rc == 0 && row->flag) {
+            char *t = row->text[0];
+            row->text[0] = NULL;
+            rc = set_text(row, 0, err, "%s   \xE2\x97\x80 drop-out point", t);  /* U+25C0 */
+            free(t);
+        }
+        if (rc)
+            return FB_ENOMEM;
+    }
+    p->nnums = 5, p->ntexts = 1;
+    for (size_t i = 0; i < p->n; i++)
+        p->xmax = fit_right_scaled(p, p->xmax, p->rows[i].num[4], p->rows[i].text[0],
+                                   p->rows[i].flag ? 1.15 : 1.0);  /* bold */
+    return 0;
+}
+
+static int plan_touches(const struct res_report *r, struct chart_plan *p, struct fb_error *err)
+{
+    p->xmax = 5;
+    for (size_t i = 0; i < p->n; i++) {
+        const struct res_stage *st = &r->stages[i];
+        struct plan_row *row = &p->rows[i];
+        char a[32], b[32];
+        row->num[0] = (double)st->touches_marketing;
+        row->num[1] = (double)st->touches_sales;
+        chart_fmt_count(st->touches_marketing, a, sizeof a);
+        chart_fmt_count(st->touches_sales, b, sizeof b);
+        if (set_text(row, 0, err, "%s", a) || set_text(row, 1, err, "%s", b))
+            return FB_ENOMEM;
+        p->xmax = fit_right(p, p->xmax, row->num[0], row->text[0]);
+        p->xmax = fit_right(p, p->xmax, row->num[1], row->text[1]);
+    }
+    p->nnums = 2, p->ntexts = 2;
+    return 0;
+}
+
+static int subtitle(const struct res_report *r, struct chart_plan *p, struct fb_error *err)
+{
+    char date[64], a[32], b[32], c[32], buf[512];
+    uint64_t m = 0, s = 0;
+    date_text(r, date, sizeof date);
+    switch (p->kind) {
+    case CHART_FUNNEL:
+        chart_fmt_count(r->entities, a, sizeof a);
+        chart_fmt_count(r->won, b, sizeof b);
+        chart_fmt_pct(r->win_rate, c, sizeof c);
+        snprintf(buf, sizeof buf, "%s \xC2\xB7 %s entities \xC2\xB7 %s won \xC2\xB7 win rate %s",
+                 date, a, b, c);
+        break;
+    case CHART_CONVERSION:
+        snprintf(buf, sizeof buf, "%s \xC2\xB7 step: from the previous stage \xC2\xB7 "
+                 "cumulative: from the first stage", date);
+        break;
+    case CHART_TIME:
+        snprintf(buf, sizeof buf, "%s \xC2\xB7 days from reaching a stage to reaching the next", date);
+        break;
+    case CHART_DROPOUTS:
+        if (r->drop_out_point >= 0) {
+            const struct res_stage *st = &r->stages[r->drop_out_point];
+            chart_fmt_count(st->lost + st->stale, a, sizeof a);
+            snprintf(buf, sizeof buf, "%s \xC2\xB7 drop-out point: %s (%s lost or stale)", date,
+                     p->rows[r->drop_out_point].label, a);
+        } else {
+            snprintf(buf, sizeof buf, "%s \xC2\xB7 nobody lost or gone stale yet", date);
+        }
+        break;
+    default:
+        for (size_t i = 0; i < r->nstages; i++)
+            m += r->stages[i].touches_marketing, s += r->stages[i].touches_sales;
+        chart_fmt_count(m, a, sizeof a);
+        chart_fmt_count(s, b, sizeof b);
+        snprintf(buf, sizeof buf, "%s \xC2\xB7 %s marketing (one-to-many), %s sales (one-to-one)",
+                 date, a, b);
+        break;
+    }
+    if (!(p->subtitle = strdup(buf)))
+        return fb_fail(err, FB_ENOMEM, "out of memory");
+    return 0;
+}
+
+int chart_plan_build(enum chart_kind k, const struct res_report *r, struct chart_plan *p,
+                     struct fb_error *err)
+{
+    static int (*const build[CHART_COUNT])(const struct res_report *, struct chart_plan *,
+                                           struct fb_error *) = {
+        [CHART_FUNNEL] = plan_funnel, [CHART_CONVERSION] = plan_conversion,
+        [CHART_TIME] = plan_time, [CHART_DROPOUTS] = plan_dropouts,
+        [CHART_TOUCHES] = plan_touches,
+    };
+    memset(p, 0, sizeof *p);
+    p->kind = k;
+    p->n = r->nstages;
+    if (!(p->rows = calloc(p->n ? p->n : 1, sizeof *p->rows)))
+        return fb_fail(err, FB_ENOMEM, "out of memory");
+    for (size_t i = 0; i < p->n; i++) {
+        for (int j = 0; j < PLAN_NUMS; j++)
+            p->rows[i].num[j] = NAN;
+        const char *name = r->stages[i].name;
+        if (chart_clean(name, strlen(name), &p->rows[i].name, err) ||
+            chart_drawable(p->rows[i].name, &p->rows[i].label, err))
+            goto fail;
+    }
+    fonts(p);
+    left_margin(p);
+    if (build[k](r, p, err) || subtitle(r, p, err))
+        goto fail;
+    return 0;
+fail:
+    chart_plan_free(p);
+    return fb_fail(err, FB_ENOMEM, "out of memory");
+}
+
+void chart_plan_free(struct chart_plan *p)
+{
+    for (size_t i = 0; p->rows && i < p->n; i++) {
+        free(p->rows[i].name);
+        free(p->rows[i].label);
+        for (int j = 0; j < PLAN_TEXTS; j++)
+            free(p->rows[i].text[j]);
+    }
+    free(p->rows);
+    free(p->subtitle);
+    memset(p, 0, sizeof *p);
+}

@@ -1,0 +1,215 @@
+/* chart_run.c - gnuplot as a child process, and the PNG check; see
+ * chart_run.h.  No shell is ever involved: argv is built here, and the only
+ * strings in it that are not constants are file names checked to be
+ * [A-Za-z0-9._-]. */
+#include "chart_run.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+int chart_find_gnuplot(char *buf, size_t cap)
+{
+    const char *path = getenv("PATH");
+    if (!path || !*path)
+        path = "/usr/local/bin:/usr/bin:/bin";
+    for (const char *p = path;; p++) {
+        const char *end = strchr(p, ':');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        struct stat st;
+        /* An empty entry means the current directory, as in execvp. */
+        int w = snprintf(buf, cap, "%.*s%sgnuplot", (int)n, n ? p : ".", "/");
+        if (w > 0 && (size_t)w < cap && stat(buf, &st) == 0 && S_ISREG(st.st_mode) &&
+            access(buf, X_OK) == 0) {
+            /* gnuplot starts in the chart directory: a relative PATH entry
+             * must be made absolute first. */
+            char *abs = buf[0] == '/' ? NULL : realpath(buf, NULL);
+            if (abs && strlen(abs) < cap)
+                strcpy(buf, abs);
+            free(abs);
+            if (buf[0] == '/')
+                return 1;
+        }
+        if (!end)
+            break;
+        p = end;
+    }
+    if (cap)
+        buf[0] = '\0';
+    return 0;
+}
+
+static int plain_name(const char *s)
+{
+    if (!*s || *s == '.' || *s == '-')
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+              (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' || *s == '-'))
+            return 0;
+    return 1;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    remove(path);
+    return 0;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Wait for pid, killing its process group after limit_s.  Returns the
+ * wait status, or -1 (errno set) when waiting failed; *killed says whether
+ * the time limit struck. */
+static int wait_limited(pid_t pid, unsigned limit_s, int *killed)
+{
+    double deadline = now_s() + limit_s;
+    struct timespec nap = {0, 5 * 1000 * 1000};
+    int st;
+    *killed = 0;
+    for (;;) {
+        pid_t w = waitpid(pid, &st, WNOHANG);
+        if (w == pid)
+            return st;
+        if (w < 0 && errno != EINTR)
+            return -1;
+        if (!*killed && now_s() >= deadline) {
+            kill(-pid, SIGKILL);
+            kill(pid, SIGKILL);
+            *killed = 1;
+        }
+        nanosleep(&nap, NULL);
+    }
+}
+
+/* What gnuplot said on stderr: its first bytes on one line. */
+static void read_said(const char *file, char *buf, size_t cap)
+{
+    FILE *f = fopen(file, "r");
+    size_t n = f ? fread(buf, 1, cap - 1, f) : 0;
+    buf[n] = '\0';
+    if (f)
+        fclose(f);
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
+            buf[i] = ' ';
+    while (n > 0 && buf[n - 1] == ' ')
+        buf[--n] = '\0';
+}
+
+/* In the child: set up and exec; never returns. */
+static void child(const char *dir, const char *gnuplot, char *const argv[], char *const envp[],
+                  int errfd, long maxfd)
+{
+    int nul = open("/dev/null", O_RDWR);
+    setpgid(0, 0);
+    if (nul < 0 || dup2(nul, 0) < 0 || dup2(errfd, 1) < 0 || dup2(errfd, 2) < 0)
+        _exit(126);
+    for (long fd = 3; fd < maxfd; fd++)
+        close((int)fd);
+    if (chdir(dir) != 0) {
+        static const char msg[] = "funnel: cannot enter the chart directory\n";
+        if (write(2, msg, sizeof msg - 1) < 0)
+            _exit(126);
+        _exit(126);
+    }
+    execve(gnuplot, argv, envp);
+    _exit(127);
+}
+
+static int spawn(const char *gnuplot, const char *dir, char *const argv[], char *const envp[],
+                 const char *errfile, unsigned limit_s, struct fb_error *err)
+{
+    long maxfd = sysconf(_SC_OPEN_MAX);
+    maxfd = maxfd < 0 || maxfd > 65536 ? 65536 : maxfd;
+    int errfd = open(errfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (errfd < 0)
+        return fb_fail(err, FB_EIO, "cannot create %s: %s", errfile, strerror(errno));
+    fflush(NULL);  /* nothing buffered may be written twice */
+    pid_t pid = fork();
+    if (pid == 0)
+        child(dir, gnuplot, argv, envp, errfd, maxfd);
+    int e = errno;
+    close(errfd);
+    if (pid < 0)
+        return fb_fail(err, FB_EIO, "cannot start gnuplot: %s", strerror(e));
+    setpgid(pid, pid);  /* also here, so the kill below cannot miss the group */
+    int killed, st = wait_limited(pid, limit_s, &killed);
+    char said[400];
+    read_said(errfile, said, sizeof said);
+    if (st == -1)
+        return fb_fail(err, FB_EIO, "waiting for gnuplot: %s", strerror(errno));
+    if (killed)
+        return fb_fail(err, FB_EIO, "gnuplot took longer than %u s and was stopped", limit_s);
+    if (WIFSIGNALED(st))
+        return fb_fail(err, FB_EIO, "gnuplot was killed by signal %d%s%s", WTERMSIG(st),
+                       *said ? ": " : "", said);
+    if (WEXITSTATUS(st) == 127)
+        return fb_fail(err, FB_EIO, "cannot run %s", gnuplot);
+    if (WEXITSTATUS(st) != 0)
+        return fb_fail(err, FB_EIO, "gnuplot failed (exit %d)%s%s", WEXITSTATUS(st),
+                       *said ? ": " : "", said);
+    return 0;
+}
+
+int chart_run_gnuplot(const char *gnuplot, const char *dir, const char *script,
+                      const char *data, const char *out, unsigned limit_s,
+                      struct fb_error *err)
+{
+    if (!plain_name(script) || !plain_name(data) || !plain_name(out))
+        return fb_fail(err, FB_EIO, "refusing a chart file name that is not [A-Za-z0-9._-]");
+    const char *tmpdir = getenv("TMPDIR");
+    char base[512], home[600], errfile[600], vars[700], envhome[620];
+    snprintf(base, sizeof base, "%s/funnel-gnuplot-XXXXXX",
+             tmpdir && *tmpdir && strlen(tmpdir) < 400 ? tmpdir : "/tmp");
+    if (!mkdtemp(base))
+        return fb_fail(err, FB_EIO, "cannot make a temporary directory for gnuplot: %s",
+                       strerror(errno));
+    snprintf(home, sizeof home, "%s/home", base);
+    snprintf(errfile, sizeof errfile, "%s/stderr", base);
+    snprintf(envhome, sizeof envhome, "HOME=%s", home);
+    snprintf(vars, sizeof vars, "datafile='%s'; outfile='%s'", data, out);
+    char *argv[] = {"gnuplot", "-d", "-e", vars, (char *)script, NULL};
+    char *envp[] = {"PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C", envhome, NULL};
+    int rc;
+    if (mkdir(home, 0700) != 0)
+        rc = fb_fail(err, FB_EIO, "cannot make %s: %s", home, strerror(errno));
+    else
+        rc = spawn(gnuplot, dir, argv, envp, errfile, limit_s, err);
+    nftw(base, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    return rc;
+}
+
+int chart_check_png(const char *path, uint32_t width, uint32_t height, struct fb_error *err)
+{
+    static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    unsigned char h[24];
+    FILE *f = fopen(path, "rb");
+    size_t n = f ? fread(h, 1, sizeof h, f) : 0;
+    if (f)
+        fclose(f);
+    if (!f)
+        return fb_fail(err, FB_EIO, "cannot read %s: %s", path, strerror(errno));
+    if (n < sizeof h || memcmp(h, sig, 8) != 0 || memcmp(h + 12, "IHDR", 4) != 0)
+        return fb_fail(err, FB_EIO, "gnuplot did not write a PNG file");
+    uint32_t w = (uint32_t)h[16] << 24 | (uint32_t)h[17] << 16 | (uint32_t)h[18] << 8 | h[19];
+    uint32_t ht = (uint32_t)h[20] << 24 | (uint32_t)h[21] << 16 | (uint32_t)h[22] << 8 | h[23];
+    if (w != width || ht != height)
+        return fb_fail(err, FB_EIO, "gnuplot wrote a %ux%u PNG, expected %ux%u",
+                       (unsigned)w, (unsigned)ht, (unsigned)width, (unsigned)height);
+    return 0;
+}

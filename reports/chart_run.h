@@ -1,0 +1,33 @@
+/* chart_run.h - running gnuplot on a chart script, and checking the PNG it
+ * made (issue 3, "Safety"; docs/CHARTS.md, "Safety model").  gnuplot is
+ * started without a shell (fork and execve), with -d so it reads no
+ * start-up file (~/.gnuplot, the system gnuplotrc), in a cleared
+ * environment (PATH, LC_ALL=C, HOME = a new empty directory), with a time
+ * limit; its exit status and its PNG are checked. */
+#ifndef FUNNEL_CHART_RUN_H
+#define FUNNEL_CHART_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "err.h"
+
+/* Look for an executable gnuplot on $PATH.  Returns 1 and its path in buf
+ * (cap bytes), or 0 when there is none. */
+int chart_find_gnuplot(char *buf, size_t cap);
+
+/* Run `gnuplot -d -e "datafile='DATA'; outfile='OUT'" SCRIPT` in directory
+ * dir, where SCRIPT, DATA and OUT are plain file names in dir made only of
+ * [A-Za-z0-9._-] (anything else is refused: they reach gnuplot as code).
+ * Kills gnuplot (its whole process group) after limit_s seconds.
+ * Returns 0 when gnuplot exited with status 0, else FB_EIO with the reason
+ * and the start of what gnuplot printed on stderr; FB_ENOMEM. */
+int chart_run_gnuplot(const char *gnuplot, const char *dir, const char *script,
+                      const char *data, const char *out, unsigned limit_s,
+                      struct fb_error *err) FB_MUST_USE;
+
+/* Check that the file at path is a PNG (the 8-byte signature, then an IHDR
+ * chunk) of exactly width x height pixels.  Returns 0 or FB_EIO. */
+int chart_check_png(const char *path, uint32_t width, uint32_t height,
+                    struct fb_error *err) FB_MUST_USE;
+
+#endif

@@ -1,0 +1,204 @@
+/* chart_script.c - a chart's .gp: the gnuplot script that draws NAME.png
+ * from NAME.tsv.  Everything in it is fixed text, numbers, or a string made
+ * inert by chart_quote (titles); stage names are read from the .tsv only.
+ * Colours are the Okabe-Ito palette, safe for colour-blind readers. */
+#include "chart.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chart_label.h"
+#include "chart_plan.h"
+
+#define BLUE "'#0072B2'"
+#define SKY "'#56B4E9'"
+#define ORANGE "'#E69F00'"
+#define VERMILLION "'#D55E00'"
+#define GREEN "'#009E73'"
+#define GREY "'#BBBBBB'"
+#define BAND "'#FFF1A8'"
+#define INK "'#222222'"
+#define MUTED "'#666666'"
+
+static const char *const titles[CHART_COUNT] = {
+    [CHART_FUNNEL] = "Funnel: entities reaching each stage",
+    [CHART_CONVERSION] = "Conversion by stage",
+    [CHART_TIME] = "Time in stage",
+    [CHART_DROPOUTS] = "Where entities drop out",
+    [CHART_TOUCHES] = "Touches per stage: marketing against sales",
+};
+
+static const char *const xlabels[CHART_COUNT] = {
+    [CHART_FUNNEL] = "bar width: entities that reached the stage \xC2\xB7 right: conversion (%)",
+    [CHART_CONVERSION] = "conversion (%)",
+    [CHART_TIME] = "days in stage (median and 90th percentile)",
+    [CHART_DROPOUTS] = "entities that stopped at the stage (stale: no touch for %s)",
+    [CHART_TOUCHES] = "touches (events)",
+};
+
+/* Write s as one inert single-quoted token. */
+static int put_quoted(FILE *out, const char *s, struct fb_error *err)
+{
+    char *q;
+    if (chart_quote(s, strlen(s), &q, err))
+        return FB_ENOMEM;
+    fputs(q, out);
+    free(q);
+    return 0;
+}
+
+static int prelude(const struct chart_plan *p, const char *xlabel, FILE *out, struct fb_error *err)
+{
+    const char *name = chart_name(p->kind);
+    /* Rows are never taller than with 5 stages: a short funnel sits in the middle. */
+    double pad = p->n < 5 ? (5.0 - (double)p->n) / 2 : 0;
+    fprintf(out,
+            "# %s.gp - %s; written by funnel (docs/CHARTS.md).\n"
+            "# Redraw by hand:  cd DIR && gnuplot %s.gp   (reads %s.tsv, writes %s.png)\n"
+            "# Restyle freely: colours, fonts, margins and ranges are set below.  Stage\n"
+            "# names come from %s.tsv as data only; nothing here runs a command.\n"
+            "datafile = exists(\"datafile\") ? datafile : '%s.tsv'\n"
+            "outfile = exists(\"outfile\") ? outfile : '%s.png'\n"
+            "set encoding utf8\n"
+            "set terminal pngcairo size %d,%d noenhanced font 'Sans,11' background rgb '#ffffff'\n"
+            "set output outfile\n"
+            "set datafile separator \"\\t\"\n"
+            "set lmargin at screen %.3f\n"
+            "set rmargin at screen %.3f\n"
+            "set tmargin at screen %.3f\n"
+            "set bmargin at screen %.3f\n"
+            "set label 1 ",
+            name, chart_caption(p->kind), name, name, name, name, name, name, CHART_WIDTH,
+            CHART_HEIGHT, p->lmargin, PLAN_RMARGIN, PLAN_TMARGIN, PLAN_BMARGIN);
+    if (put_quoted(out, titles[p->kind], err))
+        return FB_ENOMEM;
+    fputs(" at screen 0.5,0.955 center font 'Sans Bold,18' textcolor rgb '#111111'\n"
+          "set label 2 ", out);
+    if (put_quoted(out, p->subtitle, err))
+        return FB_ENOMEM;
+    fprintf(out,
+            " at screen 0.5,0.915 center font 'Sans,12' textcolor rgb '#444444'\n"
+            "set key at screen 0.5,0.895 center top horizontal reverse Left maxrows 1 noautotitle samplen 1.5 width 1 font ',11'\n"
+            "set border 1 linecolor rgb '#888888'\n"
+            "set yrange [%.1f:%.1f]\n"
+            "set ytics scale 0 nomirror font ',%d' textcolor rgb '#222222'\n"
+            "set xrange [%.6g:%.6g]\n"
+            "set xtics nomirror out scale 0.5 textcolor rgb '#444444'\n"
+            "set grid xtics linecolor rgb '#e4e4e4' linewidth 1 dashtype 1\n"
+            "set xlabel ",
+            (double)p->n - 0.5 + pad, -0.5 - pad, p->tic_pt, p->xmin, p->xmax);
+    if (put_quoted(out, xlabel, err))
+        return FB_ENOMEM;
+    fputs(" textcolor rgb '#333333'\n"
+          "set style fill solid 1.0 noborder\n", out);
+    return 0;
+}
+
+/* Columns: 1 row, 2 stage, 3 label, 4 reached, 5-6 conversion %, 7 reached
+ * text, 8 conversion text, 9 from-first text, 10 count fits inside. */
+static void plot_funnel(const struct chart_plan *p, FILE *out)
+{
+    int f = p->label_pt;
+    fprintf(out,
+            "unset xtics\nunset grid\nunset border\n"
+            "xcol = %.6g   # where the conversion column starts\n"
+            "plot datafile using (0):1:($4/2):(0.40):ytic(3) with boxxyerror fillcolor rgb " BLUE ", \\\n"
+            "     '' using ($10 == 1 ? 0 : NaN):1:7 with labels center textcolor rgb '#ffffff' font 'Sans Bold,%d', \\\n"
+            "     '' using ($10 == 1 ? NaN : $4/2):1:7 with labels left offset 0.6,0 textcolor rgb " INK " font 'Sans Bold,%d', \\\n"
+            "     '' using (xcol):1:8 with labels left offset 0,0.5 textcolor rgb " INK " font 'Sans,%d', \\\n"
+            "     '' using (xcol):1:9 with labels left offset 0,-0.55 textcolor rgb " MUTED " font 'Sans,%d'\n",
+            p->xcol, f, f, f, f - 1);
+}
+
+/* Two bars per stage: value columns a and b, text columns ta and tb. */
+static void plot_pair(const struct chart_plan *p, FILE *out, const char *ca, const char *ta,
+                      const char *cb, const char *tb, int a, int b, int xa, int xb)
+{
+    int f = p->label_pt;
+    fprintf(out,
+            "plot datafile using (0):1:ytic(3) with points pointtype 7 pointsize 0.1 linecolor rgb '#FF000000', \\\n"
+            "     '' using ($%d/2):($1-0.2):($%d/2):(0.18) with boxxyerror fillcolor rgb %s title '%s', \\\n"
+            "     '' using ($%d/2):($1+0.2):($%d/2):(0.18) with boxxyerror fillcolor rgb %s title '%s', \\\n"
+            "     '' using (valid(%d) ? $%d : 0):($1-0.2):%d with labels left offset 0.6,0 textcolor rgb " INK " font 'Sans,%d', \\\n"
+            "     '' using (valid(%d) ? $%d : 0):($1+0.2):%d with labels left offset 0.6,0 textcolor rgb " INK " font 'Sans,%d'",
+            a, a, ca, ta, b, b, cb, tb, a, a, xa, f, b, b, xb, f);
+}
+
+static void plot_conversion(const struct chart_plan *p, FILE *out)
+{
+    fputs("set xtics 0,10,100 format '%g%%'\n", out);
+    plot_pair(p, out, BLUE, "step: from the previous stage", SKY, "cumulative: from the first stage",
+              4, 5, 6, 7);
+    fputc('\n', out);
+}
+
+static void plot_time(const struct chart_plan *p, FILE *out)
+{
+    fputs("set xtics format '%g d'\n", out);
+    plot_pair(p, out, BLUE, "median", SKY, "90th percentile", 4, 5, 7, 8);
+    fprintf(out, ", \\\n     '' using (0):1:9 with labels left offset 0.6,0 textcolor rgb " MUTED
+                 " font 'Sans Italic,%d'\n", p->label_pt);
+}
+
+static void plot_touches(const struct chart_plan *p, FILE *out)
+{
+    plot_pair(p, out, ORANGE, "marketing (one-to-many)", BLUE, "sales (one-to-one)", 4, 5, 6, 7);
+    fputc('\n', out);
+}
+
+/* Columns: 4 lost, 5 stale, 6 open, 7 won, 8 total, 9 text, 10 drop-out
+ * point.  The drop-out point's row is underlaid with a band. */
+static void plot_dropouts(const struct chart_plan *p, FILE *out)
+{
+    fprintf(out,
+            "plot datafile using ($10 == 1 ? %.6g : NaN):1:(%.6g):(0.5) with boxxyerror fillcolor rgb " BAND ", \\\n"
+            "     '' using ($4/2):1:($4/2):(0.38):ytic(3) with boxxyerror fillcolor rgb " VERMILLION " title 'lost', \\\n"
+            "     '' using ($4+$5/2):1:($5/2):(0.38) with boxxyerror fillcolor rgb " ORANGE " title 'stale', \\\n"
+            "     '' using ($4+$5+$6/2):1:($6/2):(0.38) with boxxyerror fillcolor rgb " GREY " title 'open', \\\n"
+            "     '' using ($4+$5+$6+$7/2):1:($7/2):(0.38) with boxxyerror fillcolor rgb " GREEN " title 'won', \\\n"
+            "     '' using ($10 == 1 ? NaN : $8):1:9 with labels left offset 0.6,0 textcolor rgb " INK " font 'Sans,%d', \\\n"
+            "     '' using ($10 == 1 ? $8 : NaN):1:9 with labels left offset 0.6,0 textcolor rgb " INK " font 'Sans Bold,%d'\n",
+            (p->xmin + p->xmax) / 2, (p->xmax - p->xmin) / 2, p->label_pt, p->label_pt);
+}
+
+/* "30 days", "12 hours", "90 s". */
+static void duration_text(int64_t s, char *buf, size_t cap)
+{
+    if (s > 0 && s % 86400 == 0)
+        snprintf(buf, cap, "%lld day%s", (long long)(s / 86400), s == 86400 ? "" : "s");
+    else if (s > 0 && s % 3600 == 0)
+        snprintf(buf, cap, "%lld hour%s", (long long)(s / 3600), s == 3600 ? "" : "s");
+    else
+        snprintf(buf, cap, "%lld s", (long long)s);
+}
+
+int chart_write_script(enum chart_kind k, const struct res_report *r, FILE *out,
+                       struct fb_error *err)
+{
+    struct chart_plan p;
+    char st[64], xlabel[160];
+    int rc = chart_plan_build(k, r, &p, err);
+    if (rc)
+        return rc;
+    if (k == CHART_DROPOUTS) {
+        duration_text(r->stale_after_s, st, sizeof st);
+        snprintf(xlabel, sizeof xlabel, xlabels[k], st);
+    } else {
+        snprintf(xlabel, sizeof xlabel, "%s", xlabels[k]);
+    }
+    rc = prelude(&p, xlabel, out, err);
+    if (rc == 0) {
+        switch (k) {
+        case CHART_FUNNEL: plot_funnel(&p, out); break;
+        case CHART_CONVERSION: plot_conversion(&p, out); break;
+        case CHART_TIME: plot_time(&p, out); break;
+        case CHART_DROPOUTS: plot_dropouts(&p, out); break;
+        default: plot_touches(&p, out); break;
+        }
+    }
+    chart_plan_free(&p);
+    if (rc == 0 && ferror(out))
+        rc = fb_fail(err, FB_EIO, "cannot write chart script: %s", strerror(errno));
+    return rc;
+}

@@ -1,0 +1,253 @@
+/* page.c - the report page; see page.h and docs/CHARTS.md ("The page"). */
+#include "page.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chart.h"
+#include "chart_label.h"
+#include "ftime.h"
+
+static const char css[] =
+    "*{box-sizing:border-box}\n"
+    "body{margin:0;font-family:system-ui,-apple-system,\"Segoe UI\",\"DejaVu Sans\",sans-serif;"
+    "color:#222;background:#f6f6f4;line-height:1.45}\n"
+    "main{max-width:1240px;margin:0 auto;padding:16px}\n"
+    "h1{font-size:1.6rem;margin:.2em 0 0}\n"
+    "h2{font-size:1.2rem;margin:1.6em 0 .6em}\n"
+    ".asof{color:#555;margin:.2em 0 1em}\n"
+    ".figures{display:grid;grid-template-columns:repeat(auto-fit,minmax(165px,1fr));gap:12px}\n"
+    ".fig{background:#fff;border-radius:8px;padding:12px 14px;border:1px solid #e2e2de}\n"
+    ".fig .num{display:block;font-size:1.7rem;font-weight:700;overflow-wrap:anywhere}\n"
+    ".fig .lbl{display:block;color:#555;font-size:.9rem}\n"
+    ".fig.drop{background:#fff1a8;border-color:#e6cf4a}\n"
+    ".note{background:#fff;border-left:5px solid #D55E00;padding:10px 14px;margin:16px 0}\n"
+    ".charts{display:grid;grid-template-columns:1fr;gap:16px}\n"
+    "figure{margin:0;background:#fff;border:1px solid #e2e2de;border-radius:8px;padding:8px}\n"
+    "figure img{display:block;width:100%;height:auto}\n"
+    "figcaption{color:#555;font-size:.9rem;padding:4px 6px}\n"
+    "figure > a{display:block}\n"
+    ".tablewrap{overflow-x:auto;background:#fff;border:1px solid #e2e2de;border-radius:8px}\n"
+    "table{border-collapse:collapse;width:100%;font-size:.92rem}\n"
+    "th,td{padding:6px 8px;border-bottom:1px solid #eee;text-align:right;white-space:nowrap}\n"
+    "th{background:#fafaf8;white-space:normal;vertical-align:bottom}\n"
+    "td.stage,th.stage{text-align:left;white-space:normal;min-width:10em;overflow-wrap:anywhere}\n"
+    "tr.drop td{background:#fff1a8;font-weight:600}\n"
+    "footer{color:#666;font-size:.85rem;margin:2em 0 1em}\n"
+    "code{background:#eee;padding:1px 4px;border-radius:3px}\n"
+    "@media (max-width:640px){main{padding:10px}h1{font-size:1.3rem}"
+    ".fig .num{font-size:1.35rem}table{font-size:.85rem}th,td{padding:5px 7px}}\n";
+
+/* Data-derived text, cleaned (no control bytes, valid UTF-8) and escaped. */
+static int put_text(FILE *out, const char *s, size_t len, struct fb_error *err)
+{
+    char *c;
+    if (chart_clean(s, len, &c, err))
+        return FB_ENOMEM;
+    for (const char *p = c; *p; p++) {
+        switch (*p) {
+        case '&': fputs("&amp;", out); break;
+        case '<': fputs("&lt;", out); break;
+        case '>': fputs("&gt;", out); break;
+        case '"': fputs("&quot;", out); break;
+        case '\'': fputs("&#39;", out); break;
+        default: putc(*p, out);
+        }
+    }
+    free(c);
+    return 0;
+}
+
+static void figure(FILE *out, const char *num, const char *lbl, const char *cls)
+{
+    fprintf(out, "<div class=\"fig%s%s\"><span class=\"num\">%s</span><span class=\"lbl\">%s</span></div>\n",
+            cls ? " " : "", cls ? cls : "", num, lbl);
+}
+
+static int headline(const struct res_report *r, FILE *out, struct fb_error *err)
+{
+    char a[64], b[64], c[64], lbl[256], when[32];
+    chart_fmt_count(r->entities, a, sizeof a);
+    chart_fmt_count(r->ev_used, b, sizeof b);
+    snprintf(lbl, sizeof lbl, "entities (%s events used)", b);
+    fputs("<section class=\"figures\" aria-label=\"headline figures\">\n", out);
+    figure(out, a, lbl, NULL);
+    chart_fmt_pct(r->win_rate, a, sizeof a);
+    chart_fmt_count(r->won, b, sizeof b);
+    chart_fmt_count(r->won + r->lost + r->stale, c, sizeof c);
+    snprintf(lbl, sizeof lbl, "win rate: %s won of %s closed (won, lost or stale)", b, c);
+    figure(out, a, lbl, NULL);
+    if (r->time_to_win.count) {
+        snprintf(a, sizeof a, "%.1f days", (double)r->time_to_win.median_s / 86400.0);
+        snprintf(lbl, sizeof lbl, "median time to win, first stage to last (90%% within %.1f days)",
+                 (double)r->time_to_win.p90_s / 86400.0);
+    } else {
+        snprintf(a, sizeof a, "n/a");
+        snprintf(lbl, sizeof lbl, "time to win: nobody has won yet");
+    }
+    figure(out, a, lbl, NULL);
+    if (r->drop_out_point >= 0) {
+        const struct res_stage *st = &r->stages[r->drop_out_point];
+        chart_fmt_count(st->lost + st->stale, b, sizeof b);
+        chart_fmt_pct(st->drop_rate, c, sizeof c);
+        fputs("<div class=\"fig drop\"><span class=\"num\">", out);
+        if (put_text(out, st->name, strlen(st->name), err))
+            return FB_ENOMEM;
+        fprintf(out, "</span><span class=\"lbl\">drop-out point: %s lost or stale there "
+                     "(%s of those who reached it)</span></div>\n", b, c);
+    } else {
+        figure(out, "none", "drop-out point: nobody lost or gone stale yet", "drop");
+    }
+    if (r->has_as_of) {
+        ftime_format(r->as_of, when);
+        snprintf(a, sizeof a, "%.10s", when);
+        snprintf(lbl, sizeof lbl, "as of %.5s UTC (the latest event)", when + 11);
+        figure(out, a, lbl, NULL);
+    } else {
+        figure(out, "n/a", "as of: the log holds no events yet", NULL);
+    }
+    fputs("</section>\n", out);
+    return 0;
+}
+
+static int charts(const struct page_opts *o, FILE *out, struct fb_error *err)
+{
+    fputs("<h2>Charts</h2>\n", out);
+    if (!o->charts) {
+        fputs("<p class=\"note\" id=\"charts-missing\"><strong>Charts are missing.</strong> ", out);
+        if (o->gnuplot_missing) {
+            fputs("gnuplot is not installed on the machine that ran this report. Install it "
+                  "(Debian: <code>sudo apt-get install gnuplot-nox</code>) and run "
+                  "<code>funnel report</code> again.", out);
+        } else {
+            fputs("gnuplot could not draw them: ", out);
+            const char *why = o->charts_error ? o->charts_error : "unknown error";
+            if (put_text(out, why, strlen(why), err))
+                return FB_ENOMEM;
+            fputs(". The report below is complete; run <code>funnel report</code> again "
+                  "once this is fixed.", out);
+        }
+        fputs("</p>\n", out);
+        return 0;
+    }
+    fputs("<p class=\"asof\">Click or tap a chart to open it full size.</p>\n"
+          "<section class=\"charts\">\n", out);
+    /* The funnel, then where entities drop out: the two a manager reads first. */
+    static const enum chart_kind order[CHART_COUNT] = {CHART_FUNNEL, CHART_DROPOUTS,
+        CHART_CONVERSION, CHART_TIME, CHART_TOUCHES};
+    for (int i = 0; i < CHART_COUNT; i++) {
+        enum chart_kind k = order[i];
+        fprintf(out, "<figure><a href=\"%s.png\"><img src=\"%s.png\" width=\"%d\" height=\"%d\" "
+                     "alt=\"Chart: %s\"></a>"
+                     "<figcaption>%s (<a href=\"%s.gp\">%s.gp</a>, <a href=\"%s.tsv\">%s.tsv</a>)"
+                     "</figcaption></figure>\n",
+                chart_name(k), chart_name(k), CHART_WIDTH, CHART_HEIGHT, chart_caption(k), chart_caption(k),
+                chart_name(k), chart_name(k), chart_name(k), chart_name(k));
+    }
+    fputs("</section>\n", out);
+    return 0;
+}
+
+static void cell_days(FILE *out, const struct res_stage *st, int p90)
+{
+    char d[32];
+    if (!st->has_time_in_stage || st->time_in_stage.count == 0) {
+        fputs("<td>&ndash;</td>", out);
+        return;
+    }
+    chart_fmt_days((double)(p90 ? st->time_in_stage.p90_s : st->time_in_stage.median_s), d, sizeof d);
+    fprintf(out, "<td>%s</td>", d);
+}
+
+static int table(const struct res_report *r, FILE *out, struct fb_error *err)
+{
+    fputs("<h2>Stages</h2>\n<div class=\"tablewrap\"><table id=\"stages\">\n<thead><tr>"
+          "<th>#</th><th class=\"stage\">stage</th><th>reached</th><th>from previous</th>"
+          "<th>from first</th><th>median in stage</th><th>p90 in stage</th><th>lost</th>"
+          "<th>stale</th><th>open</th><th>drop rate</th><th>marketing touches</th>"
+          "<th>sales touches</th></tr></thead>\n<tbody>\n", out);
+    for (size_t i = 0; i < r->nstages; i++) {
+        const struct res_stage *st = &r->stages[i];
+        char v[6][32];
+        int drop = (int)i == r->drop_out_point;
+        fprintf(out, "<tr%s><td>%zu</td><td class=\"stage\">", drop ? " class=\"drop\"" : "", i + 1);
+        if (put_text(out, st->name, strlen(st->name), err))
+            return FB_ENOMEM;
+        chart_fmt_count(st->reached, v[0], sizeof v[0]);
+        chart_fmt_pct(st->conv_prev, v[1], sizeof v[1]);
+        chart_fmt_pct(st->conv_start, v[2], sizeof v[2]);
+        fprintf(out, "%s</td><td>%s</td><td>%s</td><td>%s</td>", drop ? " &#9664; drop-out point" : "",
+                v[0], i ? v[1] : "&ndash;", v[2]);
+        cell_days(out, st, 0);
+        cell_days(out, st, 1);
+        chart_fmt_count(st->lost, v[0], sizeof v[0]);
+        chart_fmt_count(st->stale, v[1], sizeof v[1]);
+        chart_fmt_count(st->open, v[2], sizeof v[2]);
+        chart_fmt_pct(st->drop_rate, v[3], sizeof v[3]);
+        chart_fmt_count(st->touches_marketing, v[4], sizeof v[4]);
+        chart_fmt_count(st->touches_sales, v[5], sizeof v[5]);
+        fprintf(out, "<td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
+                v[0], v[1], v[2], v[3], v[4], v[5]);
+    }
+    fputs("</tbody></table></div>\n", out);
+    return 0;
+}
+
+static int unmapped(const struct res_report *r, FILE *out, struct fb_error *err)
+{
+    char n[32];
+    if (r->nunmapped == 0)
+        return 0;
+    chart_fmt_count(r->ev_unmapped, n, sizeof n);
+    fprintf(out, "<p class=\"note\">%s events name a stage that is not in the funnel and were "
+                 "left out: ", n);
+    for (size_t i = 0; i < r->nunmapped && i < 10; i++) {
+        chart_fmt_count(r->unmapped[i].events, n, sizeof n);
+        fputs(i ? ", &ldquo;" : "&ldquo;", out);
+        if (put_text(out, r->unmapped[i].name, r->unmapped[i].len, err))
+            return FB_ENOMEM;
+        fprintf(out, "&rdquo; (%s)", n);
+    }
+    if (r->nunmapped > 10)
+        fprintf(out, " and %zu more", r->nunmapped - 10);
+    fputs(". Check the spelling in the CRM, or add the stage to the funnel.</p>\n", out);
+    return 0;
+}
+
+int page_write(const struct res_report *r, const struct page_opts *o, FILE *out,
+               struct fb_error *err)
+{
+    char when[32] = "", stale[64];
+    if (r->has_as_of)
+        ftime_format(r->as_of, when);
+    if (r->stale_after_s % 86400 == 0)
+        snprintf(stale, sizeof stale, "%lld days", (long long)(r->stale_after_s / 86400));
+    else
+        snprintf(stale, sizeof stale, "%lld s", (long long)r->stale_after_s);
+    fprintf(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+                 "<title>Funnel report%s%.10s</title>\n<style>\n%s</style>\n</head>\n<body>\n<main>\n"
+                 "<h1>Funnel report</h1>\n<p class=\"asof\">%s%.10s%s%.5s%s &middot; an entity nobody "
+                 "touched for %s is stale</p>\n",
+            r->has_as_of ? " as of " : "", when, css, r->has_as_of ? "as of " : "no events yet",
+            when, r->has_as_of ? " " : "", r->has_as_of ? when + 11 : "", r->has_as_of ? " UTC" : "",
+            stale);
+    int rc = headline(r, out, err);
+    if (rc == 0)
+        rc = charts(o, out, err);
+    if (rc == 0)
+        rc = table(r, out, err);
+    if (rc == 0)
+        rc = unmapped(r, out, err);
+    if (rc)
+        return rc;
+    fprintf(out, "<footer>Written by funnel %s. The numbers: <a href=\"report.json\">report.json</a> "
+                 "(schema funnel-report/1; definitions in docs/METRICS.md). Each chart is redrawn "
+                 "by <code>gnuplot NAME.gp</code> in this directory.</footer>\n"
+                 "</main>\n</body>\n</html>\n", o->version ? o->version : "");
+    if (ferror(out))
+        return fb_fail(err, FB_EIO, "cannot write the page: %s", strerror(errno));
+    return 0;
+}

@@ -1,0 +1,24 @@
+/* page.h - DIR/index.html, the nightly report page (issue 3, "The page"):
+ * one static, self-contained HTML file (no script, no external asset; the
+ * charts are the PNGs beside it, by relative name) with the headline
+ * figures, the five charts and a table of the per-stage metrics.  Every
+ * data-derived text is HTML-escaped. */
+#ifndef FUNNEL_PAGE_H
+#define FUNNEL_PAGE_H
+
+#include <stdio.h>
+#include "err.h"
+#include "result.h"
+
+struct page_opts {
+    int charts;               /* 1: the five NAME.png are beside the page */
+    int gnuplot_missing;      /* charts == 0 because gnuplot is not installed */
+    const char *charts_error; /* charts == 0 for this reason (plain text), or NULL */
+    const char *version;      /* funnel's version, for the footer */
+};
+
+/* Write the page for r to out.  Returns 0, FB_EIO or FB_ENOMEM. */
+int page_write(const struct res_report *r, const struct page_opts *o, FILE *out,
+               struct fb_error *err) FB_MUST_USE;
+
+#endif

@@ -1,0 +1,179 @@
+#!/usr/bin/env python3
+"""page_check.py - open a funnel report page (DIR/index.html) in headless
+Chromium through chromedriver's WebDriver HTTP protocol and check it the way
+a reader would: every image loaded (naturalWidth > 0), the stage table has
+one row per stage, nothing runs as script, and the page fits a phone screen
+without sideways scrolling.  Saves screenshots: PREFIX-top.png (the first
+screen on a laptop), PREFIX-laptop.png (the whole page), PREFIX-phone.png.
+
+Standard library only (urllib), so `make test` needs nothing but Debian's
+python3, chromium and chromium-driver.  Prints one line per check,
+"PASS name" or "FAIL name: why", like tests/cli/lib.sh.
+
+usage: page_check.py PAGE --stages N --shots PREFIX [--expect-text TEXT]
+                     [--no-charts] [--name NAME]
+"""
+import argparse
+import base64
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Driver:
+    def __init__(self, port):
+        self.base = "http://127.0.0.1:%d" % port
+        self.sid = None
+
+    def call(self, method, path, body=None, timeout=60):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.base + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                return json.loads(r.read().decode() or "{}").get("value")
+        except urllib.error.HTTPError as e:
+            raise RuntimeError("%s %s: HTTP %d %s" % (method, path, e.code, e.read()[:300]))
+
+    def get(self, path):
+        return self.call("GET", "/session/%s%s" % (self.sid, path))
+
+    def js(self, script):
+        return self.call("POST", "/session/%s/execute/sync" % self.sid,
+                         {"script": script, "args": []})
+
+
+def wait_ready(drv, deadline):
+    while time.time() < deadline:
+        try:
+            v = drv.call("GET", "/status", timeout=2)
+            if v and v.get("ready"):
+                return True
+        except Exception:
+            pass
+        time.sleep(0.2)
+    return False
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("page")
+    ap.add_argument("--stages", type=int, required=True)
+    ap.add_argument("--shots", required=True, help="screenshot path prefix")
+    ap.add_argument("--expect-text", default=None)
+    ap.add_argument("--no-charts", action="store_true")
+    ap.add_argument("--name", default="browser")
+    a = ap.parse_args()
+    name = a.name
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    driver_bin = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+    profile = tempfile.mkdtemp(prefix="funnel-chromium-")
+    port = free_port()
+    log = open(os.path.join(profile, "chromedriver.log"), "w")
+    proc = subprocess.Popen([driver_bin, "--port=%d" % port], stdout=log, stderr=log)
+    drv = Driver(port)
+    ok = True
+
+    def check(cond, what, why):
+        nonlocal ok
+        if cond:
+            print("PASS %s_%s" % (name, what))
+        else:
+            ok = False
+            print("FAIL %s_%s: %s" % (name, what, why))
+
+    try:
+        if not wait_ready(drv, time.time() + 30):
+            print("FAIL %s_start: chromedriver did not answer within 30 s" % name)
+            return 1
+        args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync",
+                "--user-data-dir=" + os.path.join(profile, "profile"),
+                "--window-size=1280,900", "--hide-scrollbars"]
+        caps = {"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {"binary": chromium, "args": args}}}}
+        drv.sid = drv.call("POST", "/session", caps, timeout=90)["sessionId"]
+        url = "file://" + os.path.abspath(a.page)
+        drv.call("POST", "/session/%s/url" % drv.sid, {"url": url}, timeout=60)
+        # Images load asynchronously; give them a few seconds.
+        info = None
+        for _ in range(50):
+            info = drv.js("""
+                const imgs = Array.from(document.images).map(i => ({
+                    src: i.getAttribute('src'), done: i.complete, w: i.naturalWidth, h: i.naturalHeight}));
+                return {ready: document.readyState, imgs: imgs,
+                        rows: document.querySelectorAll('#stages tbody tr').length,
+                        scripts: document.scripts.length,
+                        missing: !!document.getElementById('charts-missing'),
+                        table: (document.querySelector('#stages tbody') || {}).textContent || '',
+                        title: document.title};""")
+            if info["ready"] == "complete" and all(i["done"] for i in info["imgs"]):
+                break
+            time.sleep(0.1)
+        if a.no_charts:
+            check(len(info["imgs"]) == 0 and info["missing"], "says_charts_missing",
+                  "%d images, missing note %s" % (len(info["imgs"]), info["missing"]))
+        else:
+            check(len(info["imgs"]) == 5, "five_images", "%d images" % len(info["imgs"]))
+            bad = [i for i in info["imgs"] if not i["w"]]
+            check(not bad, "images_loaded", "not loaded: %s" % bad)
+            sizes = {(i["w"], i["h"]) for i in info["imgs"]}
+            check(sizes <= {(1200, 800)}, "images_1200x800", "sizes %s" % sizes)
+        check(info["rows"] == a.stages, "row_per_stage",
+              "%d rows for %d stages" % (info["rows"], a.stages))
+        check(info["scripts"] == 0, "no_script", "%d script elements" % info["scripts"])
+        if a.expect_text is not None:
+            check(a.expect_text in info["table"], "escaped_text_shown",
+                  "table text lacks %r" % a.expect_text)
+        # Laptop: what a reader sees first, then the whole page.
+        with open(a.shots + "-top.png", "wb") as f:
+            f.write(base64.b64decode(drv.get("/screenshot") or ""))
+        height = drv.js("return document.documentElement.scrollHeight;")
+        drv.call("POST", "/session/%s/window/rect" % drv.sid,
+                 {"width": 1280, "height": min(int(height) + 140, 16000)})
+        png = base64.b64decode(drv.get("/screenshot") or "")
+        with open(a.shots + "-laptop.png", "wb") as f:
+            f.write(png)
+        check(png[:8] == b"\x89PNG\r\n\x1a\n", "screenshot", "%d bytes" % len(png))
+        # Phone: 390 CSS px wide; nothing may need sideways scrolling.
+        drv.call("POST", "/session/%s/window/rect" % drv.sid, {"width": 390, "height": 844})
+        wide = drv.js("return [document.documentElement.scrollWidth, window.innerWidth];")
+        check(wide[0] <= wide[1], "fits_phone", "page %d px wide in a %d px window" % tuple(wide))
+        with open(a.shots + "-phone.png", "wb") as f:
+            f.write(base64.b64decode(drv.get("/screenshot") or ""))
+    except Exception as e:  # a crash is one failure with its reason
+        ok = False
+        print("FAIL %s_run: %s" % (name, str(e).replace("\n", " ")[:400]))
+    finally:
+        try:
+            if drv.sid:
+                drv.call("DELETE", "/session/%s" % drv.sid, timeout=30)
+        except Exception:
+            pass
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+        shutil.rmtree(profile, ignore_errors=True)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
