@@ -20,7 +20,7 @@ UNIT_BIN    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 # The binary that tests and the demo use; `make asan` points it at build/asan.
 FUNNEL_BIN := $(if $(filter release,$(CONFIG)),funnel,$(BUILD)/funnel)
 
-.PHONY: all deps test test-deps demo bench asan clean install uninstall unit
+.PHONY: all deps test test-deps demo demo-deps bench asan clean install uninstall unit
 all: $(FUNNEL_BIN)
 
 $(FUNNEL_BIN): $(CMD_OBJ) $(LIB_OBJ)
@@ -40,13 +40,23 @@ deps:
 test-deps:
 	@scripts/ensure_deps.sh test
 
+demo-deps:
+	@scripts/ensure_deps.sh demo
+
 unit: $(UNIT_BIN)
 
 test: test-deps
 	@$(MAKE) -s --no-print-directory all unit
 	@FUNNEL=$(abspath $(FUNNEL_BIN)) UNIT_DIR=$(BUILD)/tests tests/run_all.sh
 
-demo: deps
+# `make stress`: the same suite with the long versions of the reliability
+# tests (STRESS=1; docs/RELIABILITY.md).
+.PHONY: stress
+stress: test-deps
+	@$(MAKE) -s --no-print-directory all unit
+	@STRESS=1 FUNNEL=$(abspath $(FUNNEL_BIN)) UNIT_DIR=$(BUILD)/tests tests/run_all.sh
+
+demo: demo-deps
 	@$(MAKE) -s --no-print-directory all
 	@scripts/demo.sh ./funnel
 
@@ -58,6 +68,60 @@ asan: test-deps
 	@$(MAKE) --no-print-directory CONFIG=asan CC=clang \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	  LDFLAGS="-fsanitize=address,undefined" test
+
+# --- Fuzzing and coverage (issue 4; docs/RELIABILITY.md, "Fuzzing,
+# sanitizers, coverage").  Each tests/fuzz/fuzz_T.c is built twice: into
+# $(BUILD)/fuzz_replay/replay_T with the normal compiler and
+# tests/fuzz/replay_driver.c, which `make test` runs over the committed corpus
+# tests/fuzz/corpus/T (tests/cli/t_fuzz_corpus.sh); and by `make fuzz` with
+# clang's libFuzzer into build/fuzz/fuzzers/fuzz_T, linked with libcsv and
+# jansson built from their Debian sources with the same sanitizers
+# (scripts/fuzz_deps.sh).  `make fuzz FUZZ_SECONDS=N` runs every target N s,
+# FUZZ_JOBS at a time, and merges new inputs into the corpus.
+FUZZ_TARGETS := csvin evblock log jsondiff chart_quote roundtrip
+FUZZ_REPLAY  := $(patsubst %,$(BUILD)/fuzz_replay/replay_%,$(FUZZ_TARGETS))
+FUZZ_SECONDS ?= 60
+FUZZ_JOBS    ?= 2
+FUZZ_CC      ?= clang-14
+FUZZ_DEPS    := build/fuzzdeps
+FUZZ_CFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined,fuzzer-no-link \
+                -fno-sanitize-recover=all -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+.PHONY: fuzz coverage
+
+unit: $(FUZZ_REPLAY)
+
+$(BUILD)/fuzz_replay/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_driver.c tests/fuzz/fuzz_common.h $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay_driver.c $(LIB_OBJ) $(LIBS)
+
+$(BUILD)/fuzzers/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB_OBJ) $(LIBS)
+
+fuzz: deps
+	@scripts/fuzz_deps.sh
+	@if grep -qx instrumented $(FUZZ_DEPS)/STATUS; then \
+	  inc="-I$(FUZZ_DEPS)/include"; \
+	  libs="$(FUZZ_DEPS)/lib/libcsv.a $(FUZZ_DEPS)/lib/libjansson.a -lz -lpthread -lm"; \
+	else \
+	  echo "fuzz: WARNING: $$(cat $(FUZZ_DEPS)/STATUS); libcsv and jansson are not instrumented" >&2; \
+	  inc=""; libs="$(LIBS)"; \
+	fi; \
+	$(MAKE) -s --no-print-directory CONFIG=fuzz CC=$(FUZZ_CC) CFLAGS="$(FUZZ_CFLAGS) $$inc" \
+	  LIBS="$$libs" $(patsubst %,build/fuzz/fuzzers/fuzz_%,$(FUZZ_TARGETS))
+	@tests/fuzz/run_fuzz.sh $(FUZZ_SECONDS) $(FUZZ_JOBS) $(FUZZ_TARGETS)
+
+# `make coverage`: the whole suite (unit, CLI, corpus replay) against a
+# clang -fprofile-instr-generate -fcoverage-mapping build, then llvm-cov's
+# line coverage of the log, CSV and time modules (tests/fuzz/coverage.sh).
+coverage: test-deps
+	@scripts/fuzz_deps.sh packages
+	@rm -rf build/coverage/profiles && mkdir -p build/coverage/profiles
+	-@LLVM_PROFILE_FILE=$(abspath build/coverage/profiles)/%4m.profraw \
+	  $(MAKE) --no-print-directory CONFIG=coverage CC=$(FUZZ_CC) \
+	  CFLAGS="-O0 -g -fprofile-instr-generate -fcoverage-mapping" \
+	  LDFLAGS="-fprofile-instr-generate" test
+	@tests/fuzz/coverage.sh build/coverage
 
 PREFIX ?= /usr/local
 install: all
