@@ -1,0 +1,180 @@
+# t_rel_bitflip.sh - issue 4, "bit flips": every bit of a small 3-batch log
+# (~1.9 KB, 16 blocks: ~15,000 flips), then random flips of a larger 3-batch
+# log (1,000; 10,000 with STRESS=1).  After each single-bit flip both
+# `funnel replay` and `funnel verify` run, and the flip is put in one of:
+#   detected      verify exits 4 naming an offset ("offset N: ..."), and
+#                 replay either exits 4 naming an offset or gives the report
+#                 of the unflipped log (replay does not read every block,
+#                 docs/FORMAT.md 8.2: a flip in, say, the entity dictionary
+#                 is only seen by verify and cat);
+#   torn tail     verify exits 0 and names a torn tail, replay exits 0 with a
+#                 torn tail notice on stderr and gives the report of the
+#                 batches wholly before the flipped byte (a flip in the last
+#                 batch taken for an interrupted append: not silent);
+#   silently wrong  an exit 0 without a torn tail notice whose report differs
+#                 from the unflipped one, or verify exit 0 without a torn tail
+#                 while replay's report differs; must be 0;
+#   undetected    both exit 0, no torn tail, the report unchanged: the flip
+#                 went unseen (must be 0 too: every byte is under a CRC);
+#   crash         an exit code other than 0 and 4 (signals included), or
+#                 exit 4 without an offset: must be 0.
+# Two workers share the flips (2 cores).  Summary:
+#   "PASS bitflip: N flips, detected D, torn tail T, silently wrong 0, ...".
+. "$(dirname "$0")/lib.sh"
+STRESS=${STRESS:-0}
+if [ "$STRESS" = 1 ]; then NRANDOM=10000; else NRANDOM=1000; fi
+t0=$(date +%s)
+
+# build LOG ENTITIES EVENTS SEED : 3 batches; LOG.P0..P3 the prefix reports,
+# LOG.ends the end offsets of the batches.
+build() {
+    : >"$1.ends"
+    : >"$T/empty.flog"
+    "$FUNNEL" replay "$T/empty.flog" >"$1.P0" || return 1
+    for s in 1 2 3; do
+        if [ "$3" -gt 0 ]; then
+            "$FUNNEL" gen --entities "$2" --events "$3" --seed $(($4 + s)) >"$T/in.csv"
+        else
+            "$FUNNEL" gen --entities "$2" --seed $(($4 + s)) >"$T/in.csv"
+        fi
+        "$FUNNEL" append -q "$1" "$T/in.csv" || return 1
+        "$FUNNEL" replay "$1" >"$1.P$s" || return 1
+        wc -c <"$1" >>"$1.ends"
+    done
+}
+
+# has_offset FILE : its first line names an offset (no exec: this runs
+# ~30,000 times).
+has_offset() {
+    line=""
+    read -r line <"$1"
+    case $line in *"offset "[0-9]*) return 0 ;; *) return 1 ;; esac
+}
+
+# classify LOG OFF : run replay and verify on $W (LOG with one flip at byte
+# OFF) and count the outcome in the worker's counters.
+classify() {
+    "$FUNNEL" replay "$W" >"$W.r" 2>"$W.re"
+    rrc=$?
+    "$FUNNEL" verify "$W" >"$W.v" 2>"$W.ve"
+    vrc=$?
+    # k: batches wholly before the flipped byte.
+    k=0
+    for e in $ENDS; do [ "$2" -ge "$e" ] && k=$((k + 1)); done
+    if { [ $rrc -ne 0 ] && [ $rrc -ne 4 ]; } || { [ $vrc -ne 0 ] && [ $vrc -ne 4 ]; } ||
+        { [ $rrc -eq 4 ] && ! has_offset "$W.re"; } || { [ $vrc -eq 4 ] && ! has_offset "$W.ve"; }; then
+        c_crash=$((c_crash + 1))
+        say "FAIL bitflip[$1 byte $2 bit $3]: crash or no offset: replay exit $rrc, verify exit $vrc: $(head -c 200 "$W.re" "$W.ve" | tr '\n' ' ')"
+    elif [ $vrc -eq 4 ]; then
+        if [ $rrc -eq 4 ]; then
+            c_det=$((c_det + 1))
+        elif cmp -s "$W.r" "$1.P3" && [ ! -s "$W.re" ]; then
+            c_det=$((c_det + 1)) c_det_ronly=$((c_det_ronly + 1))
+        else
+            c_silent=$((c_silent + 1))
+            say "FAIL bitflip[$1 byte $2 bit $3]: silently wrong: verify exit 4, but replay exit 0 with another report: $(head -c 200 "$W.re")"
+        fi
+    elif grep -q "torn tail" "$W.v"; then
+        if [ $rrc -eq 0 ] && grep -q "torn tail" "$W.re" && cmp -s "$W.r" "$1.P$k"; then
+            c_torn=$((c_torn + 1))
+        elif [ $rrc -eq 4 ]; then
+            c_silent=$((c_silent + 1))
+            say "FAIL bitflip[$1 byte $2 bit $3]: verify calls it a torn tail, replay corrupt"
+        else
+            c_silent=$((c_silent + 1))
+            say "FAIL bitflip[$1 byte $2 bit $3]: a torn tail, but replay is not the report of batches 1-$k with a notice: $(head -c 200 "$W.v" "$W.re" | tr '\n' ' ')"
+        fi
+    elif [ $rrc -eq 0 ] && cmp -s "$W.r" "$1.P3" && [ ! -s "$W.re" ]; then
+        c_undet=$((c_undet + 1))
+        say "FAIL bitflip[$1 byte $2 bit $3]: undetected: verify exit 0, same report"
+    elif [ $rrc -eq 4 ]; then
+        c_silent=$((c_silent + 1))
+        say "FAIL bitflip[$1 byte $2 bit $3]: replay exit 4 but verify exit 0 without a torn tail"
+    else
+        c_silent=$((c_silent + 1))
+        say "FAIL bitflip[$1 byte $2 bit $3]: silently wrong: exit 0, no notice, another report"
+    fi
+}
+
+# say LINE : print a FAIL line, at most 20 per worker (all are counted).
+say() { nsaid=$((nsaid + 1)); [ $nsaid -le 20 ] && echo "$1"; }
+
+# setbyte FILE OFF VALUE
+setbyte() { printf "\\$(printf %o "$3")" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none; }
+
+# worker LOG ID MODE A B : MODE all: every bit of bytes A..B-1; MODE random:
+# B flips at random positions, seeded with A.  Counters go to $T/w.ID.
+worker() {
+    W=$T/work.$2
+    cp "$1" "$W"
+    ENDS=$(cat "$1.ends")
+    c_det=0 c_det_ronly=0 c_torn=0 c_silent=0 c_undet=0 c_crash=0 flips=0 nsaid=0
+    if [ "$3" = all ]; then
+        od -An -tu1 -v -j "$4" -N $(($5 - $4)) "$1" | tr -s ' ' '\n' | grep . >"$W.bytes"
+        off=$4
+        while read -r b; do
+            bit=0
+            while [ $bit -lt 8 ]; do
+                setbyte "$W" "$off" $((b ^ (1 << bit)))
+                flips=$((flips + 1))
+                classify "$1" "$off" "$bit"
+                bit=$((bit + 1))
+            done
+            setbyte "$W" "$off" "$b"
+            off=$((off + 1))
+        done <"$W.bytes"
+    else
+        seed=$4 size=$(wc -c <"$1") i=0
+        while [ $i -lt "$5" ]; do
+            seed=$(((seed * 1103515245 + 12345) % 2147483648))
+            off=$(((seed / 8) % size)) bit=$((seed % 8))
+            b=$(od -An -tu1 -j "$off" -N1 "$1" | tr -d ' ')
+            setbyte "$W" "$off" $((b ^ (1 << bit)))
+            flips=$((flips + 1))
+            classify "$1" "$off" "$bit"
+            setbyte "$W" "$off" "$b"
+            i=$((i + 1))
+        done
+    fi
+    echo "$flips $c_det $c_det_ronly $c_torn $c_silent $c_undet $c_crash" >"$T/w.$2"
+}
+
+ok=1
+build "$T/small.flog" 1 3 0 || ok=0
+build "$T/large.flog" 3000 0 40 || ok=0
+SMALL=$(wc -c <"$T/small.flog") LARGE=$(wc -c <"$T/large.flog")
+if [ $ok = 1 ] && [ "$SMALL" -lt 2100 ] && ! cmp -s "$T/small.flog.P2" "$T/small.flog.P3"; then
+    pass "bitflip_setup[small log $SMALL bytes ($(tr '\n' ' ' <"$T/small.flog.ends")), large log $LARGE bytes]"
+else
+    fail bitflip_setup "logs could not be built (ok=$ok, small $SMALL bytes)"
+fi
+
+# summarize NAME IDS... : add up the workers' counters, print PASS or FAIL.
+summarize() {
+    name=$1
+    shift
+    set -- $(for id in "$@"; do cat "$T/w.$id"; done | awk '{ for (i = 1; i <= NF; i++) s[i] += $i }
+        END { print s[1] + 0, s[2] + 0, s[3] + 0, s[4] + 0, s[5] + 0, s[6] + 0, s[7] + 0 }')
+    figs="$1 flips, detected $2 (of which $3 by verify only: blocks replay does not read), torn tail with notice $4, silently wrong $5, undetected $6, crashes $7"
+    if [ "$5" -eq 0 ] && [ "$6" -eq 0 ] && [ "$7" -eq 0 ] && [ "$1" -gt 0 ]; then pass "$name: $figs"; else fail "$name" "$figs"; fi
+}
+
+# Every bit of the small log, bytes split between two workers.
+half=$((SMALL / 2))
+worker "$T/small.flog" s1 all 0 $half &
+worker "$T/small.flog" s2 all $half "$SMALL" &
+wait
+summarize bitflip_every_bit s1 s2
+t1=$(date +%s)
+
+# Random flips of the large log.
+worker "$T/large.flog" r1 random 7 $((NRANDOM / 2)) &
+worker "$T/large.flog" r2 random 11 $((NRANDOM - NRANDOM / 2)) &
+wait
+summarize bitflip_random r1 r2
+t2=$(date +%s)
+
+set -- $(cat "$T/w.s1" "$T/w.s2" "$T/w.r1" "$T/w.r2" | awk '{ for (i = 1; i <= NF; i++) s[i] += $i }
+    END { print s[1] + 0, s[2] + 0, s[4] + 0, s[5] + 0, s[6] + 0, s[7] + 0 }')
+figs="$1 flips (every bit of a $SMALL-byte log: $((SMALL * 8)) in $((t1 - t0))s; $NRANDOM random in a $LARGE-byte log in $((t2 - t1))s), detected $2, torn tail with notice $3, silently wrong $4, undetected $5, crashes $6"
+if [ "$4" -eq 0 ] && [ "$5" -eq 0 ] && [ "$6" -eq 0 ]; then pass "bitflip: $figs"; else fail bitflip "$figs"; fi
