@@ -197,9 +197,12 @@ int chart_run_gnuplot(const char *gnuplot, const char *dir, const char *script,
 int chart_check_png(const char *path, uint32_t width, uint32_t height, struct fb_error *err)
 {
     static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-    unsigned char h[24];
+    /* The IEND chunk: length 0, type, CRC; always the last 12 bytes. */
+    static const unsigned char iend[12] = {0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82};
+    unsigned char h[24], t[12];
     FILE *f = fopen(path, "rb");
     size_t n = f ? fread(h, 1, sizeof h, f) : 0;
+    size_t nt = f && fseek(f, -(long)sizeof t, SEEK_END) == 0 ? fread(t, 1, sizeof t, f) : 0;
     if (f)
         fclose(f);
     if (!f)
@@ -211,5 +214,7 @@ int chart_check_png(const char *path, uint32_t width, uint32_t height, struct fb
     if (w != width || ht != height)
         return fb_fail(err, FB_EIO, "gnuplot wrote a %ux%u PNG, expected %ux%u",
                        (unsigned)w, (unsigned)ht, (unsigned)width, (unsigned)height);
+    if (nt < sizeof t || memcmp(t, iend, sizeof t) != 0)
+        return fb_fail(err, FB_EIO, "gnuplot wrote an incomplete PNG file (no IEND chunk at its end)");
     return 0;
 }

@@ -26,7 +26,9 @@ int chart_run_gnuplot(const char *gnuplot, const char *dir, const char *script,
                       struct fb_error *err) FB_MUST_USE;
 
 /* Check that the file at path is a PNG (the 8-byte signature, then an IHDR
- * chunk) of exactly width x height pixels.  Returns 0 or FB_EIO. */
+ * chunk) of exactly width x height pixels, ending with the IEND chunk (so a
+ * file cut short by a failing gnuplot is never published).  Returns 0 or
+ * FB_EIO. */
 int chart_check_png(const char *path, uint32_t width, uint32_t height,
                     struct fb_error *err) FB_MUST_USE;
 
