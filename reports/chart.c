@@ -4,6 +4,7 @@
 #include "chart.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -120,6 +121,19 @@ static int stage_text(struct chart_set *cs, const struct res_report *r, enum cha
     return rc;
 }
 
+/* gnuplot does not sync what it writes: sync the PNG before it is
+ * published, as the .tsv and .gp are, so that a power loss after the
+ * rename cannot leave an empty or partial chart under the final name. */
+static int sync_file(const char *path, struct fb_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int bad = fd < 0 || fsync(fd) != 0;
+    int e = errno;
+    if (fd >= 0)
+        close(fd);
+    return bad ? fb_fail_at(err, FB_EIO, path, 0, 0, "cannot sync: %s", strerror(e)) : 0;
+}
+
 static int render_one(struct chart_set *cs, const struct res_report *r, enum chart_kind k,
                       const char *gnuplot, unsigned limit_s, struct fb_error *err)
 {
@@ -135,6 +149,8 @@ static int render_one(struct chart_set *cs, const struct res_report *r, enum cha
                                base_name(cs->tmp[k][0]), base_name(cs->tmp[k][2]), limit_s, err);
     if (rc == 0)
         rc = chart_check_png(cs->tmp[k][2], CHART_WIDTH, CHART_HEIGHT, err);
+    if (rc == 0)
+        rc = sync_file(cs->tmp[k][2], err);
     if (rc == FB_EIO) {
         char why[sizeof err->msg];
         snprintf(why, sizeof why, "%s", err->msg);
