@@ -1,13 +1,18 @@
 #!/bin/sh
 # run_all.sh - run every unit test binary and every CLI test script, then print
 # the summary line "N passed, N failed" (N counts individual test cases).
-# Env: FUNNEL (binary under test), UNIT_DIR (cmocka binaries).
+# Env: FUNNEL (binary under test), UNIT_DIR (cmocka binaries); TZ and
+# LC_ALL default to UTC and C but are kept when set, so the whole suite can
+# be run under another zone or locale (issue 4:
+# `TZ=Pacific/Chatham LC_ALL=C.UTF-8 make test`).
 set -u
 cd "$(dirname "$0")/.."
 : "${FUNNEL:?}" "${UNIT_DIR:?}"
-export FUNNEL LC_ALL=C TZ=UTC
+LC_ALL=${LC_ALL:-C} TZ=${TZ:-UTC}
+export FUNNEL LC_ALL TZ
+times=$(mktemp)
 results=$(mktemp)
-trap 'rm -f "$results"' EXIT
+trap 'rm -f "$results" "$times"' EXIT
 
 for t in "$UNIT_DIR"/test_*; do
     [ -x "$t" ] || continue
@@ -22,8 +27,13 @@ done
 
 for t in tests/cli/t_*.sh; do
     [ -f "$t" ] || continue
+    t0=$(date +%s)
     sh "$t" 2>&1 | tee -a "$results" | grep -E '^(FAIL|SKIP)'
+    echo "$(($(date +%s) - t0)) $(basename "$t")" >>"$times"
 done
+
+# Where the time went (the slowest scripts), before the summary line.
+echo "slowest: $(sort -rn "$times" | head -n 5 | awk '{ printf "%s%s %ss", sep, $2, $1; sep = ", " }')"
 
 pass=$(grep -cE '^(\[ +OK +\]|PASS )' "$results")
 fail=$(grep -cE '^(\[ +FAILED +\]|FAIL )' "$results")

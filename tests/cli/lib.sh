@@ -8,7 +8,7 @@ FIX=$ROOT/fixtures
 : "${FUNNEL:=$ROOT/funnel}"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-export LC_ALL=C TZ=UTC
+export LC_ALL="${LC_ALL:-C}" TZ="${TZ:-UTC}"
 
 pass() { echo "PASS $1"; }
 fail() { echo "FAIL $1: $2"; }
