@@ -6,6 +6,7 @@
  * named is run once.  Prints "N files" on success; a failed check aborts,
  * and the signal handler names the input that did it. */
 #include <dirent.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -86,6 +87,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s DIR_OR_FILE...\n", argv[0]);
         return 2;
     }
+    /* Each ingest calloc()s ~20 MB of block buffers, however small the
+     * batch (core/blockenc.c).  With glibc's defaults those come from mmap,
+     * or from a heap top trimmed after each free, so every input paid page
+     * faults on 20 MB: the roundtrip corpus took 36 s instead of 1.7 s.
+     * Keeping freed memory mapped makes calloc a memset.  (32 MiB is the
+     * largest threshold glibc accepts; failures only cost time.) */
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
     signal(SIGABRT, on_fatal);
     signal(SIGSEGV, on_fatal);
     signal(SIGBUS, on_fatal);
