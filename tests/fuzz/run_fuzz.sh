@@ -51,9 +51,19 @@ run_one() {
         rm -rf "$tmp" && mkdir -p "$tmp"
         # shellcheck disable=SC2046
         "$bin" $(opts "$t") -merge=1 "$tmp" "$seeds" >"$B/logs/$t.minimise.log" 2>&1 &&
-            [ "$(find "$tmp" -type f | wc -l)" -gt 0 ] &&
+            [ "$(find "$tmp" -type f | wc -l)" -gt 0 ] && keep_named "$seeds" "$tmp" &&
             rm -rf "$seeds" && mv "$tmp" "$seeds"
     fi
+}
+
+# Named inputs (seed-* from make_seeds.sh, regress-* from crashes found)
+# stay in the corpus whatever coverage they add: a crash's input must be
+# replayed by every `make test`.  libFuzzer's copy, named by its SHA-1, goes.
+keep_named() {
+    for f in "$1"/seed-* "$1"/regress-*; do
+        [ -f "$f" ] || continue
+        cp "$f" "$2/" && rm -f "$2/$(sha1sum "$f" | cut -d' ' -f1)"
+    done
 }
 
 summary() {
