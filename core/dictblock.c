@@ -59,8 +59,13 @@ static int load_one(const struct blog_block *blk, const struct buf *pl, struct d
     if (pl->len < 4 || (uint64_t)blk->h.b != dict_size(d))
         return corrupt(err, path, blk->offset, "ids out of order");
     uint32_t raw_len = rd_u32(pl->p);
-    /* Each entry is a length and at most BLOG_MAX_STRING bytes. */
-    if ((uint64_t)raw_len > (uint64_t)blk->h.count * (BLOG_MAX_STRING + 3))
+    /* Each entry is a length and at most BLOG_MAX_STRING bytes.  That alone
+     * allows 4 GiB for a large count (any count is legal, FORMAT.md 5.3),
+     * so also: deflate expands at most 1032:1, and a stream that cannot
+     * inflate to raw_len is corrupt anyway; checking it first keeps a block
+     * with right CRCs but a made-up size from allocating gigabytes. */
+    if ((uint64_t)raw_len > (uint64_t)blk->h.count * (BLOG_MAX_STRING + 3) ||
+        (uint64_t)raw_len > (uint64_t)(pl->len - 4) * 1032)
         return corrupt(err, path, blk->offset, "stated size too large");
     if (buf_reserve(raw, (size_t)raw_len + 1) != 0)
         return fb_fail(err, FB_ENOMEM, "out of memory loading dictionaries");
