@@ -64,10 +64,20 @@ bench: deps
 	@$(MAKE) -s --no-print-directory all
 	@scripts/bench.sh ./funnel
 
-asan: test-deps
+asan:
+	@scripts/ensure_deps.sh asan
 	@$(MAKE) --no-print-directory CONFIG=asan CC=clang \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	  LDFLAGS="-fsanitize=address,undefined" test
+
+# `make valgrind`: the functional CLI test scripts with ./funnel (the normal
+# build) run under valgrind memcheck, leaks included; any valgrind error
+# fails (tests/valgrind/run_vg.sh, docs/RELIABILITY.md).
+.PHONY: valgrind
+valgrind:
+	@scripts/ensure_deps.sh valgrind
+	@$(MAKE) -s --no-print-directory all
+	@FUNNEL=$(abspath funnel) tests/valgrind/run_vg.sh
 
 # --- Fuzzing and coverage (issue 4; docs/RELIABILITY.md, "Fuzzing,
 # sanitizers, coverage").  Each tests/fuzz/fuzz_T.c is built twice: into

@@ -1,19 +1,26 @@
 #!/bin/sh
-# ensure_deps.sh build|demo|test - install the Debian packages funnel needs when
+# ensure_deps.sh build|demo|test|asan|valgrind - install the Debian packages funnel needs when
 # they are missing: with apt-get when run as root, else print the exact line.
 #   build  the compiler and libraries
 #   demo   + gnuplot, which draws the charts (issue 3); gnuplot-nox is the
 #          smallest Debian gnuplot with the pngcairo terminal
 #   test   + cmocka, gnuplot, and for the browser test of the report page
-#          chromium, chromium-driver and python3
+#          chromium, chromium-driver and python3; strace, with which
+#          t_rel_output.sh kills funnel at each of its writes; tzdata, for the
+#          runs under other time zones (t_rel_locale.sh, .ci/run)
+#   asan   test + clang (make asan)
+#   valgrind  test + valgrind (make valgrind)
 set -eu
 mode=${1:-build}
 pkgs="gcc make libc6-dev pkg-config libcsv-dev zlib1g-dev libjansson-dev"
 case $mode in
 build) ;;
 demo) pkgs="$pkgs gnuplot-nox" ;;
-test) pkgs="$pkgs libcmocka-dev gnuplot-nox chromium chromium-driver python3" ;;
-*) echo "usage: scripts/ensure_deps.sh build|demo|test" >&2; exit 2 ;;
+test|asan|valgrind)
+    pkgs="$pkgs libcmocka-dev gnuplot-nox chromium chromium-driver python3 strace tzdata"
+    [ "$mode" = asan ] && pkgs="$pkgs clang"
+    [ "$mode" = valgrind ] && pkgs="$pkgs valgrind" ;;
+*) echo "usage: scripts/ensure_deps.sh build|demo|test|asan|valgrind" >&2; exit 2 ;;
 esac
 missing=""
 for p in $pkgs; do

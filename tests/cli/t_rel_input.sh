@@ -13,9 +13,11 @@ HOST=$FIX/csv/hostile
 GEN=$T/gen
 EXPECT=$HOST/EXPECT
 MAX_RSS_KB=49152   # peak RSS allowed while refusing a huge field (48 MiB)
-# Under AddressSanitizer (make asan) RSS says nothing about funnel's own use.
+# Under AddressSanitizer (make asan) or valgrind (make valgrind) RSS says
+# nothing about funnel's own use.
 asan=0
 grep -q __asan_init "$FUNNEL" 2>/dev/null && asan=1
+[ -n "${FUNNEL_UNDER_VALGRIND:-}" ] && asan=1
 
 if sh "$HOST/make.sh" "$GEN" >"$T/make.err" 2>&1; then pass "hostile_make_sh"; else
     fail "hostile_make_sh" "$(head -c 300 "$T/make.err")"; fi
