@@ -162,6 +162,8 @@ static long every_allocation_fails_cleanly(const char *name, op_fn op, void *ctx
         if (!atomic_load(&failed)) {
             if (rc != 0)
                 fail_msg("%s: %d with no failure: %s", name, rc, err.msg);
+            print_message("%s: each of %ld allocations failed in turn\n", name, n - 1);
+            assert_true(n > 1);   /* the hook was reached */
             return n - 1;
         }
         /* Success is fine too where the code retried (libcsv halves its
