@@ -22,7 +22,8 @@ FUNNEL_REAL=$(cd "$(dirname "$FUNNEL")" && pwd)/$(basename "$FUNNEL")
 VG_LOGDIR=$(mktemp -d)
 results=$(mktemp)
 trap 'rm -rf "$VG_LOGDIR" "$results"' EXIT
-export LC_ALL TZ FUNNEL_REAL VG_LOGDIR FUNNEL_UNDER_VALGRIND=1
+VALGRIND=$(command -v valgrind)
+export LC_ALL TZ FUNNEL_REAL VG_LOGDIR VALGRIND FUNNEL_UNDER_VALGRIND=1
 export FUNNEL="$PWD/tests/valgrind/funnel-vg"
 t0=$(date +%s)
 runs=0 errs=0
