@@ -67,17 +67,28 @@ static int valid_commit_at(const unsigned char *p, size_t avail, int64_t off)
            (int64_t)rd_u64(pl) == off;
 }
 
-/* Search [from, size) for a valid commit block; returns its offset or -1. */
-static int64_t find_later_commit(int fd, int64_t from, int64_t size)
+/* Search [from, size) for a valid commit block; returns its offset, -1
+ * when there is none, or -2 with *error set (ENOMEM, or pread's errno): a
+ * search that could not look must not pass for one that found nothing, or
+ * damage before a committed batch would be taken for a torn tail, which the
+ * next append cuts (found by tests/unit/test_ioerr.c). */
+static int64_t find_later_commit(int fd, int64_t from, int64_t size, int *error)
 {
     unsigned char *chunk = malloc(SEARCH_CHUNK + COMMIT_BLOCK_LEN);
     if (!chunk)
-        return -1;
+        return *error = ENOMEM, -2;
     int64_t found = -1;
-    for (int64_t base = from; base < size && found < 0; base += SEARCH_CHUNK) {
+    for (int64_t base = from; base < size && found == -1; base += SEARCH_CHUNK) {
         size_t want = (size_t)(size - base < SEARCH_CHUNK + COMMIT_BLOCK_LEN
                                    ? size - base : SEARCH_CHUNK + COMMIT_BLOCK_LEN);
-        ssize_t got = pread(fd, chunk, want, (off_t)base);
+        ssize_t got;
+        do
+            got = pread(fd, chunk, want, (off_t)base);
+        while (got < 0 && errno == EINTR);
+        if (got < 0) {
+            *error = errno;
+            found = -2;
+        }
         if (got <= 0)
             break;
         /* Candidates start below SEARCH_CHUNK (the next window starts
@@ -100,12 +111,17 @@ static int64_t find_later_commit(int fd, int64_t from, int64_t size)
 
 /* A commit block that reaches exactly to the end of the file and still names
  * its own offset or carries the block magic is a damaged final commit, not
- * a torn write: a crash leaves such a block short or unwritten. */
-static int damaged_final_commit(int fd, int64_t off, int64_t size)
+ * a torn write: a crash leaves such a block short or unwritten.  Returns 1,
+ * 0, or FB_EIO when it cannot be read. */
+static int damaged_final_commit(int fd, const char *path, int64_t off, int64_t size,
+                                struct fb_error *err)
 {
     unsigned char b[COMMIT_BLOCK_LEN];
-    if (size - off != COMMIT_BLOCK_LEN || pread(fd, b, sizeof b, (off_t)off) != (ssize_t)sizeof b)
+    if (size - off != COMMIT_BLOCK_LEN)
         return 0;
+    int rc = blog_pread_all(fd, path, b, sizeof b, off, err);
+    if (rc)
+        return rc;
     int magic_ok = rd_u32(b) == BLOG_BLOCK_MAGIC && b[4] == BLOG_T_COMMIT;
     int offset_ok = (int64_t)rd_u64(b + BLOG_BLOCK_HEADER_LEN) == off;
     return magic_ok || offset_ok;
@@ -116,12 +132,19 @@ static int damaged_final_commit(int fd, int64_t off, int64_t size)
 static int bad_block(int fd, const char *path, struct blog_scan *s, int64_t off,
                      const char *why, struct fb_error *err)
 {
-    int64_t later = find_later_commit(fd, off + 1, s->file_size);
+    int error = 0;
+    int64_t later = find_later_commit(fd, off + 1, s->file_size, &error);
+    if (later == -2)
+        return error == ENOMEM ? fb_fail(err, FB_ENOMEM, "out of memory scanning the log")
+                               : fb_fail_off(err, FB_EIO, path, off, "read error: %s", strerror(error));
     if (later >= 0)
         return fb_fail_off(err, FB_ECORRUPT, path, off,
                            "%s (a later batch commits at offset %lld): the log is damaged",
                            why, (long long)later);
-    if (damaged_final_commit(fd, off, s->file_size))
+    int damaged = damaged_final_commit(fd, path, off, s->file_size, err);
+    if (damaged < 0)
+        return damaged;
+    if (damaged)
         return fb_fail_off(err, FB_ECORRUPT, path, off,
                            "%s: the last batch's commit block is damaged", why);
     snprintf(s->tail_reason, sizeof s->tail_reason, "%s at offset %lld", why, (long long)off);

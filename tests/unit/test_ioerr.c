@@ -297,6 +297,26 @@ static int op_cut_tail(struct fb_error *err)
     return rc;
 }
 
+/* A log damaged before its last committed batch: the scan must say so, or
+ * fail with the read error; never call it a torn tail (which the next
+ * append would cut, committed batch and all).  Returns 0 for "damaged". */
+static int op_scan_damaged(struct fb_error *err)
+{
+    char p[160];
+    snprintf(p, sizeof p, "%s/damaged.flog", dir);
+    copy_file(base_log, p);
+    int fd = open(p, O_RDWR);
+    assert_true(fd >= 0);
+    assert_int_equal(syscall(SYS_pwrite64, fd, "\377", 1, BLOG_FILE_HEADER_LEN + 4), 1);
+    struct blog_scan s;
+    int rc = blog_scan_fd(fd, p, &s, err);
+    blog_scan_free(&s);
+    close(fd);
+    if (rc == 0)
+        return fb_fail(err, FB_EINPUT, "damage taken for a torn tail");
+    return rc == FB_ECORRUPT ? 0 : rc;
+}
+
 /* ---- tests ---- */
 
 static void csv_read_errors_are_reported_and_interrupts_retried(void **state)
@@ -313,6 +333,8 @@ static void log_read_errors_are_reported_never_taken_for_damage(void **state)
     skip_without_hooks();
     every_io_call_fails("verify", op_verify, EIO);
     every_io_call_fails("verify", op_verify, EINTR);
+    every_io_call_fails("scan of a damaged log", op_scan_damaged, EIO);
+    every_io_call_fails("scan of a damaged log", op_scan_damaged, EINTR);
 }
 
 static void a_failed_append_leaves_the_batch_wholly_absent_or_present(void **state)
@@ -430,7 +452,7 @@ static int teardown(void **state)
 {
     (void)state;
     char p[160];
-    const char *names[] = {"base.flog", "existing.flog", "torn.flog", "new.flog", "shrunk.flog", "empty.flog",
+    const char *names[] = {"base.flog", "existing.flog", "torn.flog", "new.flog", "shrunk.flog", "empty.flog", "damaged.flog",
                            "in.csv"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         snprintf(p, sizeof p, "%s/%s", dir, names[i]);
