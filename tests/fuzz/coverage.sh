@@ -9,9 +9,13 @@ cd "$(dirname "$0")/../.."
 B=${1:-build/coverage}
 PROFDATA=$(command -v llvm-profdata-14 || command -v llvm-profdata)
 COV=$(command -v llvm-cov-14 || command -v llvm-cov)
-FILES="core/blocklog.c core/blogscan.c core/appender.c core/evblock.c core/dictblock.c core/csvin.c core/ingest.c core/ftime.c"
-# The modules the >= 95% goal is about: the log, CSV and time.
-GOAL="core/blocklog.c core/blogscan.c core/appender.c core/evblock.c core/dictblock.c core/csvin.c core/ingest.c core/ftime.c"
+# The modules the >= 95% goal is about (issue 4), in three groups; ingest.c
+# (CSV rows to a batch) is shown alongside, outside the goal.
+LOG="core/blocklog.c core/blogscan.c core/appender.c core/evblock.c core/dictblock.c"
+CSV="core/csvin.c"
+TIME="core/ftime.c"
+GOAL="$LOG $CSV $TIME"
+FILES="$GOAL core/ingest.c"
 
 set -- "$B"/profiles/*.profraw
 [ -f "$1" ] || { echo "coverage: no profiles in $B/profiles" >&2; exit 1; }
@@ -27,7 +31,7 @@ done
 "$COV" show -instr-profile="$B/merged.profdata" $objs $FILES -show-line-counts \
     -format=text >"$B/show.txt"
 
-echo "coverage: line coverage (llvm-cov; profiles of $# runs; $B/report.txt)"
+echo "coverage: line coverage (llvm-cov; $# profile files; $B/report.txt)"
 printf '%-20s %8s %8s %9s\n' file lines missed covered
 below=0
 # llvm-cov report columns: Filename Regions Missed Cover Functions Missed
@@ -39,6 +43,19 @@ awk -v goal="$GOAL" '
         mark = (f in want && $10 + 0 < 95) ? "  < 95%" : ""
         printf "%-20s %8s %8s %9s%s\n", f, $8, $9, $10, mark
     }' "$B/report.txt" | tee "$B/summary.txt"
+
+# Per group: lines and missed lines summed over its files.
+awk -v log_="$LOG" -v csv="$CSV" -v time="$TIME" '
+    BEGIN { ng = split("log CSV time", gname, " ")
+            n = split(log_, a, " "); for (i = 1; i <= n; i++) grp[a[i]] = "log"
+            n = split(csv, a, " "); for (i = 1; i <= n; i++) grp[a[i]] = "CSV"
+            n = split(time, a, " "); for (i = 1; i <= n; i++) grp[a[i]] = "time" }
+    $1 ~ /\.c$/ { f = $1; sub(/.*\/core\//, "core/", f); if (f !~ /\//) f = "core/" f
+                  if (f in grp) { lines[grp[f]] += $8; missed[grp[f]] += $9 } }
+    END { for (i = 1; i <= ng; i++) { g = gname[i]
+              pct = lines[g] ? 100 * (lines[g] - missed[g]) / lines[g] : 0
+              printf "group %-14s %8d %8d %8.2f%%%s\n", g, lines[g], missed[g], pct,
+                     pct < 95 ? "  < 95%" : "" } }' "$B/report.txt" | tee -a "$B/summary.txt"
 
 # Lines never run, per file: "file:line: source".
 awk '
