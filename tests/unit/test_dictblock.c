@@ -185,6 +185,23 @@ static void replay_refuses_an_entity_block_count_its_payload_cannot_hold(void **
     buf_free(&b);
 }
 
+/* Ids are unique: one block giving a string twice is corrupt, at its
+ * offset (across blocks, the ids-in-order rule catches it first). */
+static void a_dict_block_giving_a_string_twice_is_corrupt(void **state)
+{
+    (void)state;
+    struct buf b = {0};
+    struct fb_error err;
+    start_log(&b);
+    add_dict(&b, BLOG_D_ENTITY, 2, 4, "\001a\001a");
+    add_commit(&b, 3);
+    write_log(&b);
+    assert_int_equal(load(&err), FB_ECORRUPT);
+    assert_non_null(strstr(err.msg, "string given twice"));
+    assert_int_equal(err.offset, BLOG_FILE_HEADER_LEN);
+    buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -192,6 +209,7 @@ int main(void)
         cmocka_unit_test(a_dict_size_no_stream_of_its_length_can_inflate_to_is_refused_first),
         cmocka_unit_test(replay_refuses_an_entity_count_the_dict_blocks_do_not_hold),
         cmocka_unit_test(replay_refuses_an_entity_block_count_its_payload_cannot_hold),
+        cmocka_unit_test(a_dict_block_giving_a_string_twice_is_corrupt),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
