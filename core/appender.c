@@ -67,8 +67,15 @@ static int create_log(struct appender *a)
     unsigned char h[BLOG_FILE_HEADER_LEN];
     blog_file_header(h);
     int rc = fchmod(a->fd, 0666 & ~mask);
-    if (rc == 0 && (rc = pwrite(a->fd, h, sizeof h, 0) == (ssize_t)sizeof h ? 0 : -1) == 0)
-        step(a, APP_STEP_WRITE);
+    if (rc == 0) {
+        ssize_t w;
+        do   /* a signal may interrupt the write, as in write_all */
+            w = pwrite(a->fd, h, sizeof h, 0);
+        while (w < 0 && errno == EINTR);
+        rc = w == (ssize_t)sizeof h ? 0 : -1;
+        if (rc == 0)
+            step(a, APP_STEP_WRITE);
+    }
     if (rc == 0 && (rc = fdatasync(a->fd)) == 0) {
         a->synced = sizeof h;
         step(a, APP_STEP_SYNC);
