@@ -13,6 +13,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <time.h>
 #include <unistd.h>
 
@@ -113,8 +116,17 @@ static void read_said(const char *file, char *buf, size_t cap)
 
 /* In the child: set up and exec; never returns. */
 static void child(const char *dir, const char *gnuplot, char *const argv[], char *const envp[],
-                  int errfd, long maxfd)
+                  int errfd, long maxfd, pid_t parent)
 {
+#ifdef __linux__
+    /* A killed funnel (kill -9, a nightly job's time limit) takes gnuplot
+     * with it instead of leaving it to write into the chart directory.
+     * The parent may have died before the prctl: then getppid() differs. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+        _exit(126);
+#else
+    (void)parent;
+#endif
     int nul = open("/dev/null", O_RDWR);
     setpgid(0, 0);
     if (nul < 0 || dup2(nul, 0) < 0 || dup2(errfd, 1) < 0 || dup2(errfd, 2) < 0)
@@ -140,9 +152,10 @@ static int spawn(const char *gnuplot, const char *dir, char *const argv[], char 
     if (errfd < 0)
         return fb_fail(err, FB_EIO, "cannot create %s: %s", errfile, strerror(errno));
     fflush(NULL);  /* nothing buffered may be written twice */
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0)
-        child(dir, gnuplot, argv, envp, errfd, maxfd);
+        child(dir, gnuplot, argv, envp, errfd, maxfd, parent);
     int e = errno;
     close(errfd);
     if (pid < 0)

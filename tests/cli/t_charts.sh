@@ -255,6 +255,23 @@ for c in "missing" "fails:echo boom >&2; exit 1" "slow:sleep 30" \
     esac
 done
 
+# funnel killed (kill -9) while gnuplot runs: gnuplot dies with it, instead
+# of drawing on into the output directory (PR_SET_PDEATHSIG on Linux).
+fake "echo \$\$ >\"$T/gp.pid\"; exec sleep 30"
+rm -f "$T/gp.pid"
+PATH="$T/bin" "$FUNNEL" chart "$CH/hostile/report.json" -o "$T/killed" 2>/dev/null &
+fpid=$!
+n=0
+while [ ! -s "$T/gp.pid" ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+kill -9 "$fpid" 2>/dev/null
+{ wait "$fpid"; } 2>/dev/null
+gp=$(cat "$T/gp.pid" 2>/dev/null)
+n=0
+while [ -n "$gp" ] && kill -0 "$gp" 2>/dev/null && [ $n -lt 20 ]; do sleep 0.1; n=$((n + 1)); done
+if [ -z "$gp" ]; then fail gnuplot_dies_with_funnel "gnuplot never started"
+elif kill -0 "$gp" 2>/dev/null; then kill -9 "$gp"; fail gnuplot_dies_with_funnel "gnuplot $gp still running 2 s after funnel was killed"
+else pass gnuplot_dies_with_funnel; fi
+
 # `report` without gnuplot: report.json and the page, saying so; exit 5.
 rm -f "$T/bin/gnuplot"
 run "$FUNNEL" append "$T/demo.flog" "$INJ/events.csv"
