@@ -41,6 +41,14 @@ typedef int (*csvin_fn)(void *ctx, const struct csvin_rec *rec, struct fb_error 
 int csvin_read(int fd, const char *path, csvin_fn fn, void *ctx, uint64_t *nbytes,
                struct fb_error *err) FB_MUST_USE;
 
+/* csvin_read with flags.  CSVIN_ALL_LIBCSV gives every line to libcsv,
+ * skipping the fast path for plain lines (no quote, CR or NUL): the records
+ * and errors must be the same either way, which the unit and fuzz tests
+ * check by reading their inputs both ways. */
+#define CSVIN_ALL_LIBCSV 1u
+int csvin_read_flags(int fd, const char *path, unsigned flags, csvin_fn fn, void *ctx,
+                     uint64_t *nbytes, struct fb_error *err) FB_MUST_USE;
+
 /* Is s[0..n) valid UTF-8 (no overlongs, surrogates or values past U+10FFFF)? */
 int csvin_utf8_valid(const unsigned char *s, size_t n);
 

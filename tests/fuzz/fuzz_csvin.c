@@ -1,7 +1,9 @@
 /* fuzz_csvin.c - CSV ingest (issue 4, "Fuzzing and sanitizers"): the input
- * is a CSV file.  It is read twice from a memfd: by csvin_read, checking
+ * is a CSV file.  It is read three times from a memfd: by csvin_read, checking
  * what every record promises (fields within bounds, valid UTF-8 and no NUL
- * unless marked bad, records in order, lines increasing), and by the whole
+ * unless marked bad, records in order, lines increasing); again with every
+ * line given to libcsv (CSVIN_ALL_LIBCSV), which must give the same records
+ * and error as the fast path for plain lines; and by the whole
  * ingest path of `funnel append` (ingest_new / ingest_file over fresh
  * dictionaries, then ingest_finish, which encodes the batch's blocks). */
 #include "fuzz_common.h"
@@ -12,7 +14,30 @@
 struct seen {
     uint64_t records;
     long last_line;
+    uint64_t digest;   /* of every record, to compare two readings */
 };
+
+static uint64_t mix(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 0x100000001b3ull;   /* FNV-1a */
+    return h;
+}
+
+static void digest_rec(struct seen *s, const struct csvin_rec *r)
+{
+    uint64_t h = s->digest;
+    long meta[4] = {(long)r->nfields, r->line, r->bad, r->bad_col};
+    h = mix(h, meta, sizeof meta);
+    if (r->why)
+        h = mix(h, r->why, strlen(r->why));
+    for (uint32_t i = 0; i < r->nfields; i++) {
+        h = mix(h, &r->len[i], sizeof r->len[i]);
+        h = mix(h, r->field[i], r->len[i]);
+    }
+    s->digest = h;
+}
 
 static int on_rec(void *ctx, const struct csvin_rec *r, struct fb_error *err)
 {
@@ -33,6 +58,7 @@ static int on_rec(void *ctx, const struct csvin_rec *r, struct fb_error *err)
                        "invalid UTF-8 in a good record");
         }
     }
+    digest_rec(s, r);
     s->records++;
     s->last_line = r->line;
     return 0;
@@ -57,7 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
 
     /* 1. The record reader alone. */
-    struct seen s = {0, 0};
+    struct seen s = {0, 0, 0};
     uint64_t nbytes = 0;
     fb_error_clear(&err);
     int rc = csvin_read(fd, "fuzz.csv", on_rec, &s, &nbytes, &err);
@@ -65,6 +91,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(nbytes == size, "read %llu of %zu bytes", (unsigned long long)nbytes, size);
     if (rc == FB_EINPUT)
         FUZZ_CHECK(err.line >= 1 && err.col >= 1 && err.msg[0], "input error without position");
+
+    /* 1b. The same records and error with every line given to libcsv (no
+     * fast path for plain lines). */
+    struct seen slow = {0, 0, 0};
+    struct fb_error eslow;
+    fb_error_clear(&eslow);
+    FUZZ_CHECK(lseek(fd, 0, SEEK_SET) == 0, "lseek");
+    int rcslow = csvin_read_flags(fd, "fuzz.csv", CSVIN_ALL_LIBCSV, on_rec, &slow, NULL, &eslow);
+    FUZZ_CHECK(rcslow == rc && eslow.line == err.line && eslow.col == err.col &&
+               strcmp(eslow.msg, err.msg) == 0,
+               "fast path: %d at %ld:%ld %s; libcsv alone: %d at %ld:%ld %s", rc, err.line,
+               err.col, err.msg, rcslow, eslow.line, eslow.col, eslow.msg);
+    FUZZ_CHECK(slow.records == s.records && slow.digest == s.digest,
+               "records differ: fast path %llu, libcsv alone %llu",
+               (unsigned long long)s.records, (unsigned long long)slow.records);
 
     /* 2. The ingest path of `funnel append`. */
     struct dict *dicts[BLOG_D_COUNT] = {0};

@@ -114,7 +114,30 @@ static int teardown(void **state)
 
 static uint64_t last_nbytes;
 
-/* Parse s[0..n) from a regular file. */
+/* The records and the error of the fast path and of libcsv alone must be
+ * the same (csvin.h, CSVIN_ALL_LIBCSV). */
+static void assert_same_reading(const struct recs *a, int rca, const struct fb_error *ea,
+                                const struct recs *b, int rcb, const struct fb_error *eb)
+{
+    if (rca != rcb || ea->line != eb->line || ea->col != eb->col || strcmp(ea->msg, eb->msg))
+        fail_msg("fast path: %d at %ld:%ld \"%s\"; libcsv alone: %d at %ld:%ld \"%s\"", rca,
+                 ea->line, ea->col, ea->msg, rcb, eb->line, eb->col, eb->msg);
+    if (a->n != b->n)
+        fail_msg("fast path: %zu records; libcsv alone: %zu", a->n, b->n);
+    for (size_t i = 0; i < a->n; i++) {
+        const struct rec *x = &a->r[i], *y = &b->r[i];
+        int same = x->nf == y->nf && x->line == y->line && x->index == y->index &&
+                   x->bad == y->bad && x->bad_col == y->bad_col && !strcmp(x->why, y->why);
+        for (uint32_t k = 0; same && k < x->nf; k++)
+            same = x->len[k] == y->len[k] && !memcmp(x->f[k], y->f[k], x->len[k]);
+        if (!same)
+            fail_msg("record %zu differs between the fast path and libcsv alone (line %ld/%ld, "
+                     "%u/%u fields, bad %d/%d)", i, x->line, y->line, x->nf, y->nf, x->bad, y->bad);
+    }
+}
+
+/* Parse s[0..n) from a regular file, both ways (the fast path's result is
+ * returned). */
 static int parse_n(const char *s, size_t n, struct recs *out, struct fb_error *err)
 {
     char path[128];
@@ -123,12 +146,21 @@ static int parse_n(const char *s, size_t n, struct recs *out, struct fb_error *e
     assert_true(fd >= 0);
     assert_int_equal(write(fd, s, n), (ssize_t)n);
     assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+    struct recs slow = {0};
+    struct fb_error eslow;
+    fb_error_clear(&eslow);
+    uint64_t nslow = 0;
+    int rcslow = csvin_read_flags(fd, "in.csv", CSVIN_ALL_LIBCSV, collect, &slow, &nslow, &eslow);
+    assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
     fb_error_clear(err);
     memset(out, 0, sizeof *out);
     last_nbytes = 0;
     int rc = csvin_read(fd, "in.csv", collect, out, &last_nbytes, err);
     close(fd);
     unlink(path);
+    assert_same_reading(out, rc, err, &slow, rcslow, &eslow);
+    assert_int_equal(last_nbytes, nslow);
+    recs_free(&slow);
     return rc;
 }
 
