@@ -92,6 +92,18 @@ keep_best() {
     fi
     if [ "$RSS" -gt "$BEST_RSS" ]; then BEST_RSS=$RSS; fi
 }
+# best_of N FILE CMD...: time CMD N times, FILE removed before each run
+# ("-": none), keeping the best as keep_best does.
+best_of() {
+    local n=$1 clean=$2 k
+    shift 2
+    best_reset
+    for ((k = 0; k < n; k++)); do
+        [ "$clean" = - ] || rm -f "$clean"
+        timed "$@"
+        keep_best
+    done
+}
 
 # Rows of the table: step|wall|events/s|rss MB|bytes, one per line.
 ROWS=$B/rows.txt
@@ -138,24 +150,14 @@ row "zcat (.gz to /dev/null)" "$WALL" "$(rate "$WALL")" "$(mb "$RSS")" "-"
 # ---- funnel --------------------------------------------------------------
 
 note "funnel append, best of 2"
-best_reset
-for _ in 1 2; do
-    rm -f bench.flog
-    timed "$FUNNEL" append -q bench.flog events.csv
-    keep_best
-done
+best_of 2 bench.flog "$FUNNEL" append -q bench.flog events.csv
 APPEND_WALL=$BEST_WALL
 APPEND_CPU=$BEST_CPU
 LOG_BYTES=$(size_of bench.flog)
 row "funnel append" "$BEST_WALL" "$(rate "$BEST_WALL")" "$(mb "$BEST_RSS")" "$LOG_BYTES"
 
 note "funnel replay, best of 3"
-best_reset
-for _ in 1 2 3; do
-    rm -f report.json
-    timed "$FUNNEL" replay bench.flog -o report.json
-    keep_best
-done
+best_of 3 report.json "$FUNNEL" replay bench.flog -o report.json
 REPLAY_WALL=$BEST_WALL
 REPLAY_CPU=$BEST_CPU
 REPLAY_RSS=$BEST_RSS
@@ -256,21 +258,12 @@ if [ "$WANT_ALT" != 0 ]; then
     ALT_GZ_BYTES=$(size_of alt.csv.gz)
     echo "gzip -6 (CSV to .gz)|$WALL|$(rate "$WALL")|$(mb "$RSS")|$ALT_GZ_BYTES" >>"$ROWS2"
     note "data set 2: funnel append, best of 2"
-    best_reset
-    for _ in 1 2; do
-        rm -f alt.flog
-        timed "$FUNNEL" append -q alt.flog alt.csv
-        keep_best
-    done
+    best_of 2 alt.flog "$FUNNEL" append -q alt.flog alt.csv
     ALT_APPEND_WALL=$BEST_WALL
     ALT_LOG_BYTES=$(size_of alt.flog)
     echo "funnel append|$BEST_WALL|$(rate "$BEST_WALL")|$(mb "$BEST_RSS")|$ALT_LOG_BYTES" >>"$ROWS2"
     note "data set 2: funnel replay, best of 3"
-    best_reset
-    for _ in 1 2 3; do
-        timed "$FUNNEL" replay alt.flog -o alt_report.json
-        keep_best
-    done
+    best_of 3 alt_report.json "$FUNNEL" replay alt.flog -o alt_report.json
     ALT_REPLAY_WALL=$BEST_WALL ALT_REPLAY_CPU=$BEST_CPU ALT_REPLAY_RSS=$BEST_RSS
     echo "funnel replay|$BEST_WALL|$(rate "$BEST_WALL")|$(mb "$BEST_RSS")|-" >>"$ROWS2"
     ALT_ENTITIES=$(sed -n 's/^  "entities": \([0-9]*\),*$/\1/p' alt_report.json)
