@@ -39,6 +39,12 @@ struct blockenc {
     struct buf blocks;      /* encoded EVENTS blocks, in submission order */
 };
 
+/* A set starts with room for FIRST_CAP events and doubles up to
+ * BLOG_EVENTS_PER_BLOCK as it fills: a nightly file of a few hundred rows
+ * (or a fuzz input) need not allocate and clear ~20 MB of full-block arrays,
+ * while a big file grows each set once, in its first block. */
+#define FIRST_CAP 1024u
+
 #define PREFETCH_FAR 16
 #define PREFETCH_NEAR 8
 
@@ -124,21 +130,39 @@ static void set_free(struct encset *st)
     memset(st, 0, sizeof *st);
 }
 
-/* Columns and pending arrays for the fixed slots and natt attributes.  A
- * slot starts as all-empty strings, so fields never given read as id 0. */
+/* Grow the set's columns and pending arrays to cap events.  Pending
+ * lengths of the new room are 0: fields never given read as "" (id 0).  On
+ * failure the set keeps its old capacity (cols.cap), still whole. */
+static int set_grow(struct encset *st, uint32_t cap)
+{
+    uint32_t old = st->cols.cap;
+    for (uint32_t k = 0; k < st->nslots; k++) {
+        struct pending *p = &st->slot[k];
+        uint32_t *off = evb_grown(p->off, sizeof *p->off, old, cap);
+        if (!off)
+            return FB_ENOMEM;
+        p->off = off;
+        uint32_t *len = evb_grown(p->len, sizeof *p->len, old, cap);
+        if (!len)
+            return FB_ENOMEM;
+        p->len = len;
+        uint64_t *hash = evb_grown(p->hash, sizeof *p->hash, old, cap);
+        if (!hash)
+            return FB_ENOMEM;
+        p->hash = hash;
+    }
+    return evb_cols_grow(&st->cols, cap);
+}
+
+/* Columns and pending arrays for the fixed slots and natt attributes, with
+ * room for FIRST_CAP events. */
 static int set_init(struct encset *st, uint32_t natt)
 {
     memset(st, 0, sizeof *st);
     st->slot = calloc(EVB_NIDS + natt, sizeof *st->slot);
-    int ok = st->slot != NULL && evb_cols_init(&st->cols, BLOG_EVENTS_PER_BLOCK, natt) == 0;
+    int ok = st->slot != NULL && evb_cols_init(&st->cols, 0, natt) == 0;
     st->nslots = ok ? EVB_NIDS + natt : 0;
-    for (uint32_t k = 0; ok && k < st->nslots; k++) {
-        struct pending *p = &st->slot[k];
-        ok = (p->off = calloc(BLOG_EVENTS_PER_BLOCK, sizeof *p->off)) &&
-             (p->len = calloc(BLOG_EVENTS_PER_BLOCK, sizeof *p->len)) &&
-             (p->hash = calloc(BLOG_EVENTS_PER_BLOCK, sizeof *p->hash));
-    }
-    if (!ok) {
+    if (!ok || set_grow(st, FIRST_CAP) != 0) {
         set_free(st);
         return FB_ENOMEM;
     }
@@ -195,6 +219,18 @@ void blockenc_free(struct blockenc *be)
 
 struct evb_cols *blockenc_cols(struct blockenc *be) { return &be->set[be->fill].cols; }
 
+int blockenc_room(struct blockenc *be)
+{
+    struct encset *st = &be->set[be->fill];
+    uint32_t cap = st->cols.cap;
+    if (st->cols.n < cap)
+        return 0;
+    if (cap >= BLOG_EVENTS_PER_BLOCK)
+        return FB_ENOMEM;   /* the caller submits full blocks: cannot happen */
+    cap = cap > BLOG_EVENTS_PER_BLOCK / 2 ? BLOG_EVENTS_PER_BLOCK : 2 * cap;
+    return set_grow(st, cap);
+}
+
 int blockenc_field(struct blockenc *be, uint32_t slot, uint32_t i, const char *s,
                    uint32_t len, uint64_t hash)
 {
@@ -232,7 +268,7 @@ int blockenc_submit(struct blockenc *be)
     struct encset *st = &be->set[be->fill];
     st->cols.n = 0;
     for (uint32_t k = 0; k < st->nslots; k++)
-        memset(st->slot[k].len, 0, BLOG_EVENTS_PER_BLOCK * sizeof(uint32_t));
+        memset(st->slot[k].len, 0, st->cols.cap * sizeof(uint32_t));
     return 0;
 }
 

@@ -27,6 +27,12 @@ void blockenc_free(struct blockenc *be);
  * blockenc_submit or blockenc_reshape. */
 struct evb_cols *blockenc_cols(struct blockenc *be);
 
+/* Make room in the columns being filled for event c->n (they grow on
+ * demand, up to BLOG_EVENTS_PER_BLOCK); call before writing each event.
+ * Columns from blockenc_cols stay valid, their arrays may move.  Returns 0
+ * or FB_ENOMEM. */
+int blockenc_room(struct blockenc *be) FB_MUST_USE;
+
 /* Column slots of blockenc_field: the fixed id columns entity..amount are
  * slots 0..EVB_NIDS-1 (EVB_IDX(kind)); attribute column a is EVB_NIDS + a. */
 #define BLOCKENC_ATTR_SLOT(a) (EVB_NIDS + (a))

@@ -37,6 +37,39 @@ int evb_cols_init(struct evb_cols *c, uint32_t cap, uint32_t natt)
     return 0;
 }
 
+void *evb_grown(void *p, size_t elem, uint32_t old, uint32_t cap)
+{
+    unsigned char *q = realloc(p, (size_t)cap * elem);
+    if (q)
+        memset(q + (size_t)old * elem, 0, (size_t)(cap - old) * elem);
+    return q;
+}
+
+int evb_cols_grow(struct evb_cols *c, uint32_t cap)
+{
+    /* Each array is replaced as soon as it has grown, so a failure half way
+     * leaves some arrays larger than c->cap: harmless, and all still owned. */
+    uint32_t old = c->cap;
+    int64_t *t = evb_grown(c->time, sizeof *c->time, old, cap);
+    if (!t)
+        return FB_ENOMEM;
+    c->time = t;
+    for (int k = 0; k < EVB_NIDS; k++) {
+        uint32_t *q = evb_grown(c->ids[k], sizeof(uint32_t), old, cap);
+        if (!q)
+            return FB_ENOMEM;
+        c->ids[k] = q;
+    }
+    for (uint32_t a = 0; a < c->natt; a++) {
+        uint32_t *q = evb_grown(c->att[a], sizeof(uint32_t), old, cap);
+        if (!q)
+            return FB_ENOMEM;
+        c->att[a] = q;
+    }
+    c->cap = cap;
+    return 0;
+}
+
 void evb_cols_free(struct evb_cols *c)
 {
     free(c->time);

@@ -32,6 +32,15 @@ struct evb_cols {
 int evb_cols_init(struct evb_cols *c, uint32_t cap, uint32_t natt) FB_MUST_USE;
 void evb_cols_free(struct evb_cols *c);
 
+/* Grow c's arrays to hold `cap` events (more than c->cap), the new room
+ * zeroed.  On failure c keeps its old capacity, still whole.  Returns 0 or
+ * FB_ENOMEM. */
+int evb_cols_grow(struct evb_cols *c, uint32_t cap) FB_MUST_USE;
+
+/* p (holding `old` elements of `elem` bytes) reallocated to hold `cap`, the
+ * new part zeroed; NULL, p untouched, when out of memory. */
+void *evb_grown(void *p, size_t elem, uint32_t old, uint32_t cap);
+
 /* Scratch buffers reused from block to block (owned; free with evb_scratch_free). */
 struct evb_scratch {
     struct buf raw, comp;

@@ -269,6 +269,8 @@ static void lanes(uint64_t h[2], uint64_t part)
 
 static int add_row(struct ingest *in, const struct csvin_rec *r, int64_t t)
 {
+    if (blockenc_room(in->enc) != 0)
+        return FB_ENOMEM;
     struct evb_cols *c = blockenc_cols(in->enc);
     uint32_t i = c->n;
     uint64_t h[2] = {UINT64_C(0x243F6A8885A308D3), UINT64_C(0x13198A2E03707344)};

@@ -284,6 +284,38 @@ static int op_ingest(void *ctx, struct fb_error *err)
     return rc;
 }
 
+/* A batch of 2,100 rows: the encoder's columns start with room for 1,024
+ * events and grow twice (core/blockenc.c), so each growth step fails once. */
+static int op_ingest_growing(void *ctx, struct fb_error *err)
+{
+    const struct buf *text = ctx;
+    struct dict *d[BLOG_D_COUNT];
+    int rc = new_dicts(d, err);
+    if (rc)
+        return rc;
+    uint32_t base[BLOG_D_COUNT];
+    for (int k = 0; k < BLOG_D_COUNT; k++)
+        base[k] = dict_size(d[k]);
+    struct ingest_opts o = {.level = 1, .on_reject = reject_ok};
+    struct ingest *in = ingest_new(d, &o);
+    struct buf out = {0};
+    unsigned char fp[16];
+    if (!in) {
+        rc = fb_fail(err, FB_ENOMEM, "out of memory");
+    } else {
+        int fd = memfd_of((const char *)text->p, text->len);
+        rc = ingest_file(in, fd, "in.csv", err);
+        if (rc == 0)
+            rc = ingest_finish(in, base, &out, fp, err);
+        assert_true(rc != 0 || ingest_events(in) == 2100);
+        close(fd);
+        ingest_free(in);
+    }
+    buf_free(&out);
+    free_dicts(d);
+    return rc;
+}
+
 static int op_evblock(void *ctx, struct fb_error *err)
 {
     (void)ctx;
@@ -501,6 +533,22 @@ static void ingest_of_a_batch(void **state)
     every_allocation_fails_cleanly("ingest", op_ingest, NULL);
 }
 
+static void ingest_growing_its_columns(void **state)
+{
+    (void)state;
+    skip_under_asan();
+    struct buf text = {0};
+    char line[128];
+    assert_int_equal(buf_append(&text, "time,entity,stage,channel,segment\n", 34), 0);
+    for (int i = 0; i < 2100; i++) {
+        int n = snprintf(line, sizeof line, "2024-01-%02d,e%d,suspect,marketing,s%d\n",
+                         1 + i % 28, i % 700, i % 3);
+        assert_int_equal(buf_append(&text, line, (size_t)n), 0);
+    }
+    every_allocation_fails_cleanly("ingest growing its columns", op_ingest_growing, &text);
+    buf_free(&text);
+}
+
 static void events_block_encode_and_decode(void **state)
 {
     (void)state;
@@ -582,6 +630,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(csv_reading),
         cmocka_unit_test(ingest_of_a_batch),
+        cmocka_unit_test(ingest_growing_its_columns),
         cmocka_unit_test(events_block_encode_and_decode),
         cmocka_unit_test(dict_blocks_write_and_load),
         cmocka_unit_test(verify_of_a_log),
