@@ -57,7 +57,7 @@ int cmd_replay(int argc, char **argv)
 {
     struct replay_args a;
     struct funnel_def def = {0};
-    int code = replay_args_parse("replay", argc, argv, &a);
+    int code = replay_args_parse("replay", cmd_replay_usage, argc, argv, &a);
     if (code == 0)
         code = replay_args_load_def("replay", &a, &def);
     if (code) {

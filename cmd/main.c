@@ -66,9 +66,8 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (strcmp(argv[1], commands[i].name) == 0) {
-            if (cli_wants_help(argc - 1, argv + 1, commands[i].usage))
-                return cli_finish_stdout(CLI_OK);
-            return commands[i].run(argc - 1, argv + 1);
+            int rc = commands[i].run(argc - 1, argv + 1);
+            return rc == CLI_HELP ? cli_finish_stdout(CLI_OK) : rc;
         }
     }
     fprintf(stderr, "funnel: unknown command '%s'\n", argv[1]);
