@@ -29,7 +29,10 @@ static void print_help(FILE *out)
         fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
     fprintf(out,
             "\n"
-            "Run 'funnel COMMAND --help' for a command's options.\n"
+            "Run 'funnel COMMAND --help' for a command's options.  Options may come\n"
+            "before or after the arguments; '--opt V' and '--opt=V' are the same;\n"
+            "'--' ends the options (funnel cat -- -q.flog); '-' is standard input for\n"
+            "CSV and JSON inputs (a LOG must be a file: ./- names a file '-').\n"
             "\n"
             "Exit codes (the same for every command):\n"
             "  0  ok\n"
