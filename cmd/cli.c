@@ -1,4 +1,5 @@
-/* cli.c - error printing and help handling shared by all commands. */
+/* cli.c - error printing and exit codes shared by all commands; options
+ * are cli_opts.c. */
 #include "cli.h"
 
 #include <errno.h>
@@ -41,19 +42,6 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, "\nTry 'funnel %s --help'.\n", cmd);
     return CLI_USAGE;
-}
-
-int cli_wants_help(int argc, char **argv, const char *usage)
-{
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--") == 0)
-            break;
-        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            fputs(usage, stdout);
-            return 1;
-        }
-    }
-    return 0;
 }
 
 int cli_finish_stdout(int rc)

@@ -1,5 +1,5 @@
-/* cli.h - what every command shares: the command table entry, error printing,
- * help handling and the fixed exit codes (README.md, "Exit codes").
+/* cli.h - what every command shares: the command table entry, error printing
+ * and the fixed exit codes (README.md, "Exit codes"); options are cli_opts.h.
  */
 #ifndef FUNNEL_CLI_H
 #define FUNNEL_CLI_H
@@ -15,7 +15,10 @@ enum cli_exit {
     CLI_USAGE = 2,
     CLI_BAD_INPUT = 3,
     CLI_CORRUPT = 4,
-    CLI_IO = 5
+    CLI_IO = 5,
+    /* Not an exit code: a command returns it when -h/--help printed its
+     * usage, and main() exits 0 after checking standard output. */
+    CLI_HELP = -1
 };
 
 /* One row of the dispatch table in main.c; `usage` is the full help text. */
@@ -36,10 +39,6 @@ void cli_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A usage error: print "funnel CMD: msg" and a hint, return CLI_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-
-/* If argv holds -h/--help (before a lone "--"), print usage to stdout and
- * return 1, else 0. */
-int cli_wants_help(int argc, char **argv, const char *usage);
 
 /* Close stdout and report a failed flush/close as an I/O error (exit 5). */
 int cli_finish_stdout(int rc);

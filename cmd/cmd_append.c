@@ -11,6 +11,7 @@
 
 #include "appender.h"
 #include "cli.h"
+#include "cli_opts.h"
 #include "commands.h"
 #include "csvout.h"
 #include "fault_hook.h"
@@ -76,39 +77,40 @@ struct append_run {
     int io_failed;
 };
 
+enum { OPT_SKIP_INVALID = CLI_LONG_ONLY, OPT_ALLOW_DUP };
+
+static const struct cli_opt append_opts[] = {
+    {'q', "quiet", CLI_FLAG},
+    {OPT_SKIP_INVALID, "skip-invalid", CLI_PATH},
+    {OPT_ALLOW_DUP, "allow-duplicate", CLI_FLAG},
+    {0, NULL, CLI_FLAG},
+};
+
+static const struct cli_spec append_spec = {"append", cmd_append_usage, "LOG FILE...", append_opts};
+
 static int parse_args(int argc, char **argv, struct append_args *a)
 {
-    int i = 1;
+    struct cli_getopt g;
+    const char *v;
+    int key;
     memset(a, 0, sizeof *a);
-    for (; i < argc; i++) {
-        const char *s = argv[i];
-        if (strcmp(s, "--") == 0) {
-            i++;
-            break;
-        } else if (strcmp(s, "-q") == 0 || strcmp(s, "--quiet") == 0) {
+    cli_opts_init(&g, &append_spec, argc, argv);
+    while ((key = cli_opts_next(&g, &v)) > 0) {
+        if (key == 'q')
             a->quiet = 1;
-        } else if (strcmp(s, "--allow-duplicate") == 0) {
+        else if (key == OPT_ALLOW_DUP)
             a->allow_dup = 1;
-        } else if (strcmp(s, "--skip-invalid") == 0) {
-            if (++i == argc)
-                return cli_usage_error("append", "--skip-invalid needs a FILE");
-            a->rejects_path = argv[i];
-        } else if (strncmp(s, "--skip-invalid=", 15) == 0) {
-            a->rejects_path = s + 15;
-        } else if (s[0] == '-' && s[1] != '\0') {
-            return cli_usage_error("append", "unknown option '%s'", s);
-        } else {
-            break;
-        }
+        else
+            a->rejects_path = v;
     }
-    if (argc - i < 2)
+    if (key == CLI_OPTS_STOP)
+        return g.code;
+    if (g.nargs < 2)
         return cli_usage_error("append", "expected LOG and at least one FILE");
-    a->log = argv[i];
-    a->files = argv + i + 1;
-    a->nfiles = argc - i - 1;
-    if (a->rejects_path && (a->rejects_path[0] == '\0'))
-        return cli_usage_error("append", "--skip-invalid needs a FILE");
-    return 0;
+    a->log = cli_opts_args(&g)[0];
+    a->files = cli_opts_args(&g) + 1;
+    a->nfiles = g.nargs - 1;
+    return cli_opts_need_file("append", "LOG", a->log);
 }
 
 static double seconds_since(const struct timespec *t0)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_opts.h"
 #include "commands.h"
 #include "csvout.h"
 #include "dictblock.h"
@@ -136,18 +137,33 @@ static int run(struct cat_run *c, struct fb_error *err)
     return cat_blocks(c, err);
 }
 
+static const struct cli_opt cat_opts[] = {{0, NULL, CLI_FLAG}};
+static const struct cli_spec cat_spec = {"cat", cmd_cat_usage, "LOG", cat_opts};
+
+static int parse_args(int argc, char **argv, const char **path)
+{
+    struct cli_getopt g;
+    const char *v;
+    cli_opts_init(&g, &cat_spec, argc, argv);
+    if (cli_opts_next(&g, &v) != CLI_OPTS_END)   /* cat has no options of its own */
+        return g.code;
+    if (g.nargs != 1)
+        return cli_usage_error("cat", "expected one LOG");
+    *path = cli_opts_args(&g)[0];
+    return cli_opts_need_file("cat", "LOG", *path);
+}
+
 int cmd_cat(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++)
-        if (argv[i][0] == '-' && argv[i][1] != '\0')
-            return cli_usage_error("cat", "unknown option '%s'", argv[i]);
-    if (argc != 2)
-        return cli_usage_error("cat", "expected one LOG");
+    const char *path = NULL;
+    int code = parse_args(argc, argv, &path);
+    if (code)
+        return code;
     struct cat_run c;
     struct fb_error err;
     memset(&c, 0, sizeof c);
     fb_error_clear(&err);
-    c.path = argv[1];
+    c.path = path;
     int rc;
     c.fd = open(c.path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (c.fd < 0)

@@ -8,6 +8,7 @@
 #include "chart_cli.h"
 #include "chart_run.h"
 #include "cli.h"
+#include "cli_opts.h"
 #include "commands.h"
 #include "json_read.h"
 
@@ -59,31 +60,38 @@ void cli_gnuplot_missing(void)
             "    sudo apt-get install -y gnuplot-nox");
 }
 
+enum { OPT_NO_RENDER = CLI_LONG_ONLY };
+
+static const struct cli_opt chart_opts[] = {
+    {'o', "output", CLI_PATH},
+    {OPT_NO_RENDER, "no-render", CLI_FLAG},
+    {0, NULL, CLI_FLAG},
+};
+
+static const struct cli_spec chart_spec = {"chart", cmd_chart_usage, "REPORT", chart_opts};
+
 static int parse_args(int argc, char **argv, const char **report, const char **dir, int *no_render)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--no-render") == 0) {
+    struct cli_getopt g;
+    const char *v;
+    int key;
+    cli_opts_init(&g, &chart_spec, argc, argv);
+    while ((key = cli_opts_next(&g, &v)) > 0) {
+        if (key == OPT_NO_RENDER)
             *no_render = 1;
-        } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
-            if (i + 1 >= argc)
-                return cli_usage_error("chart", "%s needs a value", a);
-            *dir = argv[++i];
-        } else if (strncmp(a, "--output=", 9) == 0) {
-            *dir = a + 9;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            return cli_usage_error("chart", "unknown option '%s'", a);
-        } else if (*report) {
-            return cli_usage_error("chart", "expected one REPORT, got '%s' too", a);
-        } else {
-            *report = a;
-        }
+        else
+            *dir = v;
     }
-    if (!*report)
+    if (key == CLI_OPTS_STOP)
+        return g.code;
+    if (g.nargs > 1)
+        return cli_usage_error("chart", "expected one REPORT, got '%s' too", cli_opts_args(&g)[1]);
+    if (g.nargs == 0)
         return cli_usage_error("chart", "expected a REPORT");
-    if (!*dir || !**dir)
+    *report = cli_opts_args(&g)[0];
+    if (!*dir)
         return cli_usage_error("chart", "expected -o DIR");
-    return 0;
+    return cli_opts_need_file("chart", "-o DIR", *dir);
 }
 
 int cmd_chart(int argc, char **argv)

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "cli_opts.h"
 #include "commands.h"
 #include "jsondiff.h"
 
@@ -89,39 +90,34 @@ static int parse_tolerance(const char *s, double *out)
     return 0;
 }
 
+enum { OPT_TOLERANCE = CLI_LONG_ONLY };
+
+static const struct cli_opt check_opts[] = {
+    {OPT_TOLERANCE, "tolerance", CLI_VALUE},
+    {0, NULL, CLI_FLAG},
+};
+
+static const struct cli_spec check_spec = {"check", cmd_check_usage, "REPORT EXPECTED", check_opts};
+
 static int parse_args(int argc, char **argv, struct check_args *a)
 {
-    int nfiles = 0, options = 1;
+    struct cli_getopt g;
+    const char *val;
+    int key;
     a->tol = DEFAULT_TOLERANCE;
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i], *val = NULL;
-        if (options && strcmp(arg, "--") == 0) {
-            options = 0;
-            continue;
-        }
-        if (options && strcmp(arg, "--tolerance") == 0) {
-            if (i + 1 >= argc)
-                return cli_usage_error("check", "--tolerance needs a value");
-            val = argv[++i];
-        } else if (options && strncmp(arg, "--tolerance=", 12) == 0) {
-            val = arg + 12;
-        } else if (options && arg[0] == '-' && arg[1] != '\0') {
-            return cli_usage_error("check", "unknown option '%s'", arg);
-        } else if (nfiles < 2) {
-            if (nfiles++ == 0)
-                a->report = arg;
-            else
-                a->expected = arg;
-            continue;
-        } else {
-            return cli_usage_error("check", "unexpected argument '%s'", arg);
-        }
+    cli_opts_init(&g, &check_spec, argc, argv);
+    while ((key = cli_opts_next(&g, &val)) > 0)   /* --tolerance, the only option */
         if (parse_tolerance(val, &a->tol) != 0)
             return cli_usage_error("check", "--tolerance: expected a non-negative "
                                    "finite number, got '%s'", val);
-    }
-    if (nfiles < 2)
+    if (key == CLI_OPTS_STOP)
+        return g.code;
+    if (g.nargs > 2)
+        return cli_usage_error("check", "unexpected argument '%s'", cli_opts_args(&g)[2]);
+    if (g.nargs < 2)
         return cli_usage_error("check", "expected REPORT and EXPECTED");
+    a->report = cli_opts_args(&g)[0];
+    a->expected = cli_opts_args(&g)[1];
     if (strcmp(a->report, "-") == 0 && strcmp(a->expected, "-") == 0)
         return cli_usage_error("check", "only one of REPORT and EXPECTED can be '-'");
     return 0;

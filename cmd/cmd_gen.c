@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_opts.h"
 #include "commands.h"
 #include "ftime.h"
 #include "outfile.h"
@@ -102,43 +103,34 @@ struct gen_args {
     const char *output;
 };
 
-/* If s is --NAME or --NAME=V, set *val (the next argument for the first
- * form, advancing *i) and return 1; 0 if s is another option; -1 (a usage
- * error, reported) when the value is missing. */
-static int take(int argc, char **argv, int *i, const char *name, const char **val)
-{
-    const char *s = argv[*i];
-    size_t n = strlen(name);
-    if (strncmp(s, name, n) != 0)
-        return 0;
-    if (s[n] == '=') {
-        *val = s + n + 1;
-        return 1;
-    }
-    if (s[n] != '\0')
-        return 0;
-    if (*i + 1 >= argc) {
-        cli_usage_error("gen", "%s needs a value", name);
-        return -1;
-    }
-    *val = argv[++*i];
-    return 1;
-}
+enum { OPT_ENTITIES = CLI_LONG_ONLY, OPT_EVENTS, OPT_SEED, OPT_DAYS, OPT_START };
+
+static const struct cli_opt gen_opts[] = {
+    {OPT_ENTITIES, "entities", CLI_VALUE},
+    {OPT_EVENTS, "events", CLI_VALUE},
+    {OPT_SEED, "seed", CLI_VALUE},
+    {OPT_DAYS, "days", CLI_VALUE},
+    {OPT_START, "start", CLI_VALUE},
+    {'o', "output", CLI_PATH},
+    {0, NULL, CLI_FLAG},
+};
+
+static const struct cli_spec gen_spec = {"gen", cmd_gen_usage, "", gen_opts};
 
 /* Apply one numeric option; returns 0 or CLI_USAGE (reported). */
-static int set_number(struct gen_args *a, const char *name, const char *v)
+static int set_number(struct gen_args *a, int key, const char *v)
 {
     uint64_t x;
-    if (strcmp(name, "--entities") == 0) {
+    if (key == OPT_ENTITIES) {
         if (parse_u64(v, SYNTH_MAX_ENTITIES, &x) != 0 || x < 1)
             return cli_usage_error("gen", "--entities wants 1 to 100000000, not '%s'", v);
         a->o.entities = x;
-    } else if (strcmp(name, "--events") == 0) {
+    } else if (key == OPT_EVENTS) {
         if (parse_u64(v, SYNTH_MAX_EVENTS, &x) != 0)
             return cli_usage_error("gen", "--events wants 0 to 2000000000, not '%s'", v);
         a->o.events = x;
         a->events_given = 1;
-    } else if (strcmp(name, "--seed") == 0) {
+    } else if (key == OPT_SEED) {
         if (parse_u64(v, UINT64_MAX, &x) != 0)
             return cli_usage_error("gen", "--seed wants 0 to 18446744073709551615, not '%s'", v);
         a->o.seed = x;
@@ -151,43 +143,32 @@ static int set_number(struct gen_args *a, const char *name, const char *v)
 }
 
 /* Apply one option's value; returns 0 or CLI_USAGE (reported). */
-static int set_option(struct gen_args *a, const char *name, const char *v)
+static int set_option(struct gen_args *a, int key, const char *v)
 {
-    if (strcmp(name, "--start") == 0)
+    if (key == OPT_START)
         return parse_start(v, &a->o.start);
-    if (strcmp(name, "--output") == 0 || strcmp(name, "-o") == 0) {
-        if (!*v)
-            return cli_usage_error("gen", "%s needs a FILE", name);
+    if (key == 'o') {
         a->output = v;
         return 0;
     }
-    return set_number(a, name, v);
+    return set_number(a, key, v);
 }
 
 static int parse_args(int argc, char **argv, struct gen_args *a)
 {
-    static const char *const names[] = {"--entities", "--events", "--seed", "--days",
-                                        "--start", "--output", "-o"};
+    struct cli_getopt g;
+    const char *v;
+    int key;
     memset(a, 0, sizeof *a);
     synth_opts_default(&a->o);
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--") == 0) {
-            if (i + 1 < argc)
-                return cli_usage_error("gen", "unexpected argument '%s'", argv[i + 1]);
-            break;
-        }
-        int hit = 0;
-        for (size_t k = 0; k < sizeof names / sizeof names[0] && hit == 0; k++) {
-            const char *v;
-            hit = take(argc, argv, &i, names[k], &v);
-            if (hit < 0 || (hit > 0 && set_option(a, names[k], v) != 0))
-                return CLI_USAGE;
-        }
-        if (hit == 0)
-            return cli_usage_error("gen", argv[i][0] == '-' && argv[i][1]
-                                   ? "unknown option '%s'" : "unexpected argument '%s'",
-                                   argv[i]);
-    }
+    cli_opts_init(&g, &gen_spec, argc, argv);
+    while ((key = cli_opts_next(&g, &v)) > 0)
+        if (set_option(a, key, v) != 0)
+            return CLI_USAGE;
+    if (key == CLI_OPTS_STOP)
+        return g.code;
+    if (g.nargs > 0)
+        return cli_usage_error("gen", "unexpected argument '%s'", cli_opts_args(&g)[0]);
     if (!a->events_given)
         a->o.events = 10 * a->o.entities;
     if (a->o.start > FTIME_MAX - (int64_t)a->o.days * 86400 + 1)
@@ -201,10 +182,9 @@ int cmd_gen(int argc, char **argv)
     struct outfile of;
     struct fb_error err;
     fb_error_clear(&err);
-    if (cli_wants_help(argc, argv, cmd_gen_usage))
-        return cli_finish_stdout(CLI_OK);
-    if (parse_args(argc, argv, &a) != 0)
-        return CLI_USAGE;
+    int code = parse_args(argc, argv, &a);
+    if (code != 0)
+        return code;
     const char *name = a.output ? a.output : "-";
     if (outfile_open(&of, name, &err) != 0)
         return cli_report(&err);

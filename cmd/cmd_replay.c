@@ -31,7 +31,8 @@ const char cmd_replay_usage[] =
     "  --stale-after DUR  an entity nobody touched for longer than DUR has gone\n"
     "                     stale (90s, 45m, 12h, 30d, 2w; default 30d)\n"
     "  --text             an aligned table for a person instead of JSON\n"
-    "  -o FILE            write to FILE (atomically: temp file, then rename)\n"
+    "  -o, --output FILE  write to FILE (atomically: temp file, then rename);\n"
+    "                     '-' is standard output\n"
     "  -h, --help         show this text\n"
     "\n"
     "Stage names match case-insensitively; events at other stages are counted\n"
@@ -57,7 +58,7 @@ int cmd_replay(int argc, char **argv)
 {
     struct replay_args a;
     struct funnel_def def = {0};
-    int code = replay_args_parse("replay", argc, argv, &a);
+    int code = replay_args_parse("replay", cmd_replay_usage, argc, argv, &a);
     if (code == 0)
         code = replay_args_load_def("replay", &a, &def);
     if (code) {

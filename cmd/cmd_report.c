@@ -9,6 +9,7 @@
 #include "chart_cli.h"
 #include "chart_run.h"
 #include "cli.h"
+#include "cli_opts.h"
 #include "commands.h"
 #include "json_report.h"
 #include "outfile.h"
@@ -106,9 +107,11 @@ int cmd_report(int argc, char **argv)
 {
     struct replay_args a;
     struct funnel_def def = {0};
-    int code = replay_args_parse("report", argc, argv, &a);
-    if (code == 0 && (!a.out || !*a.out))
+    int code = replay_args_parse("report", cmd_report_usage, argc, argv, &a);
+    if (code == 0 && !a.out)
         code = cli_usage_error("report", "expected -o DIR");
+    if (code == 0)
+        code = cli_opts_need_file("report", "-o DIR", a.out);
     if (code == 0)
         code = replay_args_load_def("report", &a, &def);
     if (code) {

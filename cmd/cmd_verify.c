@@ -8,6 +8,7 @@
 
 #include "appender.h"
 #include "cli.h"
+#include "cli_opts.h"
 #include "commands.h"
 #include "ftime.h"
 #include "logcheck.h"
@@ -66,22 +67,40 @@ static int repair(const char *path, struct fb_error *err)
     return rc;
 }
 
+enum { OPT_REPAIR = CLI_LONG_ONLY };
+
+static const struct cli_opt verify_opts[] = {
+    {OPT_REPAIR, "repair", CLI_FLAG},
+    {0, NULL, CLI_FLAG},
+};
+
+static const struct cli_spec verify_spec = {"verify", cmd_verify_usage, "LOG", verify_opts};
+
+static int parse_args(int argc, char **argv, const char **path, int *do_repair)
+{
+    struct cli_getopt g;
+    const char *v;
+    int key;
+    cli_opts_init(&g, &verify_spec, argc, argv);
+    while ((key = cli_opts_next(&g, &v)) > 0)
+        *do_repair = 1;
+    if (key == CLI_OPTS_STOP)
+        return g.code;
+    if (g.nargs > 1)
+        return cli_usage_error("verify", "expected one LOG");
+    if (g.nargs == 0)
+        return cli_usage_error("verify", "expected a LOG");
+    *path = cli_opts_args(&g)[0];
+    return cli_opts_need_file("verify", "LOG", *path);
+}
+
 int cmd_verify(int argc, char **argv)
 {
     const char *path = NULL;
     int do_repair = 0;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--repair") == 0)
-            do_repair = 1;
-        else if (argv[i][0] == '-' && argv[i][1] != '\0')
-            return cli_usage_error("verify", "unknown option '%s'", argv[i]);
-        else if (path)
-            return cli_usage_error("verify", "expected one LOG");
-        else
-            path = argv[i];
-    }
-    if (!path)
-        return cli_usage_error("verify", "expected a LOG");
+    int code = parse_args(argc, argv, &path, &do_repair);
+    if (code)
+        return code;
     struct fb_error err;
     struct logcheck_result res;
     fb_error_clear(&err);

@@ -1,5 +1,6 @@
 /* commands.h - entry points of the subcommands, one cmd_<name>.c each.
- * Each takes argv with argv[0] = the command name and returns an exit code. */
+ * Each takes argv with argv[0] = the command name, parses it with cli_opts.h
+ * and returns an exit code, or CLI_HELP after printing its usage. */
 #ifndef FUNNEL_COMMANDS_H
 #define FUNNEL_COMMANDS_H
 

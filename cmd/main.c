@@ -29,7 +29,10 @@ static void print_help(FILE *out)
         fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
     fprintf(out,
             "\n"
-            "Run 'funnel COMMAND --help' for a command's options.\n"
+            "Run 'funnel COMMAND --help' for a command's options.  Options may come\n"
+            "before or after the arguments; '--opt V' and '--opt=V' are the same;\n"
+            "'--' ends the options (funnel cat -- -q.flog); '-' is standard input for\n"
+            "CSV and JSON inputs (a LOG must be a file: ./- names a file '-').\n"
             "\n"
             "Exit codes (the same for every command):\n"
             "  0  ok\n"
@@ -66,9 +69,8 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (strcmp(argv[1], commands[i].name) == 0) {
-            if (cli_wants_help(argc - 1, argv + 1, commands[i].usage))
-                return cli_finish_stdout(CLI_OK);
-            return commands[i].run(argc - 1, argv + 1);
+            int rc = commands[i].run(argc - 1, argv + 1);
+            return rc == CLI_HELP ? cli_finish_stdout(CLI_OK) : rc;
         }
     }
     fprintf(stderr, "funnel: unknown command '%s'\n", argv[1]);

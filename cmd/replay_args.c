@@ -5,79 +5,75 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_opts.h"
 #include "ftime.h"
 
-/* The value of an option given as "--opt V" or "--opt=V", or NULL. */
-static const char *opt_value(int argc, char **argv, int *i, const char *name, int *bad)
-{
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n) != 0)
-        return NULL;
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (argv[*i][n] != '\0')
-        return NULL;
-    if (*i + 1 >= argc) {
-        *bad = 1;
-        return NULL;
-    }
-    return argv[++*i];
-}
+enum { OPT_STAGES = CLI_LONG_ONLY, OPT_FUNNEL, OPT_AS_OF, OPT_STALE_AFTER, OPT_TEXT };
 
-static int parse_value(const char *cmd, struct replay_args *a, const char *name, const char *v)
+static const struct cli_opt replay_opts[] = {
+    {OPT_STAGES, "stages", CLI_VALUE},
+    {OPT_FUNNEL, "funnel", CLI_PATH},
+    {OPT_AS_OF, "as-of", CLI_VALUE},
+    {OPT_STALE_AFTER, "stale-after", CLI_VALUE},
+    {OPT_TEXT, "text", CLI_FLAG},
+    {'o', "output", CLI_PATH},
+    {0, NULL, CLI_FLAG},
+};
+
+static int parse_value(const char *cmd, struct replay_args *a, int key, const char *v)
 {
-    if (strcmp(name, "--as-of") == 0) {
+    switch (key) {
+    case OPT_AS_OF: {
         const char *why = ftime_parse(v, strlen(v), &a->o.as_of);
         if (why)
             return cli_usage_error(cmd, "bad --as-of \"%s\": %s", v, why);
         a->o.has_as_of = 1;
-    } else if (strcmp(name, "--stale-after") == 0) {
+        break;
+    }
+    case OPT_STALE_AFTER:
         if (ftime_parse_duration(v, &a->o.stale_after) != 0)
             return cli_usage_error(cmd, "bad --stale-after \"%s\": expected a duration such as 90s, 45m, 12h, 30d or 2w", v);
-    } else if (strcmp(name, "--stages") == 0) {
+        break;
+    case OPT_STAGES:
         a->stages = v;
-    } else if (strcmp(name, "--funnel") == 0) {
+        break;
+    case OPT_FUNNEL:
         a->funnel_file = v;
-    } else {
+        break;
+    case OPT_TEXT:
+        a->text = 1;
+        break;
+    default:
         a->out = v;
     }
     return 0;
 }
 
-int replay_args_parse(const char *cmd, int argc, char **argv, struct replay_args *a)
+int replay_args_parse(const char *cmd, const char *usage, int argc, char **argv,
+                      struct replay_args *a)
 {
-    static const char *const valued[] = {"--stages", "--funnel", "--as-of", "--stale-after", "-o", "--output"};
+    const struct cli_spec spec = {cmd, usage, "LOG", replay_opts};
+    struct cli_getopt g;
+    const char *v;
+    int key;
     memset(a, 0, sizeof *a);
     a->o.stale_after = REPLAY_DEFAULT_STALE_AFTER;
-    for (int i = 1; i < argc; i++) {
-        int bad = 0, matched = 0;
-        for (size_t k = 0; k < sizeof valued / sizeof *valued && !matched; k++) {
-            const char *v = opt_value(argc, argv, &i, valued[k], &bad);
-            if (bad)
-                return cli_usage_error(cmd, "%s needs a value", valued[k]);
-            if (v) {
-                matched = 1;
-                int rc = parse_value(cmd, a, valued[k], v);
-                if (rc)
-                    return rc;
-            }
-        }
-        if (matched)
-            continue;
-        if (strcmp(argv[i], "--text") == 0)
-            a->text = 1;
-        else if (argv[i][0] == '-' && argv[i][1] != '\0')
-            return cli_usage_error(cmd, "unknown option '%s'", argv[i]);
-        else if (a->log)
-            return cli_usage_error(cmd, "expected one LOG, got '%s' too", argv[i]);
-        else
-            a->log = argv[i];
+    cli_opts_init(&g, &spec, argc, argv);
+    while ((key = cli_opts_next(&g, &v)) > 0) {
+        int rc = parse_value(cmd, a, key, v);
+        if (rc)
+            return rc;
     }
-    if (!a->log)
+    if (key == CLI_OPTS_STOP)
+        return g.code;
+    if (g.nargs > 1)
+        return cli_usage_error(cmd, "expected one LOG, got '%s' too", cli_opts_args(&g)[1]);
+    if (g.nargs == 0)
         return cli_usage_error(cmd, "expected a LOG");
+    a->log = cli_opts_args(&g)[0];
     if (a->stages && a->funnel_file)
         return cli_usage_error(cmd, "give --stages or --funnel, not both");
-    return 0;
+    return cli_opts_need_file(cmd, "LOG", a->log);
 }
 
 int replay_args_load_def(const char *cmd, const struct replay_args *a, struct funnel_def *def)

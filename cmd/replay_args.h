@@ -1,7 +1,7 @@
 /* replay_args.h - the replay options shared by `funnel replay` and `funnel
  * report` (issue 2, "Replay semantics"; issue 3, "Commands"): LOG,
  * --stages/--funnel, --as-of, --stale-after, --text and -o, parsed one way
- * for both, and the replay itself with its torn-tail notice. */
+ * for both (by cli_opts.h), and the replay itself with its torn-tail notice. */
 #ifndef FUNNEL_REPLAY_ARGS_H
 #define FUNNEL_REPLAY_ARGS_H
 
@@ -17,10 +17,11 @@ struct replay_args {
     struct replay_opts o;
 };
 
-/* Parse argv (argv[0] = the command) into a, zeroed first.  Options may be
- * given as "--opt V" or "--opt=V".  Usage errors name `cmd`.  Returns 0 or
- * CLI_USAGE (the message is printed). */
-int replay_args_parse(const char *cmd, int argc, char **argv, struct replay_args *a);
+/* Parse argv (argv[0] = the command) into a, zeroed first, with the one
+ * option parser (cli_opts.h); -h/--help prints `usage`.  Usage errors name
+ * `cmd`.  Returns 0, CLI_USAGE (the message is printed) or CLI_HELP. */
+int replay_args_parse(const char *cmd, const char *usage, int argc, char **argv,
+                      struct replay_args *a);
 
 /* Build the funnel from --stages, --funnel or the default.  Returns 0 or an
  * exit code (the message is printed). */
