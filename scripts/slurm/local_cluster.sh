@@ -9,6 +9,8 @@
 #          tails) on standard error when the daemons cannot start, after
 #          stopping whatever did start
 #   stop   cancel every job, stop the daemons, kill any step daemon left; exit 0
+# DIR's parent directories must be searchable by all (munged checks the
+# path to its socket), e.g. not inside a mktemp -d folder left at mode 700.
 # Env: LOCAL_CLUSTER_CPUS  CPUs the node offers (default: nproc).
 set -u
 usage() { echo "usage: scripts/slurm/local_cluster.sh start|stop DIR" >&2; exit 2; }
@@ -29,15 +31,22 @@ alive() {
     [ "$(awk '{ sub(/^.*\) /, ""); print $1 }' "/proc/$1/stat" 2>/dev/null)" != Z ]
 }
 
-# stop_pidfile FILE NAME : TERM the daemon FILE names, KILL it after 5 s.
-stop_pidfile() {
-    [ -s "$1" ] || return 0
-    p=$(cat "$1" 2>/dev/null)
-    alive "$p" "$2" || return 0
-    kill -TERM "$p" 2>/dev/null
+# stop_daemons NAME... : TERM the daemons DIR/NAME.pid name, all at once (each
+# takes seconds to shut down), then KILL whichever still runs after 8 s.
+stop_daemons() {
+    left=""
+    for d; do
+        p=$(cat "$dir/$d.pid" 2>/dev/null)
+        alive "$p" "$d" && kill -TERM "$p" 2>/dev/null && left="$left $p:$d"
+    done
     i=0
-    while alive "$p" "$2" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-    alive "$p" "$2" && kill -KILL "$p" 2>/dev/null
+    while [ -n "$left" ] && [ $i -lt 80 ]; do
+        sleep 0.1; i=$((i + 1))
+        still=""
+        for pd in $left; do alive "${pd%%:*}" "${pd#*:}" && still="$still $pd"; done
+        left=$still
+    done
+    for pd in $left; do kill -KILL "${pd%%:*}" 2>/dev/null; done
     return 0
 }
 
@@ -73,9 +82,8 @@ do_stop() {
             sleep 0.1; i=$((i + 1))
         done
     fi
-    stop_pidfile "$dir/slurmd.pid" slurmd
-    stop_pidfile "$dir/slurmctld.pid" slurmctld
-    stop_pidfile "$dir/munged.pid" munged
+    stop_daemons slurmd slurmctld
+    stop_daemons munged    # last: the others use it until they are gone
     pids=$(stray_steps)
     [ -n "$pids" ] && kill -KILL $pids 2>/dev/null
     return 0

@@ -58,9 +58,11 @@ trap 'scancel "$array" "$merge" 2>/dev/null; echo "$me: interrupted; cancelled $
 echo '# -' >"$work/states"    # not empty: awk's FNR == NR needs a line
 finished='COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY|BOOT_FAIL|DEADLINE|PREEMPTED|SPECIAL_EXIT|REVOKED'
 poll_once() {
-    # -t all keeps finished jobs; -r one line per array task.  An id that
-    # slurmctld forgot makes squeue fail: then there is simply nothing new.
-    squeue -h -r -t all -j "$array,$merge" -o '%F %i %K %T %r' 2>/dev/null |
+    # -t all keeps finished jobs; -r one line per array task.  Ids that
+    # slurmctld forgot are left out (exit 0); an unreachable controller
+    # fails squeue: then there is nothing new this time (sq_rc).
+    squeue -h -r -t all -j "$array,$merge" -o '%F %i %K %T %r' >"$work/squeue.out" 2>"$work/squeue.err"
+    sq_rc=$?
     awk -v a="$array" -v m="$merge" -v fin="^($finished)" '
         FNR == NR { st[$1] = $2; next }
         $1 == a && $3 ~ /^[0-9]+$/ { k = $3 }
@@ -69,7 +71,7 @@ poll_once() {
                   if ($4 == "PENDING" && $5 == "DependencyNeverSatisfied") $4 = "NEVER" }
         k != "" && !(st[k] ~ fin) { st[k] = $4 }
         { k = "" }
-        END { for (k in st) print k, st[k] }' "$work/states" - >"$work/states.new" &&
+        END { for (k in st) print k, st[k] }' "$work/states" "$work/squeue.out" >"$work/states.new" &&
     mv "$work/states.new" "$work/states"
 }
 state_of() { awk -v k="$1" '$1 == k { print $2 }' "$work/states"; }
@@ -87,9 +89,11 @@ while :; do
     done_n=$(count_done)
     # All N tasks and the merge finished: done.
     [ "$done_n" -ge $((n + 1)) ] && break
-    # Nothing left in slurmctld's memory that we have not seen finish (it
-    # forgot them, or the jobs were purged): stop waiting.
-    if [ -z "$(squeue -h -r -j "$array,$merge" -o %i 2>/dev/null)" ]; then
+    # slurmctld no longer knows either job (MinJobAge passed between two
+    # polls, or they were purged): there is nothing left to wait for.
+    if [ $sq_rc -ne 0 ]; then
+        echo "$me: squeue failed, retrying: $(head -n 1 "$work/squeue.err")" >&2
+    elif [ ! -s "$work/squeue.out" ]; then
         idle=$((idle + 1))
         [ $idle -ge 3 ] && break
     else
