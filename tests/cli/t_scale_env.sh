@@ -1,11 +1,11 @@
-# t_scale_env.sh - the sharding contract of docs/SCALE.md §1 as each engine
-# of §4-§6 drives it: `funnel partial DIR --shard env` takes its index from
-# SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs),
-# AWS_BATCH_JOB_ARRAY_INDEX or BATCH_TASK_INDEX (Google Batch), one at a
-# time, N from the manifest; GNU parallel runs the recipe of §6 with
-# --shard I/N.  Every way, `funnel merge` of the parts must equal `funnel
-# replay` of the unsharded log byte for byte.  Prints SKIP until funnel has
-# the shard/partial/merge commands.
+# t_scale_env.sh - the sharding contract of docs/SCALE.md §1 as each
+# engine of §3 and §5-§7 drives it: `funnel partial DIR --shard env` takes
+# its index from SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX (Kubernetes
+# Indexed Jobs), AWS_BATCH_JOB_ARRAY_INDEX or BATCH_TASK_INDEX (Google
+# Batch), one at a time, N from the manifest; GNU parallel runs the recipe
+# of §7 with --shard I/N.  Every way, `funnel merge` of the parts must equal
+# `funnel replay` of the unsharded log byte for byte.  Prints SKIP until
+# funnel has the shard/partial/merge commands.
 . "$(dirname "$0")/lib.sh"
 
 if ! "$FUNNEL" merge --help >/dev/null 2>&1; then
@@ -61,7 +61,7 @@ run engine_env JOB_COMPLETION_INDEX $N "$FUNNEL" partial "$T/shards" --shard env
 if [ "$RC" -ne 0 ] && [ ! -e "$T/past.part" ]; then pass scale_env_index_past_n; else
     fail scale_env_index_past_n "index $N of $N: exit $RC"; fi
 
-# GNU parallel, the recipe of docs/SCALE.md §6 with the local host (-S :)
+# GNU parallel, the recipe of docs/SCALE.md §7 with the local host (-S :)
 # standing in for the ssh hosts.
 if command -v parallel >/dev/null 2>&1; then
     mkdir -p "$T/p-parallel"
