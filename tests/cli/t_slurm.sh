@@ -11,7 +11,7 @@ C=$T/cluster
 chmod 711 "$T"    # munged wants every directory above its socket searchable
 # Stop the daemons whatever happens; then lib.sh's cleanup.
 trap '"$SL/local_cluster.sh" stop "$C" >/dev/null 2>&1; rm -rf "$T"' EXIT
-trap 'exit 1' INT TERM HUP
+trap 'exit 1' INT TERM HUP PIPE
 
 # The driver refuses bad arguments before it submits anything (no cluster).
 run "$SL/run.sh" /bin/true "$T" 0 "$T/out.json"
@@ -20,6 +20,28 @@ run "$SL/run.sh" /bin/true "$T" 16
 expect_rc slurm_driver_usage 2
 run "$SL/run.sh" "$T/no-such-funnel" "$T" 16 "$T/out.json"
 expect_rc slurm_driver_no_funnel 2
+# A submission fails (a fake sbatch refuses the second one, the merge):
+# exit 5, and the array it did submit is cancelled (a fake scancel notes it).
+mkdir -p "$T/fakebin"
+cat >"$T/fakebin/sbatch" <<'SH'
+#!/bin/sh
+n=$(cat "$FAKE_DIR/sbatch.n" 2>/dev/null || echo 0)
+echo $((n + 1)) >"$FAKE_DIR/sbatch.n"
+[ "$n" -ge "$FAKE_SBATCH_OK" ] && { echo "sbatch: error: fake refusal" >&2; exit 1; }
+echo "4242;fakecluster"
+SH
+printf '#!/bin/sh
+echo "$@" >>"$FAKE_DIR/scancel.args"
+' >"$T/fakebin/scancel"
+chmod +x "$T/fakebin/sbatch" "$T/fakebin/scancel"
+for ok in 0 1; do
+    rm -f "$T/sbatch.n" "$T/scancel.args"
+    PATH=$T/fakebin:$PATH FAKE_DIR=$T FAKE_SBATCH_OK=$ok \
+        run timeout 30 "$SL/run.sh" /bin/true "$T" 2 "$T/out.json"
+    expect_rc "slurm_driver_submit_fails_$ok" 5
+done
+if [ "$(cat "$T/scancel.args" 2>/dev/null)" = 4242 ]; then pass slurm_driver_merge_refused_cancels_array
+else fail slurm_driver_merge_refused_cancels_array "scancel got '$(cat "$T/scancel.args" 2>/dev/null)'"; fi
 
 # 16 CPUs on the one node: all 16 tasks run at once, which keeps this fast.
 if ! LOCAL_CLUSTER_CPUS=16 "$SL/local_cluster.sh" start "$C" 2>"$T/start.err"; then
