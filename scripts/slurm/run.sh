@@ -34,6 +34,14 @@ mkdir -p "$work/parts" "$work/logs" || exit 5
 rm -f "$work"/parts/part-* "$work/merge.ok" "$work/states"
 
 jobid() { sed -n '1{s/;.*//;p;}'; }    # --parsable prints ID or ID;CLUSTER
+# Interrupted (Ctrl-C, SIGTERM, the session gone): cancel what was submitted.
+array="" merge=""
+cancel_all() {
+    [ -n "$array$merge" ] && scancel $array $merge 2>/dev/null
+    echo "$me: interrupted; cancelled ${array:-nothing} ${merge}" >&2
+    exit 1
+}
+trap cancel_all INT TERM HUP
 # shellcheck disable=SC2086 # FUNNEL_SLURM_OPTS is a list of options
 array=$(sbatch --parsable ${FUNNEL_SLURM_OPTS:-} --array=0-$((n - 1)) \
     --output="$work/logs/partial-%a.out" \
@@ -51,7 +59,6 @@ if [ -z "$merge" ]; then
     exit 5
 fi
 echo "$me: array $array ($n tasks), merge $merge; logs in $work/logs" >&2
-trap 'scancel "$array" "$merge" 2>/dev/null; echo "$me: interrupted; cancelled $array and $merge" >&2; exit 1' INT TERM HUP
 
 # states: one line "KEY STATE" per task index and "merge", the last state
 # squeue showed; a finished state is never overwritten.
