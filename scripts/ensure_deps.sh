@@ -7,7 +7,10 @@
 #   test   + cmocka, gnuplot, and for the browser test of the report page
 #          chromium, chromium-driver and python3; strace, with which
 #          t_rel_output.sh kills funnel at each of its writes; tzdata, for the
-#          runs under other time zones (t_rel_locale.sh, .ci/run)
+#          runs under other time zones (t_rel_locale.sh, .ci/run);
+#          slurm-wlm (brings munge), on which t_slurm.sh runs a one-node
+#          cluster, and parallel, whose recipe t_scale_env.sh runs
+#          (docs/SCALE.md)
 #   asan   test + clang (make asan)
 #   valgrind  test + valgrind (make valgrind)
 set -eu
@@ -17,7 +20,7 @@ case $mode in
 build) ;;
 demo) pkgs="$pkgs gnuplot-nox" ;;
 test|asan|valgrind)
-    pkgs="$pkgs libcmocka-dev gnuplot-nox chromium chromium-driver python3 strace tzdata"
+    pkgs="$pkgs libcmocka-dev gnuplot-nox chromium chromium-driver python3 strace tzdata slurm-wlm parallel"
     [ "$mode" = asan ] && pkgs="$pkgs clang"
     [ "$mode" = valgrind ] && pkgs="$pkgs valgrind" ;;
 *) echo "usage: scripts/ensure_deps.sh build|demo|test|asan|valgrind" >&2; exit 2 ;;
