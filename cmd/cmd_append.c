@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "append_shards.h"
 #include "appender.h"
 #include "cli.h"
 #include "commands.h"
@@ -21,6 +22,7 @@
 
 const char cmd_append_usage[] =
     "usage: funnel append [-q] [--skip-invalid FILE] [--allow-duplicate] LOG FILE...\n"
+    "       funnel append [-q] [--allow-duplicate] --shards N DIR FILE...\n"
     "\n"
     "Validate every row of the CSV FILEs ('-' reads standard input) and append\n"
     "them to LOG as one batch.  LOG is created when absent.\n"
@@ -49,6 +51,10 @@ const char cmd_append_usage[] =
     "  --skip-invalid FILE    append the good rows; write each rejected row to\n"
     "                         FILE as CSV: file,line,column,reason,record\n"
     "  --allow-duplicate      append a batch even when it repeats an earlier one\n"
+    "  --shards N             DIR is a shard set of N shards (see 'funnel shard';\n"
+    "                         created when absent): each row goes to its entity's\n"
+    "                         shard, a re-run is recognised shard by shard, and a\n"
+    "                         run interrupted half way is finished by rerunning it\n"
     "  -h, --help             show this text\n"
     "\n"
     "Progress (rows, MB, rows/s) is shown on standard error when it is a\n"
@@ -62,6 +68,7 @@ struct append_args {
     int quiet;
     int allow_dup;
     const char *rejects_path;
+    const char *shards;   /* --shards N: hand over to append_shards.c */
 };
 
 struct append_run {
@@ -95,6 +102,10 @@ static int parse_args(int argc, char **argv, struct append_args *a)
             a->rejects_path = argv[i];
         } else if (strncmp(s, "--skip-invalid=", 15) == 0) {
             a->rejects_path = s + 15;
+        } else if (strcmp(s, "--shards") == 0 && i + 1 < argc) {
+            a->shards = argv[++i];
+        } else if (strncmp(s, "--shards=", 9) == 0) {
+            a->shards = s + 9;
         } else if (s[0] == '-' && s[1] != '\0') {
             return cli_usage_error("append", "unknown option '%s'", s);
         } else {
@@ -266,6 +277,18 @@ static int run(struct append_run *r, struct appender *app, struct fb_error *err)
     return rc;
 }
 
+static int append_sharded(const struct append_args *a)
+{
+    struct append_shards_args s = {.dir = a->log, .files = a->files, .nfiles = a->nfiles,
+                                   .quiet = a->quiet, .allow_dup = a->allow_dup};
+    if (append_shards_parse_n(a->shards, &s.n) != 0)
+        return cli_usage_error("append", "--shards needs a number from 1 to %u, not '%s'",
+                               SHARDSET_MAX_SHARDS, a->shards);
+    if (a->rejects_path)
+        return cli_usage_error("append", "--skip-invalid cannot be combined with --shards");
+    return append_shards_run(&s);
+}
+
 int cmd_append(int argc, char **argv)
 {
     struct append_run r;
@@ -273,6 +296,8 @@ int cmd_append(int argc, char **argv)
     int code = parse_args(argc, argv, &r.args);
     if (code)
         return code;
+    if (r.args.shards)
+        return append_sharded(&r.args);
     /* A file size limit must surface as EFBIG (exit 5), not kill us. */
     signal(SIGXFSZ, SIG_IGN);
     r.progress = !r.args.quiet && isatty(STDERR_FILENO);

@@ -135,7 +135,8 @@ int shardw_open(struct shardw *w, const char *dir, uint32_t n, int fresh,
     w->app = calloc(n, sizeof *w->app);
     w->paths = calloc(n, sizeof *w->paths);
     w->in = calloc(n, sizeof *w->in);
-    if (!w->app || !w->paths || !w->in)
+    w->at_open = calloc(n, sizeof *w->at_open);
+    if (!w->app || !w->paths || !w->in || !w->at_open)
         return fb_fail(err, FB_ENOMEM, "out of memory");
     for (uint32_t i = 0; i < n; i++)
         w->app[i].fd = -1;
@@ -150,6 +151,7 @@ int shardw_open(struct shardw *w, const char *dir, uint32_t n, int fresh,
             rc = check_shard(w, i, err);
         if (rc)
             return rc;
+        w->at_open[i] = w->app[i].scan.ncommits;
     }
     return 0;
 }
@@ -244,8 +246,10 @@ static int classify(struct shardw *w, uint32_t i, struct part *p, struct fb_erro
         if (rc)
             return rc;
     }
-    if (s->ncommits > w->m.shard[i].batches) {
-        const struct blog_commit *last = &s->commits[s->ncommits - 1];
+    /* Only a batch found at open can be an interrupted run's: this run
+     * commits past the manifest too, until shardw_finish. */
+    if (w->at_open[i] > w->m.shard[i].batches) {
+        const struct blog_commit *last = &s->commits[w->at_open[i] - 1];
         if (p->events == 0 || last->events != p->events || memcmp(last->fingerprint, p->fp, 16) != 0)
             return fb_fail_at(err, FB_EINPUT, w->paths[i], 0, 0,
                               "holds batch %llu of an interrupted 'append --shards' that this input "
@@ -335,6 +339,7 @@ void shardw_close(struct shardw *w)
     free(w->app);
     free(w->paths);
     free(w->in);
+    free(w->at_open);
     shardset_free(&w->m);
     if (w->dir_fd >= 0)
         close(w->dir_fd);   /* releases the lock */

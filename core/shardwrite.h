@@ -37,6 +37,7 @@ struct shardw {
     struct shardset m;           /* the manifest, updated by shardw_commit */
     struct appender *app;        /* n shard logs, open and locked */
     char **paths;                /* n shard file names */
+    size_t *at_open;             /* n: each shard's batches when opened */
     struct ingest **in;          /* n batches, between begin and commit */
     uint64_t routed;             /* records routed in this batch */
 };
