@@ -91,8 +91,9 @@ static void report(const struct sharded_run *r, const struct shardw_result *res)
                 "(use --allow-duplicate to append them anyway)", r->a->dir,
                 (unsigned long long)res->events);
     else if (res->already)
-        cli_msg("%s: %u shards already held this batch from an interrupted run; appended it to "
-                "the other %u", r->a->dir, (unsigned)res->already, (unsigned)res->committed);
+        cli_msg("%s: %u of %u shards already held this batch from an interrupted run; appended "
+                "it to %u more", r->a->dir, (unsigned)res->already, (unsigned)r->w.n,
+                (unsigned)res->committed);
     else if (!r->a->quiet && isatty(STDERR_FILENO))
         cli_msg("%s: appended %llu events to %u of %u shards", r->a->dir,
                 (unsigned long long)res->events, (unsigned)res->committed, (unsigned)r->w.n);
