@@ -46,7 +46,8 @@ const char cmd_shard_usage[] =
     "5 I/O or system error.\n";
 
 /* Decoding LOG and feeding its events to the set: kept in one place so it
- * can move onto the shared log reader when that exists (docs/STYLE.md §9). */
+ * can move onto the shared log reader when that exists (docs/DECISIONS.md,
+ * "Shard sets"). */
 struct shard_run {
     const char *path;
     int fd;
