@@ -51,3 +51,29 @@ expect_out near_miss_text 'unmapped stage " prospect": 1 event (stage "prospect"
 run "$FUNNEL" replay "$T/l.flog"
 if [ -s "$T/err" ]; then fail near_miss_quiet_otherwise "$(cat "$T/err")"; else
     pass near_miss_quiet_otherwise; fi
+
+# --- chart checks the range of every number it reads from a report (exit 3
+# with the key path and the value) instead of handing gnuplot a rate of
+# 1e308 (which failed, exit 5) or 2.0, -0.1 (which drew nonsense, exit 0).
+"$FUNNEL" replay "$T/l.flog" >"$T/r.json"
+# bad_report NAME SED_EXPR MESSAGE : chart refuses the edited report.
+bad_report() {
+    sed "$2" "$T/r.json" >"$T/bad.json"
+    if cmp -s "$T/r.json" "$T/bad.json"; then fail "chart_range_$1" "sed '$2' changed nothing"; return; fi
+    rm -rf "$T/cd"
+    run "$FUNNEL" chart "$T/bad.json" -o "$T/cd" --no-render
+    expect_rc "chart_range_$1_rc" 3
+    expect_err "chart_range_$1_msg" "$T/bad.json: $3"
+}
+bad_report win_rate 's/"win_rate": [0-9][0-9.e-]*/"win_rate": 2.0/' "win_rate: 2.0 is not a rate in [0, 1]"
+bad_report conv_huge '0,/"conversion_from_previous": [0-9]/s/"conversion_from_previous": [0-9][0-9.e-]*/"conversion_from_previous": 1e308/' \
+    "stages[1].conversion_from_previous: 1e+308 is not a rate in [0, 1]"
+bad_report conv_negative '0,/"conversion_from_start": [0-9]/s/"conversion_from_start": [0-9][0-9.e-]*/"conversion_from_start": -0.1/' \
+    "stages[0].conversion_from_start: -0.1 is not a rate in [0, 1]"
+bad_report drop_rate '0,/"drop_rate"/s/"drop_rate": [0-9][0-9.e-]*/"drop_rate": 1.5/' \
+    "stages[0].drop_rate: 1.5 is not a rate in [0, 1]"
+bad_report median '0,/"median_s": [0-9]/s/"median_s": [0-9]*/"median_s": -86400/' \
+    "time_to_win.median_s: -86400 is not a duration in seconds (>= 0)"
+bad_report stale_after 's/"stale_after_s": [0-9]*/"stale_after_s": -1/' \
+    "stale_after_s: -1 is not a duration in seconds (>= 0)"
+if [ ! -e "$T/cd" ]; then pass chart_range_writes_nothing; else fail chart_range_writes_nothing "$T/cd exists"; fi
