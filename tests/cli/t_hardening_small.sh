@@ -77,3 +77,25 @@ bad_report median '0,/"median_s": [0-9]/s/"median_s": [0-9]*/"median_s": -86400/
 bad_report stale_after 's/"stale_after_s": [0-9]*/"stale_after_s": -1/' \
     "stale_after_s: -1 is not a duration in seconds (>= 0)"
 if [ ! -e "$T/cd" ]; then pass chart_range_writes_nothing; else fail chart_range_writes_nothing "$T/cd exists"; fi
+
+# --- the page isolates every name in <bdi>, so a right-to-left override
+# (U+202E) in a stage or unmapped stage name cannot reverse the text after
+# it (docs/CHARTS.md, "Safety model"; t_browser.sh checks the layout in
+# Chromium).  Here the HTML itself, without gnuplot or a browser.
+RLO=$(printf '\342\200\256')
+{ echo time,entity,stage,channel
+  echo "2026-01-02,rlo-1,${RLO}evil,sales"
+  echo "2026-01-03,rlo-2,${RLO}rlo stage,marketing"; } >"$T/rlo.csv"
+cp "$T/l.flog" "$T/rlo.flog"
+"$FUNNEL" append -q "$T/rlo.flog" "$T/rlo.csv"
+mkdir -p "$T/nobin"
+PATH="$T/nobin" run "$FUNNEL" report "$T/rlo.flog" -o "$T/page" --stages "${RLO}rlo stage,$D7"
+expect_rc page_bidi_rc 5
+P=$T/page/index.html
+all=$(grep -o "$RLO" "$P" | wc -l)
+isolated=$(grep -o "<bdi>[^<]*$RLO[^<]*</bdi>" "$P" | wc -l)
+if [ "$all" -ge 2 ] && [ "$all" -eq "$isolated" ]; then pass "page_bidi_isolated[$all names]"; else
+    fail page_bidi_isolated "$isolated of $all names with U+202E in <bdi>"; fi
+# every data-derived text, not only these: names, unmapped names, the drop-out point
+if grep -q '<td class="stage"><bdi>suspect</bdi>' "$P" && grep -q '&ldquo;<bdi>' "$P"; then
+    pass page_bidi_every_name; else fail page_bidi_every_name "$(grep -o '<td class="stage">[^/]*' "$P" | head -2)"; fi
