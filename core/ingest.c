@@ -98,22 +98,49 @@ static int widen_columns(struct ingest *in)
     return blockenc_reshape(in->enc, in->natt, in->att_names);
 }
 
-/* The attribute slot of a header name, interning it in the log dictionary. */
-static int attr_slot(struct ingest *in, const char *name, size_t n, int32_t *slot)
+/* Copy s[0..n) for a message: at most REJECT_ECHO bytes, control bytes as '?'. */
+static void echo(char *dst, const char *s, size_t n)
 {
+    size_t k = n > REJECT_ECHO ? REJECT_ECHO : n;
+    for (size_t i = 0; i < k; i++)
+        dst[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+    strcpy(dst + k, n > k ? "..." : "");
+}
+
+/* The attribute slot of header column i, interning its name in the log
+ * dictionary.  Two limits, both INGEST_MAX_ATTRS (docs/FORMAT.md §12): the
+ * columns of a batch (a block holds them all), and the attribute names of
+ * the whole log, since `cat` writes one column per name and its output must
+ * be one valid batch again.  A log written before the second limit may hold
+ * more names; its known names are still accepted, new ones are not. */
+static int attr_slot(struct ingest *in, const struct csvin_rec *r, uint32_t i, int32_t *slot,
+                     struct fb_error *err)
+{
+    const char *name = r->field[i];
+    size_t n = r->len[i];
     uint32_t id;
-    if (dict_intern(in->dicts[BLOG_D_ATTR_NAME], name, n, &id, NULL) != 0)
-        return FB_ENOMEM;
+    int added;
+    if (dict_intern(in->dicts[BLOG_D_ATTR_NAME], name, n, &id, &added) != 0)
+        return fb_fail(err, FB_ENOMEM, "out of memory");
     for (uint32_t a = 0; a < in->natt; a++)
         if (in->att_names[a] == id) {
             *slot = (int32_t)a;
             return 0;
         }
     if (in->natt == INGEST_MAX_ATTRS)
-        return FB_EINPUT;
+        return fb_fail_at(err, FB_EINPUT, in->path, r->line, i + 1L,
+                          "more than %d attribute columns in the batch", INGEST_MAX_ATTRS);
+    if (added && id > INGEST_MAX_ATTRS) {   /* ids of names start at 1 */
+        char shown[REJECT_ECHO + 4];
+        echo(shown, name, n);
+        return fb_fail_at(err, FB_EINPUT, in->path, r->line, i + 1L,
+                          "attribute column \"%s\" would be attribute name %u of the log, which "
+                          "holds at most %d (so that 'funnel cat' output is one valid batch); "
+                          "use names the log already has", shown, (unsigned)id, INGEST_MAX_ATTRS);
+    }
     uint32_t *names = realloc(in->att_names, (in->natt + 1) * sizeof *names);
     if (!names)
-        return FB_ENOMEM;
+        return fb_fail(err, FB_ENOMEM, "out of memory");
     in->att_names = names;
     names[in->natt] = id;
     *slot = (int32_t)in->natt++;
@@ -141,13 +168,7 @@ static int header_column(struct ingest *in, const struct csvin_rec *r, uint32_t 
             in->lay.fixed[k] = (int)i;
             return 0;
         }
-    int rc = attr_slot(in, name, n, &in->lay.att_slot[i]);
-    if (rc == FB_EINPUT)
-        return fb_fail_at(err, FB_EINPUT, in->path, r->line, i + 1L,
-                          "more than %d attribute columns in the batch", INGEST_MAX_ATTRS);
-    if (rc)
-        return fb_fail(err, FB_ENOMEM, "out of memory");
-    return 0;
+    return attr_slot(in, r, i, &in->lay.att_slot[i], err);
 }
 
 static int read_header(struct ingest *in, const struct csvin_rec *r, struct fb_error *err)
@@ -178,15 +199,6 @@ static int read_header(struct ingest *in, const struct csvin_rec *r, struct fb_e
         rc = fb_fail(err, FB_ENOMEM, "out of memory");
     in->have_header = rc == 0;
     return rc;
-}
-
-/* Copy s[0..n) for a message: at most REJECT_ECHO bytes, control bytes as '?'. */
-static void echo(char *dst, const char *s, size_t n)
-{
-    size_t k = n > REJECT_ECHO ? REJECT_ECHO : n;
-    for (size_t i = 0; i < k; i++)
-        dst[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
-    strcpy(dst + k, n > k ? "..." : "");
 }
 
 static int reject(struct ingest *in, const struct csvin_rec *r, long col, const char *fmt,

@@ -99,3 +99,34 @@ if [ "$all" -ge 2 ] && [ "$all" -eq "$isolated" ]; then pass "page_bidi_isolated
 # every data-derived text, not only these: names, unmapped names, the drop-out point
 if grep -q '<td class="stage"><bdi>suspect</bdi>' "$P" && grep -q '&ldquo;<bdi>' "$P"; then
     pass page_bidi_every_name; else fail page_bidi_every_name "$(grep -o '<td class="stage">[^/]*' "$P" | head -2)"; fi
+
+# --- cat | append round trips at the attribute limit: a log holds at most
+# 248 attribute names (one batch's worth), since cat writes a column for
+# each; a batch that would bring more is refused (exit 3, log unchanged).
+# attrs PREFIX N : a one-row CSV with attribute columns PREFIX1..PREFIXN.
+attrs() {
+    awk -v p="$1" -v n="$2" 'BEGIN {
+        h = "time,entity,stage,channel"; r = "2026-01-01,E-" p ",suspect,sales"
+        for (i = 1; i <= n; i++) { h = h "," p i; r = r ",v" i }
+        print h; print r }'
+}
+attrs a 200 >"$T/a200.csv"
+attrs b 200 >"$T/b200.csv"
+attrs b 48 >"$T/b48.csv"
+attrs c 1 >"$T/c1.csv"
+"$FUNNEL" append -q "$T/at.flog" "$T/a200.csv"
+cp "$T/at.flog" "$T/at.before"
+run "$FUNNEL" append -q "$T/at.flog" "$T/b200.csv"
+expect_rc attrs_over_log_limit_rc 3
+expect_err attrs_over_log_limit_msg 'b200.csv:1:53: attribute column "b49" would be attribute name 249 of the log, which holds at most 248'
+expect_same attrs_over_log_limit_unchanged "$T/at.before" "$T/at.flog"
+run "$FUNNEL" append -q "$T/at.flog" "$T/b48.csv"
+expect_rc attrs_at_log_limit 0
+run "$FUNNEL" append -q "$T/at.flog" "$T/c1.csv"
+expect_rc attrs_one_past_log_limit 3
+"$FUNNEL" cat "$T/at.flog" >"$T/at.csv"
+cols=$(head -1 "$T/at.csv" | awk -F, '{ print NF - 7 }')
+run "$FUNNEL" append -q "$T/rt.flog" - <"$T/at.csv"
+expect_rc "attrs_cat_append_round_trip_rc[$cols attribute columns]" 0
+"$FUNNEL" cat "$T/rt.flog" >"$T/rt.csv" 2>/dev/null
+expect_same attrs_cat_append_round_trip_exact "$T/at.csv" "$T/rt.csv"
