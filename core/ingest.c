@@ -35,6 +35,8 @@ struct ingest {
     uint32_t natt;          /* attribute columns in the batch so far */
     uint32_t *att_names;    /* their ATTR_NAME ids */
     uint32_t enc_natt;      /* attribute columns the encoder's blocks have */
+    uint32_t over_col;      /* header column (1-based) of the first new name
+                               past the log's limit, 0 if none; see attr_slot */
     uint64_t empty_hash[EVB_NIDS];  /* hash of "" per fixed id column */
     struct blockenc *enc;   /* fills and encodes EVENTS blocks */
     uint64_t nevents, nrejected, bytes_in;
@@ -111,16 +113,16 @@ static void echo(char *dst, const char *s, size_t n)
  * dictionary.  Two limits, both INGEST_MAX_ATTRS (docs/FORMAT.md §12): the
  * columns of a batch (a block holds them all), and the attribute names of
  * the whole log, since `cat` writes one column per name and its output must
- * be one valid batch again.  A log written before the second limit may hold
- * more names; its known names are still accepted, new ones are not. */
+ * be one valid batch again.  The second is noted in in->over_col and
+ * reported by read_header once the first, a property of the input alone,
+ * has had its say.  A log written before the second limit may hold more
+ * names; its known names are still accepted, new ones are not. */
 static int attr_slot(struct ingest *in, const struct csvin_rec *r, uint32_t i, int32_t *slot,
                      struct fb_error *err)
 {
-    const char *name = r->field[i];
-    size_t n = r->len[i];
     uint32_t id;
     int added;
-    if (dict_intern(in->dicts[BLOG_D_ATTR_NAME], name, n, &id, &added) != 0)
+    if (dict_intern(in->dicts[BLOG_D_ATTR_NAME], r->field[i], r->len[i], &id, &added) != 0)
         return fb_fail(err, FB_ENOMEM, "out of memory");
     for (uint32_t a = 0; a < in->natt; a++)
         if (in->att_names[a] == id) {
@@ -130,14 +132,8 @@ static int attr_slot(struct ingest *in, const struct csvin_rec *r, uint32_t i, i
     if (in->natt == INGEST_MAX_ATTRS)
         return fb_fail_at(err, FB_EINPUT, in->path, r->line, i + 1L,
                           "more than %d attribute columns in the batch", INGEST_MAX_ATTRS);
-    if (added && id > INGEST_MAX_ATTRS) {   /* ids of names start at 1 */
-        char shown[REJECT_ECHO + 4];
-        echo(shown, name, n);
-        return fb_fail_at(err, FB_EINPUT, in->path, r->line, i + 1L,
-                          "attribute column \"%s\" would be attribute name %u of the log, which "
-                          "holds at most %d (so that 'funnel cat' output is one valid batch); "
-                          "use names the log already has", shown, (unsigned)id, INGEST_MAX_ATTRS);
-    }
+    if (added && id > INGEST_MAX_ATTRS && in->over_col == 0)   /* ids of names start at 1 */
+        in->over_col = i + 1;
     uint32_t *names = realloc(in->att_names, (in->natt + 1) * sizeof *names);
     if (!names)
         return fb_fail(err, FB_ENOMEM, "out of memory");
@@ -186,10 +182,20 @@ static int read_header(struct ingest *in, const struct csvin_rec *r, struct fb_e
     in->lay.ncols = r->nfields;
     for (int k = 0; k < BLOG_C_FIXED; k++)
         in->lay.fixed[k] = -1;
+    in->over_col = 0;
     int rc = 0;
     for (uint32_t i = 0; i < r->nfields && rc == 0; i++)
         rc = header_column(in, r, i, seen, err);
     dict_free(seen);
+    if (rc == 0 && in->over_col) {
+        char shown[REJECT_ECHO + 4];
+        uint32_t c = in->over_col - 1;
+        echo(shown, r->field[c], r->len[c]);
+        rc = fb_fail_at(err, FB_EINPUT, in->path, r->line, (long)in->over_col,
+                        "attribute column \"%s\" would be attribute name %d of the log, which "
+                        "holds at most %d (so that 'funnel cat' output is one valid batch); "
+                        "use names the log already has", shown, INGEST_MAX_ATTRS + 1, INGEST_MAX_ATTRS);
+    }
     for (int k = BLOG_C_TIME; k <= BLOG_C_CHANNEL && rc == 0; k++)
         if (in->lay.fixed[k] < 0)
             rc = fb_fail_at(err, FB_EINPUT, in->path, r->line, 1,
