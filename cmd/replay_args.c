@@ -88,6 +88,44 @@ int replay_args_load_def(const char *cmd, const struct replay_args *a, struct fu
     return rc ? cli_report(&err) : 0;
 }
 
+/* An unmapped stage " prospect" is almost surely meant as "prospect", but
+ * events are mapped without trimming (docs/METRICS.md §1): say so on stderr,
+ * for at most HINTS names.  The hint names the funnel's stage and counts the
+ * blanks, so no raw bytes of the data reach the terminal. */
+#define HINTS 5
+static int is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+static void hint_near_misses(const struct res_report *rep, const struct funnel_def *def)
+{
+    size_t shown = 0, more = 0;
+    for (size_t i = 0; i < rep->nunmapped; i++) {
+        const struct res_unmapped *u = &rep->unmapped[i];
+        size_t s = 0;
+        while (s < def->n && !funnel_name_eq_trimmed(u->name, u->len, def->names[s]))
+            s++;
+        if (s == def->n)
+            continue;
+        if (shown == HINTS) {
+            more++;
+            continue;
+        }
+        shown++;
+        size_t lead = 0, trail = 0;   /* the name is not all blanks: it holds a stage name */
+        while (is_blank(u->name[lead]))
+            lead++;
+        while (is_blank(u->name[u->len - 1 - trail]))
+            trail++;
+        cli_msg("hint: %llu event%s at stage \"%s\" with %zu blank%s before it and %zu after it "
+                "%s left unmapped: a stage maps only when the names are equal but for letter "
+                "case (docs/METRICS.md §1); trim the stage column of the input",
+                (unsigned long long)u->events, u->events == 1 ? "" : "s", def->names[s], lead,
+                lead == 1 ? "" : "s", trail, u->events == 1 ? "was" : "were");
+    }
+    if (more)
+        cli_msg("hint: and %zu more unmapped stage names that are a stage name with blanks around it",
+                more);
+}
+
 int replay_args_replay(struct replay_args *a, const struct funnel_def *def,
                        struct res_report *rep, struct fb_error *err)
 {
@@ -98,5 +136,7 @@ int replay_args_replay(struct replay_args *a, const struct funnel_def *def,
         cli_msg("%s: ignoring a torn tail of %lld bytes at offset %lld (%s), left by an "
                 "interrupted append; the next append or 'funnel verify --repair' cuts it",
                 a->log, (long long)info.tail_len, (long long)info.tail_offset, info.tail_reason);
+    if (rc == 0)
+        hint_near_misses(rep, def);
     return rc;
 }

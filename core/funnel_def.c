@@ -22,6 +22,24 @@ int funnel_name_eq(const char *s, size_t n, const char *name)
     return name[i] == '\0';
 }
 
+static int is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+void funnel_trim(const char **s, size_t *n)
+{
+    while (*n > 0 && is_blank((*s)[*n - 1]))
+        --*n;
+    while (*n > 0 && is_blank(**s))
+        ++*s, --*n;
+}
+
+int funnel_name_eq_trimmed(const char *s, size_t n, const char *name)
+{
+    const char *core = s;
+    size_t len = n;
+    funnel_trim(&core, &len);
+    return len < n && funnel_name_eq(core, len, name);
+}
+
 void funnel_def_free(struct funnel_def *f)
 {
     for (size_t i = 0; f->names && i < f->n; i++)
@@ -76,7 +94,10 @@ int funnel_def_from_list(struct funnel_def *f, const char *list, struct fb_error
     for (;;) {
         const char *comma = strchr(p, ',');
         size_t n = comma ? (size_t)(comma - p) : strlen(p);
-        int rc = add(f, p, n, "--stages: ", err);
+        const char *name = p;
+        /* "a, b" means a and b, as in a funnel file (docs/METRICS.md §1). */
+        funnel_trim(&name, &n);
+        int rc = add(f, name, n, "--stages: ", err);
         if (rc)
             return rc;
         if (!comma)
@@ -84,8 +105,6 @@ int funnel_def_from_list(struct funnel_def *f, const char *list, struct fb_error
         p = comma + 1;
     }
 }
-
-static int is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 
 int funnel_def_from_file(struct funnel_def *f, const char *path, struct fb_error *err)
 {
@@ -100,18 +119,22 @@ int funnel_def_from_file(struct funnel_def *f, const char *path, struct fb_error
     int rc = 0;
     while (rc == 0 && (len = getline(&line, &cap, fp)) >= 0) {
         lineno++;
-        char *hash = memchr(line, '#', (size_t)len);
-        size_t end = hash ? (size_t)(hash - line) : (size_t)len;
-        while (end > 0 && (line[end - 1] == '\n' || is_blank(line[end - 1])))
-            end--;
-        size_t start = 0;
-        while (start < end && is_blank(line[start]))
-            start++;
-        if (start == end)
+        const char *name = line;
+        /* A UTF-8 byte order mark (which many Windows editors write) is not
+         * part of the first name, as it is not part of a CSV header
+         * (core/csvin.c; docs/METRICS.md §1). */
+        if (lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0)
+            name += 3, len -= 3;
+        const char *hash = memchr(name, '#', (size_t)len);
+        size_t n = hash ? (size_t)(hash - name) : (size_t)len;
+        if (n > 0 && name[n - 1] == '\n')
+            n--;
+        funnel_trim(&name, &n);
+        if (n == 0)
             continue;
         char where[64];
         snprintf(where, sizeof where, "%.40s:%ld: ", path, lineno);
-        rc = add(f, line + start, end - start, where, err);
+        rc = add(f, name, n, where, err);
     }
     if (rc == 0 && ferror(fp))
         rc = fb_fail_at(err, FB_EIO, path, 0, 0, "read error: %s", strerror(errno));

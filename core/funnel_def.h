@@ -18,11 +18,12 @@ struct funnel_def {
 /* suspect, prospect, interested, engaged, evaluating, negotiating, purchasing. */
 int funnel_def_default(struct funnel_def *f, struct fb_error *err) FB_MUST_USE;
 
-/* From "a,b,c" (--stages).  FB_EUSAGE on an empty, long or duplicate name. */
+/* From "a,b,c" (--stages); blanks around each name are dropped, as in a
+ * funnel file.  FB_EUSAGE on an empty, long or duplicate name. */
 int funnel_def_from_list(struct funnel_def *f, const char *list, struct fb_error *err) FB_MUST_USE;
 
 /* From a file: one name a line, '#' starts a comment, spaces and tabs around
- * names and empty lines ignored.  FB_EUSAGE on bad names (with line), FB_EIO
+ * names, empty lines and a UTF-8 byte order mark at the start ignored.  FB_EUSAGE on bad names (with line), FB_EIO
  * when unreadable. */
 int funnel_def_from_file(struct funnel_def *f, const char *path, struct fb_error *err) FB_MUST_USE;
 
@@ -30,5 +31,13 @@ void funnel_def_free(struct funnel_def *f);
 
 /* ASCII case-insensitive equality of s[0..n) and the NUL-terminated name. */
 int funnel_name_eq(const char *s, size_t n, const char *name);
+
+/* Narrow s[0..*n) to drop the blanks (space, tab, CR) around it. */
+void funnel_trim(const char **s, size_t *n);
+
+/* 1 when s[0..n) has blanks around it and equals name (funnel_name_eq) once
+ * they are dropped.  Events are mapped without trimming (docs/METRICS.md
+ * §1), so such an unmapped stage is worth a hint. */
+int funnel_name_eq_trimmed(const char *s, size_t n, const char *name);
 
 #endif

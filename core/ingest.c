@@ -35,6 +35,8 @@ struct ingest {
     uint32_t natt;          /* attribute columns in the batch so far */
     uint32_t *att_names;    /* their ATTR_NAME ids */
     uint32_t enc_natt;      /* attribute columns the encoder's blocks have */
+    uint32_t over_col;      /* header column (1-based) of the first new name
+                               past the log's limit, 0 if none; see attr_slot */
     uint64_t empty_hash[EVB_NIDS];  /* hash of "" per fixed id column */
     struct blockenc *enc;   /* fills and encodes EVENTS blocks */
     uint64_t nevents, nrejected, bytes_in;
@@ -98,22 +100,43 @@ static int widen_columns(struct ingest *in)
     return blockenc_reshape(in->enc, in->natt, in->att_names);
 }
 
-/* The attribute slot of a header name, interning it in the log dictionary. */
-static int attr_slot(struct ingest *in, const char *name, size_t n, int32_t *slot)
+/* Copy s[0..n) for a message: at most REJECT_ECHO bytes, control bytes as '?'. */
+static void echo(char *dst, const char *s, size_t n)
+{
+    size_t k = n > REJECT_ECHO ? REJECT_ECHO : n;
+    for (size_t i = 0; i < k; i++)
+        dst[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+    strcpy(dst + k, n > k ? "..." : "");
+}
+
+/* The attribute slot of header column i, interning its name in the log
+ * dictionary.  Two limits, both INGEST_MAX_ATTRS (docs/FORMAT.md §12): the
+ * columns of a batch (a block holds them all), and the attribute names of
+ * the whole log, since `cat` writes one column per name and its output must
+ * be one valid batch again.  The second is noted in in->over_col and
+ * reported by read_header once the first, a property of the input alone,
+ * has had its say.  A log written before the second limit may hold more
+ * names; its known names are still accepted, new ones are not. */
+static int attr_slot(struct ingest *in, const struct csvin_rec *r, uint32_t i, int32_t *slot,
+                     struct fb_error *err)
 {
     uint32_t id;
-    if (dict_intern(in->dicts[BLOG_D_ATTR_NAME], name, n, &id, NULL) != 0)
-        return FB_ENOMEM;
+    int added;
+    if (dict_intern(in->dicts[BLOG_D_ATTR_NAME], r->field[i], r->len[i], &id, &added) != 0)
+        return fb_fail(err, FB_ENOMEM, "out of memory");
     for (uint32_t a = 0; a < in->natt; a++)
         if (in->att_names[a] == id) {
             *slot = (int32_t)a;
             return 0;
         }
     if (in->natt == INGEST_MAX_ATTRS)
-        return FB_EINPUT;
+        return fb_fail_at(err, FB_EINPUT, in->path, r->line, i + 1L,
+                          "more than %d attribute columns in the batch", INGEST_MAX_ATTRS);
+    if (added && id > INGEST_MAX_ATTRS && in->over_col == 0)   /* ids of names start at 1 */
+        in->over_col = i + 1;
     uint32_t *names = realloc(in->att_names, (in->natt + 1) * sizeof *names);
     if (!names)
-        return FB_ENOMEM;
+        return fb_fail(err, FB_ENOMEM, "out of memory");
     in->att_names = names;
     names[in->natt] = id;
     *slot = (int32_t)in->natt++;
@@ -141,13 +164,7 @@ static int header_column(struct ingest *in, const struct csvin_rec *r, uint32_t 
             in->lay.fixed[k] = (int)i;
             return 0;
         }
-    int rc = attr_slot(in, name, n, &in->lay.att_slot[i]);
-    if (rc == FB_EINPUT)
-        return fb_fail_at(err, FB_EINPUT, in->path, r->line, i + 1L,
-                          "more than %d attribute columns in the batch", INGEST_MAX_ATTRS);
-    if (rc)
-        return fb_fail(err, FB_ENOMEM, "out of memory");
-    return 0;
+    return attr_slot(in, r, i, &in->lay.att_slot[i], err);
 }
 
 static int read_header(struct ingest *in, const struct csvin_rec *r, struct fb_error *err)
@@ -165,10 +182,20 @@ static int read_header(struct ingest *in, const struct csvin_rec *r, struct fb_e
     in->lay.ncols = r->nfields;
     for (int k = 0; k < BLOG_C_FIXED; k++)
         in->lay.fixed[k] = -1;
+    in->over_col = 0;
     int rc = 0;
     for (uint32_t i = 0; i < r->nfields && rc == 0; i++)
         rc = header_column(in, r, i, seen, err);
     dict_free(seen);
+    if (rc == 0 && in->over_col) {
+        char shown[REJECT_ECHO + 4];
+        uint32_t c = in->over_col - 1;
+        echo(shown, r->field[c], r->len[c]);
+        rc = fb_fail_at(err, FB_EINPUT, in->path, r->line, (long)in->over_col,
+                        "attribute column \"%s\" would be attribute name %d of the log, which "
+                        "holds at most %d (so that 'funnel cat' output is one valid batch); "
+                        "use names the log already has", shown, INGEST_MAX_ATTRS + 1, INGEST_MAX_ATTRS);
+    }
     for (int k = BLOG_C_TIME; k <= BLOG_C_CHANNEL && rc == 0; k++)
         if (in->lay.fixed[k] < 0)
             rc = fb_fail_at(err, FB_EINPUT, in->path, r->line, 1,
@@ -178,15 +205,6 @@ static int read_header(struct ingest *in, const struct csvin_rec *r, struct fb_e
         rc = fb_fail(err, FB_ENOMEM, "out of memory");
     in->have_header = rc == 0;
     return rc;
-}
-
-/* Copy s[0..n) for a message: at most REJECT_ECHO bytes, control bytes as '?'. */
-static void echo(char *dst, const char *s, size_t n)
-{
-    size_t k = n > REJECT_ECHO ? REJECT_ECHO : n;
-    for (size_t i = 0; i < k; i++)
-        dst[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
-    strcpy(dst + k, n > k ? "..." : "");
 }
 
 static int reject(struct ingest *in, const struct csvin_rec *r, long col, const char *fmt,

@@ -46,23 +46,78 @@ static int get_count(const struct ctx *c, const json_t *obj, const char *where,
     return 0;
 }
 
-/* A rate or mean: a number, or null (stored as NaN). */
-static int get_real(const struct ctx *c, const json_t *obj, const char *where,
+/* A JSON number as its shortest round-trip text, a real always with a '.'
+ * or an exponent ("2.0", "1e+308"), for messages. */
+static const char *num_text(const json_t *v, char *buf, size_t n)
+{
+    if (json_is_integer(v)) {
+        snprintf(buf, n, "%lld", (long long)json_integer_value(v));
+        return buf;
+    }
+    double d = json_number_value(v);
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(buf, n, "%.*g", prec, d);
+        if (strtod(buf, NULL) == d)
+            break;
+    }
+    if (!strpbrk(buf, ".eEn"))
+        strncat(buf, ".0", n - strlen(buf) - 1);
+    return buf;
+}
+
+/* A value out of its range: "stages[2].conversion_from_previous: 2.0 is not
+ * a rate in [0, 1]" (docs/DECISIONS.md, "A wrong value in a JSON report"). */
+static int out_of_range(const struct ctx *c, const char *where, const char *key, const json_t *v,
+                        const char *what)
+{
+    char num[40], msg[96];
+    snprintf(msg, sizeof msg, "%s is not %s", num_text(v, num, sizeof num), what);
+    return bad(c, where, key, msg);
+}
+
+/* A rate: a number in [0, 1], or null (stored as NaN).  Anything else would
+ * reach gnuplot as a bar beyond its axis or as "inf" (docs/METRICS.md §4). */
+static int get_rate(const struct ctx *c, const json_t *obj, const char *where,
                     const char *key, double *out)
 {
     json_t *v = need(c, obj, where, key);
     if (!v)
         return FB_EINPUT;
-    if (json_is_null(v))
+    if (json_is_null(v)) {
         *out = NAN;
-    else if (json_is_number(v) && isfinite(json_number_value(v)))
-        *out = json_number_value(v);
-    else
+        return 0;
+    }
+    if (!json_is_number(v))
         return bad(c, where, key, "expected a number or null");
+    double d = json_number_value(v);
+    if (!(d >= 0.0 && d <= 1.0))
+        return out_of_range(c, where, key, v, "a rate in [0, 1]");
+    *out = d;
     return 0;
 }
 
-/* A duration in whole seconds; a real is fine when it is a whole number. */
+/* A mean duration in seconds: a finite number >= 0, or null (NaN). */
+static int get_mean(const struct ctx *c, const json_t *obj, const char *where,
+                    const char *key, double *out)
+{
+    json_t *v = need(c, obj, where, key);
+    if (!v)
+        return FB_EINPUT;
+    if (json_is_null(v)) {
+        *out = NAN;
+        return 0;
+    }
+    if (!json_is_number(v))
+        return bad(c, where, key, "expected a number or null");
+    double d = json_number_value(v);
+    if (!(d >= 0.0 && isfinite(d)))
+        return out_of_range(c, where, key, v, "a duration in seconds (finite, >= 0)");
+    *out = d;
+    return 0;
+}
+
+/* A duration in whole seconds, >= 0; a real is fine when it is a whole
+ * number. */
 static int get_seconds(const struct ctx *c, const json_t *obj, const char *where,
                        const char *key, int64_t *out)
 {
@@ -76,6 +131,8 @@ static int get_seconds(const struct ctx *c, const json_t *obj, const char *where
         *out = (int64_t)d;
     else
         return bad(c, where, key, "expected a whole number of seconds");
+    if (*out < 0)
+        return out_of_range(c, where, key, v, "a duration in seconds (>= 0)");
     return 0;
 }
 
@@ -86,7 +143,7 @@ static int get_stats(const struct ctx *c, const json_t *v, const char *where, st
         return bad(c, where, "", "expected an object");
     int rc = get_count(c, v, where, "count", &s->count);
     if (rc == 0)
-        rc = get_real(c, v, where, "mean_s", &s->mean_s);
+        rc = get_mean(c, v, where, "mean_s", &s->mean_s);
     if (rc || s->count == 0) {
         s->mean_s = NAN;
         return rc;
@@ -123,9 +180,9 @@ static int get_stage(const struct ctx *c, const json_t *v, size_t i, struct res_
     if (rc == 0)
         rc = get_count(c, v, where, "reached", &st->reached);
     if (rc == 0)
-        rc = get_real(c, v, where, "conversion_from_previous", &st->conv_prev);
+        rc = get_rate(c, v, where, "conversion_from_previous", &st->conv_prev);
     if (rc == 0)
-        rc = get_real(c, v, where, "conversion_from_start", &st->conv_start);
+        rc = get_rate(c, v, where, "conversion_from_start", &st->conv_start);
     if (rc == 0 && !json_is_null(tis)) {
         char sub[64];
         snprintf(sub, sizeof sub, "%s.time_in_stage", where);
@@ -139,7 +196,7 @@ static int get_stage(const struct ctx *c, const json_t *v, size_t i, struct res_
     if (rc == 0)
         rc = get_count(c, v, where, "stale", &st->stale);
     if (rc == 0)
-        rc = get_real(c, v, where, "drop_rate", &st->drop_rate);
+        rc = get_rate(c, v, where, "drop_rate", &st->drop_rate);
     if (rc == 0 && !(t = need(c, v, where, "touches")))
         rc = FB_EINPUT;
     if (rc == 0) {
@@ -274,7 +331,7 @@ static int get_top(const struct ctx *c, const json_t *root, struct rpt_doc *doc)
     if (rc == 0)
         rc = get_count(c, oc, "outcomes", "open", &r->open);
     if (rc == 0)
-        rc = get_real(c, root, "", "win_rate", &r->win_rate);
+        rc = get_rate(c, root, "", "win_rate", &r->win_rate);
     if (rc == 0 && !(ttw = need(c, root, "", "time_to_win")))
         rc = FB_EINPUT;
     if (rc == 0)

@@ -18,8 +18,10 @@ struct rpt_doc {
 /* Read and check the report at path ("-" = standard input).  Returns 0,
  * FB_EINPUT (missing, unreadable or not a funnel-report/1 document: a
  * syntax error as PATH:LINE:COL, a wrong or missing value with its key
- * path, e.g. "stages[2].reached: expected a non-negative integer") or
- * FB_ENOMEM.  On success free *doc with rpt_doc_free. */
+ * path, e.g. "stages[2].reached: expected a non-negative integer", or a
+ * value out of its range: a rate outside [0, 1], a negative or infinite
+ * duration, "stages[2].conversion_from_previous: 2.0 is not a rate in
+ * [0, 1]") or FB_ENOMEM.  On success free *doc with rpt_doc_free. */
 int rpt_json_read(const char *path, struct rpt_doc *doc, struct fb_error *err) FB_MUST_USE;
 
 /* Free what doc owns; a zeroed doc is fine. */

@@ -40,12 +40,17 @@ static const char css[] =
     "@media (max-width:640px){main{padding:10px}h1{font-size:1.3rem}"
     ".fig .num{font-size:1.35rem}table{font-size:.85rem}th,td{padding:5px 7px}}\n";
 
-/* Data-derived text, cleaned (no control bytes, valid UTF-8) and escaped. */
+/* Data-derived text, cleaned (no control bytes, valid UTF-8), escaped and
+ * isolated in <bdi>: a bidirectional control in a name (U+202E RIGHT-TO-LEFT
+ * OVERRIDE, U+2067 ...) then ends with the name instead of reversing the
+ * rest of its paragraph (docs/CHARTS.md, "The page").  Every string from the
+ * data goes through here. */
 static int put_text(FILE *out, const char *s, size_t len, struct fb_error *err)
 {
     char *c;
     if (chart_clean(s, len, &c, err))
         return FB_ENOMEM;
+    fputs("<bdi>", out);
     for (const char *p = c; *p; p++) {
         switch (*p) {
         case '&': fputs("&amp;", out); break;
@@ -56,6 +61,7 @@ static int put_text(FILE *out, const char *s, size_t len, struct fb_error *err)
         default: putc(*p, out);
         }
     }
+    fputs("</bdi>", out);
     free(c);
     return 0;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ftime.h"
+#include "funnel_def.h"
 
 /* A name for a terminal: control bytes (escape sequences) become '?'. */
 static const char *shown(const char *name, char *buf, size_t n)
@@ -15,6 +16,16 @@ static const char *shown(const char *name, char *buf, size_t n)
         buf[i] = (unsigned char)name[i] < 0x20 || name[i] == 0x7f ? '?' : name[i];
     buf[i] = '\0';
     return buf;
+}
+
+/* The stage an unmapped name equals but for blanks around it, or -1: stages
+ * are mapped without trimming (docs/METRICS.md §1), so point it out. */
+static int near_miss(const struct res_report *r, const struct res_unmapped *u)
+{
+    for (size_t s = 0; s < r->nstages; s++)
+        if (funnel_name_eq_trimmed(u->name, u->len, r->stages[s].name))
+            return (int)s;
+    return -1;
 }
 
 static void pct(char *buf, size_t n, double v)
@@ -72,10 +83,14 @@ int rpt_text_write(const struct res_report *r, FILE *out, struct fb_error *err)
                 (int)s == r->drop_out_point ? "  <- drop-out point" : "");
     }
     for (size_t i = 0; i < r->nunmapped && i < 5; i++) {
-        char name[256];
-        fprintf(out, "%sunmapped stage \"%s\": %llu event%s\n", i ? "" : "\n",
-                shown(r->unmapped[i].name, name, sizeof name),
-                (unsigned long long)r->unmapped[i].events, r->unmapped[i].events == 1 ? "" : "s");
+        const struct res_unmapped *u = &r->unmapped[i];
+        char name[256], near[256];
+        int s = near_miss(r, u);
+        fprintf(out, "%sunmapped stage \"%s\": %llu event%s%s%s%s\n", i ? "" : "\n",
+                shown(u->name, name, sizeof name), (unsigned long long)u->events,
+                u->events == 1 ? "" : "s", s >= 0 ? " (stage \"" : "",
+                s >= 0 ? shown(r->stages[s].name, near, sizeof near) : "",
+                s >= 0 ? "\" but for the blanks around it)" : "");
     }
     if (r->nunmapped > 5)
         fprintf(out, "... and %zu more unmapped stage names\n", r->nunmapped - 5);

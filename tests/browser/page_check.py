@@ -10,8 +10,15 @@ Standard library only (urllib), so `make test` needs nothing but Debian's
 python3, chromium and chromium-driver.  Prints one line per check,
 "PASS name" or "FAIL name: why", like tests/cli/lib.sh.
 
+With --isolated TEXT, every text node holding TEXT (a name with a
+bidirectional control, U+202E) must sit inside a <bdi> element; with
+--reads-ltr TEXT, the first letter of TEXT (fixed page text that follows
+such a name in its paragraph) must be drawn left of its last letter, which
+fails when the control leaks out of the name and reverses the paragraph.
+
 usage: page_check.py PAGE --stages N --shots PREFIX [--expect-text TEXT]
-                     [--no-charts] [--name NAME]
+                     [--no-charts] [--name NAME] [--isolated TEXT]
+                     [--reads-ltr TEXT]
 """
 import argparse
 import base64
@@ -76,6 +83,8 @@ def main():
     ap.add_argument("--expect-text", default=None)
     ap.add_argument("--no-charts", action="store_true")
     ap.add_argument("--name", default="browser")
+    ap.add_argument("--isolated", default=None)
+    ap.add_argument("--reads-ltr", default=None)
     a = ap.parse_args()
     name = a.name
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
@@ -140,6 +149,31 @@ def main():
         if a.expect_text is not None:
             check(a.expect_text in info["table"], "escaped_text_shown",
                   "table text lacks %r" % a.expect_text)
+        if a.isolated is not None:
+            iso = drv.call("POST", "/session/%s/execute/sync" % drv.sid, {"script": """
+                const want = arguments[0], w = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+                let found = 0, loose = [];
+                for (let n = w.nextNode(); n; n = w.nextNode()) {
+                    if (!n.data.includes(want)) continue;
+                    found++;
+                    if (!n.parentElement.closest('bdi')) loose.push(n.parentElement.outerHTML.slice(0, 120));
+                }
+                return {found: found, loose: loose};""", "args": [a.isolated]})
+            check(iso["found"] > 0 and not iso["loose"], "bidi_isolated",
+                  "%d texts hold the name, not in <bdi>: %s" % (iso["found"], iso["loose"]))
+        if a.reads_ltr is not None:
+            pos = drv.call("POST", "/session/%s/execute/sync" % drv.sid, {"script": """
+                const want = arguments[0], w = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+                for (let n = w.nextNode(); n; n = w.nextNode()) {
+                    const i = n.data.indexOf(want);
+                    if (i < 0) continue;
+                    const x = k => { const r = document.createRange(); r.setStart(n, k); r.setEnd(n, k + 1);
+                                     return r.getBoundingClientRect().left; };
+                    return [x(i), x(i + want.length - 1)];
+                }
+                return null;""", "args": [a.reads_ltr]})
+            check(pos is not None and pos[0] < pos[1], "bidi_reads_ltr",
+                  "%r: first and last letter at x = %s" % (a.reads_ltr, pos))
         # Laptop: what a reader sees first, then the whole page.
         with open(a.shots + "-top.png", "wb") as f:
             f.write(base64.b64decode(drv.get("/screenshot") or ""))

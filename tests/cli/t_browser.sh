@@ -1,8 +1,9 @@
 # t_browser.sh - the report page in a real browser (issue 3, "Tests"):
 # headless Chromium, driven through chromedriver by tests/browser/page_check.py,
 # opens DIR/index.html from disk and checks that every image loaded, the
-# table has a row per stage, a hostile stage name shows as text, and the
-# page fits a phone; screenshots go to out/browser/.  Prints SKIP when
+# table has a row per stage, a hostile stage name shows as text, a name
+# with a right-to-left override is isolated and leaves the text after it
+# left to right, and the page fits a phone; screenshots go to out/browser/.  Prints SKIP when
 # chromium, chromedriver or python3 is missing (make test installs them).
 . "$(dirname "$0")/lib.sh"
 
@@ -47,3 +48,17 @@ PATH="$T/nobin" run "$FUNNEL" report "$T/l.flog" -o "$T/nocharts" --stages "$STA
 expect_rc browser_report_no_gnuplot 5
 check browser_nocharts "$T/nocharts/index.html" --stages 8 --no-charts --expect-text "$HOSTILE" \
     --shots "$SHOTS/nocharts"
+
+# A right-to-left override (U+202E) in a stage name and in an unmapped stage
+# name stays inside the name (<bdi>): the note's fixed text after the
+# unmapped names still reads left to right (docs/CHARTS.md, "Safety model").
+RLO=$(printf '\342\200\256')
+{ echo time,entity,stage,channel
+  echo "2026-01-02,rlo-1,${RLO}evil,sales"
+  echo "2026-01-03,rlo-2,${RLO}evil,marketing"; } >"$T/rlo.csv"
+cp "$T/l.flog" "$T/rlo.flog"
+"$FUNNEL" append -q "$T/rlo.flog" "$T/rlo.csv"
+PATH="$T/nobin" run "$FUNNEL" report "$T/rlo.flog" -o "$T/rlo" --stages "$STAGES,${RLO}rlo stage"
+expect_rc browser_report_bidi 5
+check browser_bidi "$T/rlo/index.html" --stages 9 --no-charts --isolated "$RLO" \
+    --reads-ltr "Check the spelling" --shots "$SHOTS/bidi"

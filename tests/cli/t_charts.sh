@@ -285,7 +285,7 @@ if [ -s "$T/nognu/report.json" ] && grep -q 'id="charts-missing"' "$T/nognu/inde
 fake 'echo "broken font" >&2; exit 3'
 PATH="$T/bin" run "$FUNNEL" report "$T/demo.flog" -o "$T/nognu" --stages "$STAGES"
 expect_rc report_gnuplot_fails 5
-if grep -q 'gnuplot could not draw them: chart funnel.png: gnuplot failed (exit 3): broken font' "$T/nognu/index.html"; then
+if grep -q 'gnuplot could not draw them: <bdi>chart funnel.png: gnuplot failed (exit 3): broken font</bdi>' "$T/nognu/index.html"; then
     pass report_gnuplot_fails_page; else fail report_gnuplot_fails_page "$(grep -o 'charts-missing.*' "$T/nognu/index.html" | head -c 300)"; fi
 
 # --- report.json is exactly replay's, with the same options.

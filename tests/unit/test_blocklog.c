@@ -164,8 +164,22 @@ static char *make_csv(unsigned n, unsigned seed)
     return s;
 }
 
+/* Append csv to log as one batch: 0 and the batch's event count in
+ * *events, or ingest_file's error in err (nothing appended). */
+static int try_append_csv(const char *log, const char *csv, uint64_t *events, struct fb_error *err);
+
 /* Append csv to log as one batch; returns the batch's event count. */
 static uint64_t append_csv(const char *log, const char *csv)
+{
+    struct fb_error err;
+    uint64_t events = 0;
+    int rc = try_append_csv(log, csv, &events, &err);
+    if (rc)
+        fail_msg("ingest_file: %d %s", rc, err.msg);
+    return events;
+}
+
+static int try_append_csv(const char *log, const char *csv, uint64_t *events_out, struct fb_error *errp)
 {
     struct appender a;
     struct fb_error err;
@@ -186,8 +200,14 @@ static uint64_t append_csv(const char *log, const char *csv)
     assert_true(fd >= 0);
     rc = ingest_file(in, fd, path, &err);
     close(fd);
-    if (rc)
-        fail_msg("ingest_file: %d %s", rc, err.msg);
+    if (rc) {
+        *errp = err;
+        ingest_free(in);
+        app_abandon(&a);
+        app_close(&a);
+        unlink(path);
+        return rc;
+    }
     struct buf out = {0};
     unsigned char fp[16];
     assert_int_equal(ingest_finish(in, base, &out, fp, &err), 0);
@@ -200,7 +220,33 @@ static uint64_t append_csv(const char *log, const char *csv)
     ingest_free(in);
     app_close(&a);
     unlink(path);
-    return events;
+    *events_out = events;
+    return 0;
+}
+
+/* A CSV of one row with n attribute columns PREFIX1..PREFIXn. */
+static char *attrs_csv(const char *prefix, unsigned n)
+{
+    size_t cap = 128 + (size_t)n * 40;
+    char *s = malloc(cap);
+    assert_non_null(s);
+    size_t len = (size_t)snprintf(s, cap, "time,entity,stage,channel");
+    for (unsigned i = 1; i <= n; i++)
+        len += (size_t)snprintf(s + len, cap - len, ",%s%u", prefix, i);
+    len += (size_t)snprintf(s + len, cap - len, "\n2026-01-01,E-%s,suspect,sales", prefix);
+    for (unsigned i = 1; i <= n; i++)
+        len += (size_t)snprintf(s + len, cap - len, ",v%u", i);
+    snprintf(s + len, cap - len, "\n");
+    return s;
+}
+
+static int append_attrs(const char *log, const char *prefix, unsigned n, struct fb_error *err)
+{
+    char *csv = attrs_csv(prefix, n);
+    uint64_t events;
+    int rc = try_append_csv(log, csv, &events, err);
+    free(csv);
+    return rc;
 }
 
 static uint64_t append_rows(const char *log, unsigned n, unsigned seed)
@@ -1056,6 +1102,36 @@ static void a_dictionary_string_over_65535_bytes_is_never_written(void **state)
     dict_free(d);
 }
 
+/* `cat` writes one column per attribute name of the log, and a batch holds
+ * at most INGEST_MAX_ATTRS columns: so the log as a whole holds at most that
+ * many names, or `cat old | append new -` would fail (200 names in one
+ * batch and 200 others in the next once made such a log). */
+static void a_log_holds_at_most_as_many_attribute_names_as_a_batch(void **state)
+{
+    (void)state;
+    char log[128];
+    struct fb_error err;
+    tmp_path(log, sizeof log, "attrs.flog");
+    assert_int_equal(append_attrs(log, "a", 200, &err), 0);
+    int64_t size = file_size(log);
+    /* 200 + 200 is refused, naming the first name past the limit */
+    assert_int_equal(append_attrs(log, "b", 200, &err), FB_EINPUT);
+    if (!strstr(err.msg, "attribute column \"b49\" would be attribute name 249 of the log, which holds at most 248"))
+        fail_msg("message: %s", err.msg);
+    assert_int_equal(err.line, 1);
+    assert_int_equal(err.col, 4 + 49);
+    assert_int_equal(file_size(log), size);
+    /* up to the limit is fine; then no new name, but known ones still are */
+    assert_int_equal(append_attrs(log, "b", 48, &err), 0);
+    assert_int_equal(append_attrs(log, "c", 1, &err), FB_EINPUT);
+    assert_int_equal(append_attrs(log, "a", 200, &err), 0);   /* a1..a200 again */
+    assert_int_equal(append_attrs(log, "B", 48, &err), 0);    /* names fold case */
+    struct dict *d[BLOG_D_COUNT];
+    assert_int_equal(load_dicts(log, d, &err), 0);
+    assert_int_equal(dict_size(d[BLOG_D_ATTR_NAME]), 1 + INGEST_MAX_ATTRS);
+    free_dicts(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1088,6 +1164,7 @@ int main(void)
         cmocka_unit_test(dictionaries_round_trip_through_dict_blocks),
         cmocka_unit_test(dict_blocks_out_of_order_or_short_of_the_commit_are_corruption),
         cmocka_unit_test(a_dictionary_string_over_65535_bytes_is_never_written),
+        cmocka_unit_test(a_log_holds_at_most_as_many_attribute_names_as_a_batch),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
