@@ -1,6 +1,10 @@
-/* replay.c - the replay driver; see replay.h. */
+/* replay.c - the replay driver; see replay.h and docs/ARCHITECTURE.md
+ * "Replay on every core". */
 #include "replay.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,12 +15,29 @@
 #define NEEDED_COLS ((1u << BLOG_C_TIME) | (1u << BLOG_C_ENTITY) | (1u << BLOG_C_STAGE) | \
                      (1u << BLOG_C_CHANNEL) | (1u << BLOG_C_OUTCOME))
 
+/* One thread's share of a replay: its own cursor and counters, folding
+ * into the run's one per-entity array (funnel.h, part_new_sharing). */
+struct replay_worker {
+    struct replay_run *run;
+    struct part *part;            /* the run's part itself with one worker */
+    struct logr_cursor cur;
+    int rc;                       /* of the block err_block */
+    size_t err_block;
+    struct fb_error err;
+    pthread_t tid;
+    int started;
+};
+
 struct replay_run {
     struct logr r;
     int32_t *stage_map;
     uint8_t *sales, *lost;
-    struct funnel_agg *agg;
-    struct logr_cursor cur;
+    struct part *part;
+    int64_t as_of;
+    struct replay_worker *w;
+    size_t nw;
+    atomic_size_t next;           /* the next EVENTS block to claim */
+    atomic_size_t stop_at;        /* the lowest damaged block seen so far */
 };
 
 static int build_maps(struct replay_run *r, const struct funnel_def *def, struct fb_error *err)
@@ -52,18 +73,84 @@ static int build_maps(struct replay_run *r, const struct funnel_def *def, struct
     return 0;
 }
 
-static int replay_blocks(struct replay_run *r, int64_t as_of, struct fb_error *err)
+/* Claim blocks in file order until none is left.  Claims only grow, so
+ * when a block fails every block before it has been claimed and will be
+ * finished: the error reported is the one at the lowest damaged block,
+ * the same whatever the number of threads and however they interleave. */
+static void *work(void *arg)
 {
-    for (size_t i = 0; i < r->r.nev; i++) {
+    struct replay_worker *w = arg;
+    struct replay_run *r = w->run;
+    for (;;) {
+        size_t i = atomic_fetch_add_explicit(&r->next, 1, memory_order_relaxed);
+        if (i >= r->r.nev || i >= atomic_load_explicit(&r->stop_at, memory_order_relaxed))
+            break;
         const struct blog_block *blk = logr_block(&r->r, i);
-        if (blk->h.a > as_of) {   /* wholly after as_of: only its count matters */
-            funnel_agg_count_after(r->agg, blk->h.count);
+        if (blk->h.a > r->as_of) {   /* wholly after as_of: only its count matters */
+            part_add_after(w->part, blk->h.count);
             continue;
         }
-        int rc = logr_decode(&r->cur, i, err);
+        int rc = logr_decode(&w->cur, i, &w->err);
+        if (rc) {
+            w->rc = rc;
+            w->err_block = i;
+            size_t cur = atomic_load(&r->stop_at);
+            while (i < cur && !atomic_compare_exchange_weak(&r->stop_at, &cur, i))
+                ;
+            break;
+        }
+        part_add(w->part, &w->cur.cols);
+    }
+    return NULL;
+}
+
+/* Set up nw workers: cursors and (with more than one) counters of their
+ * own, all allocated here so that running out of memory is an error of the
+ * replay and never of a thread. */
+static int setup_workers(struct replay_run *r, size_t nw, struct fb_error *err)
+{
+    static const struct logr_want needed = {NEEDED_COLS, NULL, 0};
+    if (!(r->w = calloc(nw, sizeof *r->w)))
+        return fb_fail(err, FB_ENOMEM, "out of memory");
+    r->nw = nw;
+    for (size_t k = 0; k < nw; k++) {
+        struct replay_worker *w = &r->w[k];
+        w->run = r;
+        fb_error_clear(&w->err);
+        w->part = nw == 1 ? r->part : part_new_sharing(r->part);
+        if (!w->part)
+            return fb_fail(err, FB_ENOMEM, "out of memory");
+        int rc = logr_cursor_init(&w->cur, &r->r, &needed, 0, r->r.nev, err);
         if (rc)
             return rc;
-        funnel_agg_add(r->agg, &r->cur.cols);
+    }
+    return 0;
+}
+
+/* Run the workers: nw - 1 threads and this one.  A thread that cannot be
+ * started leaves its share to the others (the report is the same). */
+static int replay_blocks(struct replay_run *r, struct fb_error *err)
+{
+    atomic_init(&r->next, 0);
+    atomic_init(&r->stop_at, SIZE_MAX);
+    for (size_t k = 1; k < r->nw; k++)
+        r->w[k].started = pthread_create(&r->w[k].tid, NULL, work, &r->w[k]) == 0;
+    work(&r->w[0]);
+    const struct replay_worker *bad = NULL;
+    for (size_t k = 0; k < r->nw; k++) {
+        if (r->w[k].started)
+            pthread_join(r->w[k].tid, NULL);
+        if (r->w[k].rc && (!bad || r->w[k].err_block < bad->err_block))
+            bad = &r->w[k];
+    }
+    if (bad) {
+        *err = bad->err;
+        return bad->rc;
+    }
+    for (size_t k = 0; k < r->nw; k++) {
+        int rc = r->w[k].part == r->part ? 0 : part_merge(r->part, r->w[k].part, err);
+        if (rc)
+            return rc;
     }
     return 0;
 }
@@ -71,7 +158,6 @@ static int replay_blocks(struct replay_run *r, int64_t as_of, struct fb_error *e
 static int run(struct replay_run *r, const char *path, const struct replay_opts *o,
                struct res_report *out, struct fb_error *err)
 {
-    static const struct logr_want needed = {NEEDED_COLS, NULL, 0};
     int rc = logr_open(&r->r, path, err);
     if (rc == 0)
         rc = logr_load_dicts(&r->r, NEEDED_DICTS, err);
@@ -83,18 +169,22 @@ static int run(struct replay_run *r, const char *path, const struct replay_opts 
         return rc;
     const struct blog_scan *scan = &r->r.scan;
     int has_as_of = o->has_as_of || scan->events > 0;
-    int64_t as_of = o->has_as_of ? o->as_of : scan->events ? scan->max_time : 0;
+    r->as_of = o->has_as_of ? o->as_of : scan->events ? scan->max_time : 0;
     const struct dict *stages = logr_dict(&r->r, BLOG_D_STAGE);
     struct funnel_maps maps = {r->stage_map, dict_size(stages), r->sales, r->lost};
-    r->agg = funnel_agg_new(o->def, scan->dict_sizes[BLOG_D_ENTITY], as_of, o->stale_after, &maps);
-    if (!r->agg)
+    r->part = part_new(o->def, scan->dict_sizes[BLOG_D_ENTITY], r->as_of, o->stale_after, &maps);
+    if (!r->part)
         return fb_fail(err, FB_ENOMEM, "out of memory for %u entities",
                        scan->dict_sizes[BLOG_D_ENTITY]);
-    rc = logr_cursor_init(&r->cur, &r->r, &needed, 0, r->r.nev, err);
+    /* More threads than blocks would only wait. */
+    size_t nw = o->threads > 1 ? (size_t)o->threads : 1;
+    nw = nw < r->r.nev ? nw : r->r.nev ? r->r.nev : 1;
+    rc = setup_workers(r, nw, err);
     if (rc == 0)
-        rc = replay_blocks(r, as_of, err);
+        rc = replay_blocks(r, err);
+    const struct part_finish_opts fo = {stages, has_as_of, o->threads};
     if (rc == 0)
-        rc = funnel_agg_finish(r->agg, stages, has_as_of, out, err);
+        rc = part_finish(r->part, &fo, out, err);
     return rc;
 }
 
@@ -111,8 +201,13 @@ int replay_log(const char *path, const struct replay_opts *o, struct res_report 
     memcpy(info->tail_reason, r.r.scan.tail_reason, sizeof info->tail_reason);
     info->batches = r.r.scan.ncommits;
     info->blocks = r.r.scan.nblocks;
-    funnel_agg_free(r.agg);
-    logr_cursor_free(&r.cur);
+    for (size_t k = 0; k < r.nw; k++) {
+        logr_cursor_free(&r.w[k].cur);
+        if (r.w[k].part != r.part)
+            part_free(r.w[k].part);
+    }
+    free(r.w);
+    part_free(r.part);
     free(r.stage_map);
     free(r.sales);
     free(r.lost);
