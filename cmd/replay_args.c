@@ -2,7 +2,10 @@
  * `report`; see replay_args.h. */
 #include "replay_args.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "ftime.h"
@@ -34,6 +37,14 @@ static int parse_value(const char *cmd, struct replay_args *a, const char *name,
     } else if (strcmp(name, "--stale-after") == 0) {
         if (ftime_parse_duration(v, &a->o.stale_after) != 0)
             return cli_usage_error(cmd, "bad --stale-after \"%s\": expected a duration such as 90s, 45m, 12h, 30d or 2w", v);
+    } else if (strcmp(name, "--threads") == 0) {
+        char *end;
+        errno = 0;
+        unsigned long n = strtoul(v, &end, 10);
+        if (*v < '0' || *v > '9' || *end || errno || n < 1 || n > REPLAY_MAX_THREADS)
+            return cli_usage_error(cmd, "bad --threads \"%s\": expected a whole number from 1 to %d",
+                                   v, REPLAY_MAX_THREADS);
+        a->o.threads = (unsigned)n;
     } else if (strcmp(name, "--stages") == 0) {
         a->stages = v;
     } else if (strcmp(name, "--funnel") == 0) {
@@ -46,9 +57,13 @@ static int parse_value(const char *cmd, struct replay_args *a, const char *name,
 
 int replay_args_parse(const char *cmd, int argc, char **argv, struct replay_args *a)
 {
-    static const char *const valued[] = {"--stages", "--funnel", "--as-of", "--stale-after", "-o", "--output"};
+    static const char *const valued[] = {"--stages", "--funnel", "--as-of", "--stale-after",
+                                         "--threads", "-o", "--output"};
     memset(a, 0, sizeof *a);
     a->o.stale_after = REPLAY_DEFAULT_STALE_AFTER;
+    /* Every online core: the report is the same for any number. */
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    a->o.threads = cores < 1 ? 1 : cores > REPLAY_MAX_THREADS ? REPLAY_MAX_THREADS : (unsigned)cores;
     for (int i = 1; i < argc; i++) {
         int bad = 0, matched = 0;
         for (size_t k = 0; k < sizeof valued / sizeof *valued && !matched; k++) {
