@@ -7,7 +7,13 @@ WFLAGS  := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-protot
 CONFIG  ?= release
 BUILD   := build/$(CONFIG)
 LIBS    := -lcsv -ljansson -lz -lpthread -lm
-CPPFLAGS += -Icore -Ireports -Icmd
+# The layer rule, enforced by the compiler (docs/ARCHITECTURE.md): core/
+# sees only core/, reports/ sees core/ and reports/, cmd/ sees all three, so
+# an include that runs back up a floor fails to build.  Unit tests and fuzz
+# targets get all three.
+LAYER_INC := -Icore -Ireports -Icmd
+$(BUILD)/core/%.o: LAYER_INC := -Icore
+$(BUILD)/reports/%.o: LAYER_INC := -Icore -Ireports
 
 CORE_SRC    := $(wildcard core/*.c)
 REPORTS_SRC := $(wildcard reports/*.c)
@@ -28,11 +34,11 @@ $(FUNNEL_BIN): $(CMD_OBJ) $(LIB_OBJ)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(WFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(LAYER_INC) $(CPPFLAGS) $(WFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(WFLAGS) $(CFLAGS) -o $@ $< $(LIB_OBJ) -lcmocka $(LIBS)
+	$(CC) $(LAYER_INC) $(CPPFLAGS) $(WFLAGS) $(CFLAGS) -o $@ $< $(LIB_OBJ) -lcmocka $(LIBS)
 
 deps:
 	@scripts/ensure_deps.sh build
@@ -102,11 +108,11 @@ unit: $(FUZZ_REPLAY)
 
 $(BUILD)/fuzz_replay/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_driver.c tests/fuzz/fuzz_common.h $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay_driver.c $(LIB_OBJ) $(LIBS)
+	$(CC) $(LAYER_INC) $(CPPFLAGS) $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay_driver.c $(LIB_OBJ) $(LIBS)
 
 $(BUILD)/fuzzers/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(WFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB_OBJ) $(LIBS)
+	$(CC) $(LAYER_INC) $(CPPFLAGS) $(WFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB_OBJ) $(LIBS)
 
 fuzz: deps
 	@scripts/fuzz_deps.sh
