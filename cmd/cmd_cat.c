@@ -13,6 +13,7 @@
 #include "dictblock.h"
 #include "evblock.h"
 #include "ftime.h"
+#include "outpath.h"
 
 #define FLUSH_AT (1u << 20)
 
@@ -148,6 +149,9 @@ int cmd_cat(int argc, char **argv)
     memset(&c, 0, sizeof c);
     fb_error_clear(&err);
     c.path = argv[1];
+    struct outpath_inputs ins = {c.path, NULL, 0};
+    if (outpath_refuse("-", &ins, &err) != 0)
+        return cli_report(&err);
     int rc;
     c.fd = open(c.path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (c.fd < 0)
