@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "json_read.h"
+#include "outpath.h"
 
 const char cmd_chart_usage[] =
     "usage: funnel chart REPORT -o DIR [--no-render]\n"

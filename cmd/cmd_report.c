@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "json_report.h"
 #include "outfile.h"
+#include "outpath.h"
 #include "page.h"
 #include "replay_args.h"
 #include "text_report.h"
