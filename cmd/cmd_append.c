@@ -18,6 +18,7 @@
 #include "fault_hook.h"
 #include "ingest.h"
 #include "outfile.h"
+#include "outpath.h"
 
 #define MAX_SHOWN_ERRORS 20
 
@@ -294,9 +295,14 @@ int cmd_append(int argc, char **argv)
 {
     struct append_run r;
     memset(&r, 0, sizeof r);
+    struct fb_error err;
+    fb_error_clear(&err);
     int code = parse_args(argc, argv, &r.args);
     if (code)
         return code;
+    struct outpath_inputs ins = {r.args.log, (const char *const *)r.args.files, (size_t)r.args.nfiles};
+    if (r.args.rejects_path && outpath_refuse(r.args.rejects_path, &ins, &err) != 0)
+        return cli_report(&err);
     if (r.args.shards)
         return append_sharded(&r.args);
     /* A file size limit must surface as EFBIG (exit 5), not kill us. */
@@ -304,8 +310,6 @@ int cmd_append(int argc, char **argv)
     r.progress = !r.args.quiet && isatty(STDERR_FILENO);
     clock_gettime(CLOCK_MONOTONIC, &r.t0);
     code = open_inputs(&r);
-    struct fb_error err;
-    fb_error_clear(&err);
     if (code == CLI_OK && r.args.rejects_path) {
         if (outfile_open(&r.rejects, r.args.rejects_path, &err) != 0 ||
             fputs("file,line,column,reason,record\n", r.rejects.fp) == EOF)

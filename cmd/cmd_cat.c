@@ -11,6 +11,7 @@
 #include "csvout.h"
 #include "ftime.h"
 #include "logreader.h"
+#include "outpath.h"
 
 #define FLUSH_AT (1u << 20)
 
@@ -144,6 +145,9 @@ int cmd_cat(int argc, char **argv)
     struct fb_error err;
     memset(&c, 0, sizeof c);
     fb_error_clear(&err);
+    struct outpath_inputs ins = {path, NULL, 0};
+    if (outpath_refuse("-", &ins, &err) != 0)
+        return cli_report(&err);
     int rc = run(&c, path, &err);
     logr_cursor_free(&c.cur);
     logr_close(&c.r);

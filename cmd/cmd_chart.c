@@ -11,6 +11,7 @@
 #include "cli_opts.h"
 #include "commands.h"
 #include "json_read.h"
+#include "outpath.h"
 
 const char cmd_chart_usage[] =
     "usage: funnel chart REPORT -o DIR [--no-render]\n"
@@ -106,6 +107,9 @@ int cmd_chart(int argc, char **argv)
     struct chart_set cs;
     char gnuplot[4096];
     fb_error_clear(&err);
+    struct outpath_inputs ins = {NULL, &report, 1};
+    if (chart_refuse_inputs(dir, !no_render, &ins, &err) != 0)
+        return cli_report(&err);
     int rc = rpt_json_read(report, &doc, &err);
     if (rc)
         return cli_report(&err);

@@ -8,6 +8,7 @@
 #include "ftime.h"
 #include "json_report.h"
 #include "outfile.h"
+#include "outpath.h"
 #include "replay_args.h"
 #include "text_report.h"
 
@@ -70,6 +71,11 @@ int cmd_replay(int argc, char **argv)
     struct fb_error err;
     struct res_report rep;
     fb_error_clear(&err);
+    struct outpath_inputs ins = {a.log, &a.funnel_file, a.funnel_file != NULL};
+    if (outpath_refuse(a.out ? a.out : "-", &ins, &err) != 0) {
+        funnel_def_free(&def);
+        return cli_report(&err);
+    }
     int rc = replay_args_replay(&a, &def, &rep, &err);
     if (rc == 0)
         rc = write_report(&a, &rep, &err);

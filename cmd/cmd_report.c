@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "json_report.h"
 #include "outfile.h"
+#include "outpath.h"
 #include "page.h"
 #include "replay_args.h"
 #include "text_report.h"
@@ -124,6 +125,12 @@ int cmd_report(int argc, char **argv)
     struct page_opts po = {.version = FUNNEL_VERSION};
     fb_error_clear(&err);
     fb_error_clear(&cerr);
+    struct outpath_inputs ins = {a.log, &a.funnel_file, a.funnel_file != NULL};
+    const char *const docs[] = {"report.json", "index.html", a.text ? "report.txt" : NULL, NULL};
+    if (outpath_refuse_dir(a.out, docs, &ins, &err) != 0 || chart_refuse_inputs(a.out, 1, &ins, &err) != 0) {
+        funnel_def_free(&def);
+        return cli_report(&err);
+    }
     int rc = replay_args_replay(&a, &def, &rep, &err);
     if (rc == 0)
         rc = chart_make_dir(a.out, &err);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "dictblock.h"
+#include "outpath.h"
 
 static int sys_fail(struct fb_error *err, const char *path, const char *what)
 {
@@ -52,21 +53,17 @@ static int sync_dir(struct appender *a)
  * first: open that one) or -1 with errno set. */
 static int create_log(struct appender *a)
 {
-    size_t n = strlen(a->path) + sizeof ".creating.XXXXXX";
-    char *tmp = malloc(n);
+    char *tmp = outpath_tmpname(a->path, "creating");
     if (!tmp)
         return errno = ENOMEM, -1;
-    snprintf(tmp, n, "%s.creating.XXXXXX", a->path);
     a->fd = mkostemp(tmp, O_CLOEXEC);
     if (a->fd < 0) {
         free(tmp);
         return -1;
     }
-    mode_t mask = umask(0);   /* mkstemp makes 0600; a log gets the usual mode */
-    umask(mask);
     unsigned char h[BLOG_FILE_HEADER_LEN];
     blog_file_header(h);
-    int rc = fchmod(a->fd, 0666 & ~mask);
+    int rc = outpath_set_mode(a->fd, a->path);   /* mkstemp makes 0600 */
     if (rc == 0) {
         ssize_t w;
         do   /* a signal may interrupt the write, as in write_all */
@@ -98,13 +95,39 @@ static int create_log(struct appender *a)
     return e == EEXIST ? 1 : -1;
 }
 
+/* A log named by a symlink whose target does not exist is refused, not
+ * created (docs/DECISIONS.md, "The log"): the link most likely points at
+ * the real log on a volume that is not there, and a fresh log in its place
+ * would split the history.  Returns FB_EIO with the reason. */
+static int refuse_dangling(struct appender *a, struct fb_error *err)
+{
+    char *target = NULL;
+    int rc = outpath_follow(a->path, &target, err);
+    if (rc == 0)
+        rc = fb_fail_at(err, FB_EIO, a->path, 0, 0,
+                        "is a symbolic link to %s, which does not exist; funnel does not "
+                        "create a log through a link (create it there by name, or remove "
+                        "the link)", target);
+    free(target);
+    return rc;
+}
+
+/* How often the name may change under us before we give up: each retry
+ * means another process created or removed the log in between, which a
+ * few rounds settle; a name that never settles is an error, not a loop. */
+#define OPEN_TRIES 64
+
 /* Open (or create) and lock; retry when the locked file is no longer the
- * one at `path` (a failed creator removed it while we waited). */
+ * one at `path` (a failed creator removed it while we waited) or another
+ * process created the log first. */
 static int open_locked(struct appender *a, struct fb_error *err)
 {
-    for (;;) {
+    for (int tries = 0; tries < OPEN_TRIES; tries++) {
         a->created = 0;
         a->fd = open(a->path, O_RDWR | O_CLOEXEC);
+        struct stat lst;
+        if (a->fd < 0 && errno == ENOENT && lstat(a->path, &lst) == 0 && S_ISLNK(lst.st_mode))
+            return refuse_dangling(a, err);
         if (a->fd < 0 && errno == ENOENT) {
             int c = create_log(a);
             if (c == 1)
@@ -125,6 +148,9 @@ static int open_locked(struct appender *a, struct fb_error *err)
         close(a->fd);
         a->fd = -1;
     }
+    return fb_fail_at(err, FB_EIO, a->path, 0, 0,
+                      "the log was created or removed by another process %d times while "
+                      "opening it; giving up", OPEN_TRIES);
 }
 
 int app_open(struct appender *a, const char *path, const struct app_hook *hook,

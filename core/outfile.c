@@ -1,6 +1,8 @@
 /* outfile.c - temp-file-and-rename output; see outfile.h. */
 #include "outfile.h"
 
+#include "outpath.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,43 +34,41 @@ int outfile_open(struct outfile *o, const char *path, struct fb_error *err)
     struct stat st;
     if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
         return open_direct(o, path, err);
-    /* Follow a symlink so its target is replaced and the link stays. */
-    char *real = NULL;
-    struct stat lst;
-    if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode))
-        real = realpath(path, NULL);
-    if (real)
-        path = real;
-    size_t n = strlen(path);
-    o->path = real ? real : strdup(path);
-    o->tmp = malloc(n + 16);
-    if (!o->path || !o->tmp) {
+    /* Follow a symlink so its target is replaced (or, for a dangling one,
+     * created) and the link stays. */
+    int rc = outpath_follow(path, &o->path, err);
+    if (rc)
+        return rc;
+    o->tmp = outpath_tmpname(o->path, "tmp");
+    if (!o->tmp) {
         outfile_abort(o);
         return fb_fail(err, FB_ENOMEM, "out of memory");
     }
-    snprintf(o->tmp, n + 16, "%s.tmp.XXXXXX", path);
     int fd = mkstemp(o->tmp);
     if (fd < 0) {
         int e = errno;
         free(o->tmp);
         o->tmp = NULL;
+        rc = fb_fail_at(err, FB_EIO, o->path, 0, 0, "cannot create: %s", strerror(e));
         outfile_abort(o);
-        return fb_fail_at(err, FB_EIO, path, 0, 0, "cannot create: %s", strerror(e));
+        return rc;
     }
-    /* mkstemp makes the file 0600; an output file gets the usual mode. */
-    mode_t mask = umask(0);
-    umask(mask);
-    if (fchmod(fd, 0666 & ~mask) != 0) {
+    /* mkstemp makes the file 0600: a replaced output keeps its mode, a new
+     * one gets the usual mode. */
+    if (outpath_set_mode(fd, o->path) != 0) {
         int e = errno;
         close(fd);
+        rc = fb_fail_at(err, FB_EIO, o->path, 0, 0, "cannot set the mode: %s", strerror(e));
         outfile_abort(o);
-        return fb_fail_at(err, FB_EIO, path, 0, 0, "cannot set the mode: %s", strerror(e));
+        return rc;
     }
     o->fp = fdopen(fd, "w");
     if (!o->fp) {
+        int e = errno;
         close(fd);
+        rc = fb_fail_at(err, FB_EIO, o->path, 0, 0, "cannot open: %s", strerror(e));
         outfile_abort(o);
-        return fb_fail_at(err, FB_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
+        return rc;
     }
     return 0;
 }

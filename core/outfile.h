@@ -5,7 +5,9 @@
  * something other than a regular file (/dev/null, a FIFO, a terminal) is
  * written directly too: replacing a device node with a file would be a
  * disaster, and such outputs have no "previous file" to protect. A symlink
- * to a regular file is followed, so the target is replaced, not the link. */
+ * is followed, so its target is replaced (or created, for a dangling link),
+ * never the link.  A replaced file keeps its mode (outpath_set_mode); the
+ * temporary name is outpath_tmpname's, so any valid name can be written. */
 #ifndef FUNNEL_OUTFILE_H
 #define FUNNEL_OUTFILE_H
 

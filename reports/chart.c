@@ -12,6 +12,7 @@
 
 #include "chart_glyphs.h"
 #include "chart_run.h"
+#include "outpath.h"
 
 static const char *const names[CHART_COUNT] = {
     [CHART_FUNNEL] = "funnel", [CHART_CONVERSION] = "conversion",
@@ -31,6 +32,22 @@ static const char *const exts[3] = {".tsv", ".gp", ".png"};
 
 const char *chart_name(enum chart_kind k) { return names[k]; }
 const char *chart_caption(enum chart_kind k) { return captions[k]; }
+
+int chart_refuse_inputs(const char *dir, int render, const struct outpath_inputs *in,
+                        struct fb_error *err)
+{
+    char files[CHART_COUNT * 3][32];
+    const char *list[CHART_COUNT * 3 + 1];
+    size_t n = 0;
+    for (int k = 0; k < CHART_COUNT; k++)
+        for (int ext = 0; ext < (render ? 3 : 2); ext++) {
+            snprintf(files[n], sizeof files[n], "%s%s", names[k], exts[ext]);
+            list[n] = files[n];
+            n++;
+        }
+    list[n] = NULL;
+    return outpath_refuse_dir(dir, list, in, err);
+}
 
 int chart_make_dir(const char *dir, struct fb_error *err)
 {
@@ -87,10 +104,12 @@ static int make_temp(struct chart_set *cs, enum chart_kind k, int ext, FILE **fp
         return fb_fail_at(err, FB_EIO, cs->dir, 0, 0, "cannot create a file: %s", strerror(e));
     }
     cs->tmp[k][ext] = t;
-    /* mkstemp makes the file 0600; a published file gets the usual mode. */
-    mode_t mask = umask(0);
-    umask(mask);
-    if (fchmod(fd, 0666 & ~mask) != 0) {
+    /* mkstemp makes the file 0600: a replaced chart file keeps its mode,
+     * a new one gets the usual mode. */
+    char *final = path_of(cs->dir, k, ext, "");
+    int set = final ? outpath_set_mode(fd, final) : (errno = ENOMEM, -1);
+    free(final);
+    if (set != 0) {
         int e = errno;
         close(fd);
         return fb_fail_at(err, FB_EIO, t, 0, 0, "cannot set the mode: %s", strerror(e));

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include "err.h"
+#include "outpath.h"
 #include "result.h"
 
 enum chart_kind {
@@ -39,6 +40,12 @@ struct chart_set {
     char *dir;
     char *tmp[CHART_COUNT][3];    /* .tsv, .gp, .png temporary names (in dir) */
 };
+
+/* Refuse (FB_EUSAGE, see outpath_refuse) when dir or a file the charts
+ * would be published as (NAME.tsv, NAME.gp and, when render, NAME.png) is
+ * the log or an input of the command.  Returns 0, FB_EUSAGE or FB_ENOMEM. */
+int chart_refuse_inputs(const char *dir, int render, const struct outpath_inputs *in,
+                        struct fb_error *err) FB_MUST_USE;
 
 /* Create dir and its missing parents (like mkdir -p).  Returns 0 or FB_EIO. */
 int chart_make_dir(const char *dir, struct fb_error *err) FB_MUST_USE;
