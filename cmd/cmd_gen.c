@@ -1,6 +1,6 @@
 /* cmd_gen.c - `funnel gen`: write realistic synthetic funnel events as CSV,
  * for demos, tests and benchmarks.  Option parsing and output handling only;
- * the generator is core/synth.c. */
+ * the generator is cmd/synth.c. */
 #include <stdio.h>
 #include <string.h>
 

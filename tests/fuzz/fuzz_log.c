@@ -41,8 +41,8 @@ static void fix_checksums(unsigned char *f, size_t n)
 /* Two findings of this target, fixed (docs/RELIABILITY.md, "Fuzzing,
  * sanitizers, coverage"): a log with right checksums (crafted, or mode 1
  * here) could make a reader allocate gigabytes before anything contradicted
- * it - a DICT block's stated raw size (core/dictblock.c), and the entity
- * count replay sizes its per-entity state with (core/replay.c).  What is
+ * it - a DICT block's stated raw size (core/log/dictblock.c), and the entity
+ * count replay sizes its per-entity state with (core/aggregate/replay.c).  What is
  * left: replay checks the entity count against the entity DICT blocks'
  * counts and sizes but does not inflate them (for speed), so a crafted log
  * can still claim up to 516 entities a payload byte, ~45 KB of state each.
@@ -50,7 +50,7 @@ static void fix_checksums(unsigned char *f, size_t n)
  * than the fuzzer's memory limit. */
 #define FUZZ_MAX_ENTITIES (1u << 20)
 
-/* Whether replay would accept the entity count (core/replay.c,
+/* Whether replay would accept the entity count (core/aggregate/replay.c,
  * check_entity_count) and it is above FUZZ_MAX_ENTITIES. */
 static int huge_entity_claim(const struct blog_scan *s)
 {

@@ -39,8 +39,8 @@ for l in tiny one two three torn empty header; do
 done
 
 # evblock: every EVENTS block of those logs.
-cc -std=c11 -D_GNU_SOURCE -Icore -o "$T/seed_evblock" tests/fuzz/seed_evblock.c \
-    core/blogscan.c core/blocklog.c core/err.c -lz
+cc -std=c11 -D_GNU_SOURCE -Icore/log -Icore/common -o "$T/seed_evblock" tests/fuzz/seed_evblock.c \
+    core/log/blogscan.c core/log/blocklog.c core/common/err.c -lz
 "$T/seed_evblock" "$C/evblock" "$T/tiny.flog" "$T/two.flog" "$T/three.flog"
 
 # jsondiff: tolerance byte, EXPECTED, NUL, REPORT.

@@ -88,7 +88,7 @@ int main(int argc, char **argv)
         return 2;
     }
     /* Each ingest calloc()s ~20 MB of block buffers, however small the
-     * batch (core/blockenc.c).  With glibc's defaults those come from mmap,
+     * batch (core/log/blockenc.c).  With glibc's defaults those come from mmap,
      * or from a heap top trimmed after each free, so every input paid page
      * faults on 20 MB: the roundtrip corpus took 36 s instead of 1.7 s.
      * Keeping freed memory mapped makes calloc a memset.  (32 MiB is the

@@ -1,4 +1,4 @@
-/* test_blocklog.c - the block layer of core/blocklog.h: header and commit
+/* test_blocklog.c - the block layer of core/log/blocklog.h: header and commit
  * encodings, and the scan's verdicts on a log file - committed batches, a
  * torn tail (not an error) at every cut of the last batch, damage before a
  * later commit or in the final commit (corruption, with its offset), files
@@ -941,7 +941,7 @@ static void an_unknown_skippable_block_type_is_skipped(void **state)
     buf_free(&b);
 }
 
-/* ---- dictionaries (core/dictblock.h) ---- */
+/* ---- dictionaries (core/log/dictblock.h) ---- */
 
 static int load_dicts(const char *path, struct dict **d, struct fb_error *err)
 {

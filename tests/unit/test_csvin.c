@@ -1,4 +1,4 @@
-/* test_csvin.c - CSV records of core/csvin.h (issue 2, "Input: CSV events"
+/* test_csvin.c - CSV records of core/input/csvin.h (issue 2, "Input: CSV events"
  * and "Bad input"): fields byte for byte, physical line numbers, LF and
  * CRLF, empty lines, a leading BOM; the byte-level rules that mark a record
  * bad (bare CR, NUL, invalid UTF-8, too many fields) with the column; the

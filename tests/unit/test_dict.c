@@ -1,4 +1,4 @@
-/* test_dict.c - the interning dictionary of core/dict.h: id 0 is "", ids are
+/* test_dict.c - the interning dictionary of core/log/dict.h: id 0 is "", ids are
  * dense in insertion order, lookups round-trip exact bytes (NUL bytes
  * included), fold_case folds ASCII letters only and keeps the first
  * spelling, and growth to 1e5 entries loses nothing. */

@@ -1,4 +1,4 @@
-/* test_evblock.c - EVENTS payloads of core/evblock.h: what is encoded comes
+/* test_evblock.c - EVENTS payloads of core/log/evblock.h: what is encoded comes
  * back (sorted by time, stably, with every column moved together), absent
  * optional columns read as 0, a reader may decode a subset of columns, and
  * damage - any single changed byte, any truncation, ids past the

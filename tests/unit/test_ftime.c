@@ -1,4 +1,4 @@
-/* test_ftime.c - the time and duration rules of core/ftime.h, one test per
+/* test_ftime.c - the time and duration rules of core/input/ftime.h, one test per
  * rule, accept and reject sides both.  Expected instants were computed
  * independently (Python's calendar.timegm), and the calendar arithmetic is
  * checked against plain day counting over all of years 0000-9999. */

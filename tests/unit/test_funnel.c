@@ -1,9 +1,9 @@
-/* test_funnel.c - the aggregator of core/funnel.h on hand-built event
+/* test_funnel.c - the aggregator of core/aggregate/funnel.h on hand-built event
  * columns, rule by rule from issue 2 "Replay semantics" (reached with
  * skipped stages, T(e,s) as suffix minima, lost / alive again, the stale
  * boundary, as_of, unmapped stages and their order, drop-out ties, null
  * rates), order independence (shuffled, split into several calls), and the
- * funnel definition of core/funnel_def.h (--stages lists and funnel files). */
+ * funnel definition of core/input/funnel_def.h (--stages lists and funnel files). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

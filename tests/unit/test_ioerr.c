@@ -354,7 +354,7 @@ static void interrupted_writes_are_retried(void **state)
     (void)state;
     skip_without_hooks();
     every_io_call_fails("append", op_append_existing, EINTR);
-    /* Not yet for a new log: create_log (core/appender.c) writes the header
+    /* Not yet for a new log: create_log (core/log/appender.c) writes the header
      * with one pwrite and takes EINTR as failure (reported to the lead). */
 }
 

@@ -1,4 +1,4 @@
-/* test_logreader.c - the one reader of core/logreader.h (docs/ARCHITECTURE.md
+/* test_logreader.c - the one reader of core/log/logreader.h (docs/ARCHITECTURE.md
  * "The reader"): dictionaries load by mask, a cursor walks a block range,
  * single attribute columns are decoded by name and the others are not,
  * and damage is reported with the offset of its block. */

@@ -546,7 +546,7 @@ static void ingest_growing_its_columns(void **state)
         assert_int_equal(buf_append(&text, line, (size_t)n), 0);
     }
     /* 2,100 rows: the encoder's columns start with room for 1,024 events
-     * and grow twice (core/blockenc.c), so each growth step fails once. */
+     * and grow twice (core/log/blockenc.c), so each growth step fails once. */
     struct input big = {(const char *)text.p, text.len, 2100, 0};
     every_allocation_fails_cleanly("ingest growing its columns", op_ingest, &big);
     buf_free(&text);
@@ -606,7 +606,7 @@ static void append_creating_a_log_is_all_or_nothing(void **state)
 static int setup(void **state)
 {
     (void)state;
-    /* Each ingest calloc()s ~20 MB (core/blockenc.c) and is run a hundred
+    /* Each ingest calloc()s ~20 MB (core/log/blockenc.c) and is run a hundred
      * times: keep freed memory mapped, as tests/fuzz/replay_driver.c does. */
     mallopt(M_MMAP_THRESHOLD, 32 << 20);
     mallopt(M_TRIM_THRESHOLD, 1 << 30);

@@ -1,4 +1,4 @@
-/* test_outpath.c - the rules of core/outpath.h: temporary names fit
+/* test_outpath.c - the rules of core/common/outpath.h: temporary names fit
  * NAME_MAX without splitting a UTF-8 character, symlinks are followed to
  * the name they lead to (dangling ones too, loops are an error), an output
  * naming an input is refused however it is spelled, and a replaced file

@@ -1,4 +1,4 @@
-/* test_shardset.c - core/shardset.h: the pinned shard hash against fixed
+/* test_shardset.c - core/shard/shardset.h: the pinned shard hash against fixed
  * crc32 test vectors (docs/FORMAT.md §13.1), the MANIFEST round trip and its
  * refusals (§13.2), and the reader's checks of one shard. */
 #include <setjmp.h>

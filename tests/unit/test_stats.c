@@ -1,4 +1,4 @@
-/* test_stats.c - core/stats.h: median and p90 by nearest rank (the value at
+/* test_stats.c - core/aggregate/stats.h: median and p90 by nearest rank (the value at
  * 1-based rank ceil(p*n) of the sorted values), checked against a sorted
  * copy for every small n, for ties, and for large random inputs; the mean
  * is exact (an integer sum), so it never depends on the order of values. */

@@ -122,7 +122,7 @@ int funnel_def_from_file(struct funnel_def *f, const char *path, struct fb_error
         const char *name = line;
         /* A UTF-8 byte order mark (which many Windows editors write) is not
          * part of the first name, as it is not part of a CSV header
-         * (core/csvin.c; docs/METRICS.md §1). */
+         * (core/input/csvin.c; docs/METRICS.md §1). */
         if (lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0)
             name += 3, len -= 3;
         const char *hash = memchr(name, '#', (size_t)len);
