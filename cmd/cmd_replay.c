@@ -13,7 +13,7 @@
 
 const char cmd_replay_usage[] =
     "usage: funnel replay LOG [--stages a,b,c | --funnel FILE] [--as-of TIME]\n"
-    "                         [--stale-after DUR] [--text] [-o FILE]\n"
+    "                         [--stale-after DUR] [--threads N] [--text] [-o FILE]\n"
     "\n"
     "Replay the committed batches of LOG into the funnel report: stage\n"
     "conversion, time in stage, drop-outs and touch mix (docs/METRICS.md).\n"
@@ -30,6 +30,8 @@ const char cmd_replay_usage[] =
     "                     later events count only in events.after_as_of\n"
     "  --stale-after DUR  an entity nobody touched for longer than DUR has gone\n"
     "                     stale (90s, 45m, 12h, 30d, 2w; default 30d)\n"
+    "  --threads N        decode with N threads (default: every online core);\n"
+    "                     the report is the same for any N\n"
     "  --text             an aligned table for a person instead of JSON\n"
     "  -o, --output FILE  write to FILE (atomically: temp file, then rename);\n"
     "                     '-' is standard output\n"

@@ -19,7 +19,7 @@
 
 const char cmd_report_usage[] =
     "usage: funnel report LOG -o DIR [--stages a,b,c | --funnel FILE]\n"
-    "                     [--as-of TIME] [--stale-after DUR] [--text]\n"
+    "                     [--as-of TIME] [--stale-after DUR] [--threads N] [--text]\n"
     "\n"
     "The nightly job in one command: replay LOG exactly as 'funnel replay'\n"
     "does, then write into DIR (created if missing)\n"
@@ -43,6 +43,7 @@ const char cmd_report_usage[] =
     "  --funnel FILE      the stages from FILE, one a line\n"
     "  --as-of TIME       judge the funnel at TIME\n"
     "  --stale-after DUR  untouched for longer than DUR is stale (default 30d)\n"
+    "  --threads N        replay with N threads (default: every online core)\n"
     "  --text             also write DIR/report.txt, the table of --text\n"
     "  -h, --help         show this text\n"
     "\n"

@@ -2,13 +2,16 @@
  * `report`; see replay_args.h. */
 #include "replay_args.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cli_opts.h"
 #include "ftime.h"
 
-enum { OPT_STAGES = CLI_LONG_ONLY, OPT_FUNNEL, OPT_AS_OF, OPT_STALE_AFTER, OPT_TEXT };
+enum { OPT_STAGES = CLI_LONG_ONLY, OPT_FUNNEL, OPT_AS_OF, OPT_STALE_AFTER, OPT_TEXT, OPT_THREADS };
 
 static const struct cli_opt replay_opts[] = {
     {OPT_STAGES, "stages", CLI_VALUE},
@@ -16,6 +19,7 @@ static const struct cli_opt replay_opts[] = {
     {OPT_AS_OF, "as-of", CLI_VALUE},
     {OPT_STALE_AFTER, "stale-after", CLI_VALUE},
     {OPT_TEXT, "text", CLI_FLAG},
+    {OPT_THREADS, "threads", CLI_VALUE},
     {'o', "output", CLI_PATH},
     {0, NULL, CLI_FLAG},
 };
@@ -34,6 +38,16 @@ static int parse_value(const char *cmd, struct replay_args *a, int key, const ch
         if (ftime_parse_duration(v, &a->o.stale_after) != 0)
             return cli_usage_error(cmd, "bad --stale-after \"%s\": expected a duration such as 90s, 45m, 12h, 30d or 2w", v);
         break;
+    case OPT_THREADS: {
+        char *end;
+        errno = 0;
+        unsigned long n = strtoul(v, &end, 10);
+        if (*v < '0' || *v > '9' || *end || errno || n < 1 || n > REPLAY_MAX_THREADS)
+            return cli_usage_error(cmd, "bad --threads \"%s\": expected a whole number from 1 to %d",
+                                   v, REPLAY_MAX_THREADS);
+        a->o.threads = (unsigned)n;
+        break;
+    }
     case OPT_STAGES:
         a->stages = v;
         break;
@@ -58,6 +72,9 @@ int replay_args_parse(const char *cmd, const char *usage, int argc, char **argv,
     int key;
     memset(a, 0, sizeof *a);
     a->o.stale_after = REPLAY_DEFAULT_STALE_AFTER;
+    /* Every online core: the report is the same for any number. */
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    a->o.threads = cores < 1 ? 1 : cores > REPLAY_MAX_THREADS ? REPLAY_MAX_THREADS : (unsigned)cores;
     cli_opts_init(&g, &spec, argc, argv);
     while ((key = cli_opts_next(&g, &v)) > 0) {
         int rc = parse_value(cmd, a, key, v);

@@ -1,7 +1,8 @@
 /* replay_args.h - the replay options shared by `funnel replay` and `funnel
  * report` (issue 2, "Replay semantics"; issue 3, "Commands"): LOG,
- * --stages/--funnel, --as-of, --stale-after, --text and -o, parsed one way
- * for both (by cli_opts.h), and the replay itself with its torn-tail notice. */
+ * --stages/--funnel, --as-of, --stale-after, --threads, --text and -o,
+ * parsed one way for both (by cli_opts.h), and the replay itself with its
+ * torn-tail notice. */
 #ifndef FUNNEL_REPLAY_ARGS_H
 #define FUNNEL_REPLAY_ARGS_H
 
@@ -10,6 +11,8 @@
 #include "result.h"
 
 #define REPLAY_DEFAULT_STALE_AFTER (30 * 86400)
+/* --threads: each thread holds about 3 MB of block buffers. */
+#define REPLAY_MAX_THREADS 256
 
 struct replay_args {
     const char *log, *stages, *funnel_file, *out;   /* borrowed from argv */

@@ -383,10 +383,29 @@ static int decode_column(const unsigned char *d, const unsigned char *src, uint3
     return decode_ids(&s->raw, d[1], count, dict_sizes[BLOG_D_ATTR_VALUE], c->att[c->natt++], err);
 }
 
+/* Is the column at descriptor d one the caller wants? */
+static int wanted(const unsigned char *d, unsigned want_mask, const uint8_t *att_pick,
+                  uint32_t npick)
+{
+    if (want_mask & (1u << d[0]))
+        return 1;
+    uint32_t name = rd_u32(d + 4);
+    return d[0] == BLOG_C_ATTR && att_pick && name < npick && att_pick[name];
+}
+
 int evb_decode(const unsigned char *payload, size_t len, uint32_t count,
                int64_t min_time, int64_t max_time, unsigned want_mask,
                const uint32_t *dict_sizes, struct evb_cols *c,
                struct evb_scratch *s, struct fb_error *err)
+{
+    return evb_decode_pick(payload, len, count, min_time, max_time, want_mask, NULL, 0,
+                           dict_sizes, c, s, err);
+}
+
+int evb_decode_pick(const unsigned char *payload, size_t len, uint32_t count,
+                    int64_t min_time, int64_t max_time, unsigned want_mask,
+                    const uint8_t *att_pick, uint32_t npick, const uint32_t *dict_sizes,
+                    struct evb_cols *c, struct evb_scratch *s, struct fb_error *err)
 {
     /* Bounding the range first also keeps the delta arithmetic below
      * from overflowing on crafted headers. */
@@ -404,7 +423,7 @@ int evb_decode(const unsigned char *payload, size_t len, uint32_t count,
         int rc = check_desc(d, count, seen, err);
         if (rc)
             return rc;
-        natt += d[0] == BLOG_C_ATTR;
+        natt += d[0] == BLOG_C_ATTR && wanted(d, want_mask, att_pick, npick);
         if (rd_u32(d + 12) > len - pos)
             return corrupt(err, "column runs past the block");
         pos += rd_u32(d + 12);
@@ -413,7 +432,7 @@ int evb_decode(const unsigned char *payload, size_t len, uint32_t count,
         return corrupt(err, "trailing bytes after the columns");
     if (!seen[BLOG_C_TIME] || !seen[BLOG_C_ENTITY] || !seen[BLOG_C_STAGE] || !seen[BLOG_C_CHANNEL])
         return corrupt(err, "a required column is missing");
-    if ((want_mask & (1u << BLOG_C_ATTR)) && att_room(c, natt) != 0)
+    if (natt && att_room(c, natt) != 0)
         return fb_fail(err, FB_ENOMEM, "out of memory decoding a block");
     c->n = count;
     c->natt = 0;
@@ -423,7 +442,7 @@ int evb_decode(const unsigned char *payload, size_t len, uint32_t count,
     pos = 1 + (size_t)ncols * BLOG_COL_DESC_LEN;
     for (uint32_t i = 0; i < ncols; i++) {
         const unsigned char *d = payload + 1 + (size_t)i * BLOG_COL_DESC_LEN;
-        if (want_mask & (1u << d[0])) {
+        if (wanted(d, want_mask, att_pick, npick)) {
             int rc = decode_column(d, payload + pos, count, min_time, max_time, dict_sizes, c, s, err);
             if (rc)
                 return rc;

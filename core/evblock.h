@@ -68,4 +68,12 @@ int evb_decode(const unsigned char *payload, size_t len, uint32_t count,
                const uint32_t *dict_sizes, struct evb_cols *c,
                struct evb_scratch *s, struct fb_error *err) FB_MUST_USE;
 
+/* evb_decode that also decodes the attribute columns whose name id k has
+ * att_pick[k] != 0 (k < npick), so a reader that needs one attribute does
+ * not inflate the others.  att_pick may be NULL. */
+int evb_decode_pick(const unsigned char *payload, size_t len, uint32_t count,
+                    int64_t min_time, int64_t max_time, unsigned want_mask,
+                    const uint8_t *att_pick, uint32_t npick, const uint32_t *dict_sizes,
+                    struct evb_cols *c, struct evb_scratch *s, struct fb_error *err) FB_MUST_USE;
+
 #endif

@@ -1,64 +1,124 @@
-/* funnel.c - per-entity min/max state and the metrics computed from it;
- * see funnel.h and docs/METRICS.md for the definitions followed here. */
+/* funnel.c - the partial state (per-entity min/max, counts), its merge,
+ * and the metrics finished from it; see funnel.h and docs/METRICS.md for
+ * the definitions followed here. */
 #include "funnel.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ftime.h"
 #include "stats.h"
 
 #define PREFETCH_AHEAD 16
 
-struct funnel_agg {
+struct part {
     const struct funnel_def *def;
     size_t ns;            /* stages */
     size_t stride;        /* int64 per entity: M[0..ns), last, lostAt */
     uint32_t nent;
     int64_t as_of, stale_after;
     struct funnel_maps maps;
-    int64_t *state;
+    /* Relaxed atomics: a plain load and store on the targets we build for,
+     * and a compare-and-swap only where the array is shared (see add). */
+    _Atomic int64_t *state;
+    struct part *owner;   /* the part whose state this is (itself, or base) */
+    int shared;           /* other parts update state at the same time */
     uint64_t *touches;    /* [stage][0 marketing, 1 sales] */
     uint64_t *unmapped;   /* per stage id */
     uint64_t read, after;
 };
 
-struct funnel_agg *funnel_agg_new(const struct funnel_def *def, uint32_t nentities,
-                                  int64_t as_of, int64_t stale_after, const struct funnel_maps *maps)
+static struct part *part_alloc(const struct part *shape)
 {
-    struct funnel_agg *a = calloc(1, sizeof *a);
-    if (!a)
+    struct part *p = calloc(1, sizeof *p);
+    if (!p)
         return NULL;
-    *a = (struct funnel_agg){def, def->n, def->n + 2, nentities, as_of, stale_after, *maps,
-                             NULL, NULL, NULL, 0, 0};
-    a->state = malloc((size_t)nentities * a->stride * sizeof *a->state + 1);
-    a->touches = calloc(2 * a->ns, sizeof *a->touches);
-    a->unmapped = calloc(maps->nstage_ids + 1, sizeof *a->unmapped);
-    if (!a->state || !a->touches || !a->unmapped) {
-        funnel_agg_free(a);
+    *p = *shape;
+    p->state = NULL;
+    p->owner = p;
+    p->touches = calloc(2 * p->ns, sizeof *p->touches);
+    p->unmapped = calloc(p->maps.nstage_ids + 1, sizeof *p->unmapped);
+    p->read = p->after = 0;
+    if (!p->touches || !p->unmapped) {
+        part_free(p);
         return NULL;
     }
-    for (size_t e = 0; e < nentities; e++) {
-        int64_t *st = a->state + e * a->stride;
-        for (size_t s = 0; s < a->ns; s++)
-            st[s] = INT64_MAX;
-        st[a->ns] = INT64_MIN;
-        st[a->ns + 1] = INT64_MIN;
-    }
-    return a;
+    return p;
 }
 
-void funnel_agg_free(struct funnel_agg *a)
+struct part *part_new(const struct funnel_def *def, uint32_t nentities, int64_t as_of,
+                      int64_t stale_after, const struct funnel_maps *maps)
 {
-    if (!a)
+    const struct part shape = {.def = def, .ns = def->n, .stride = def->n + 2, .nent = nentities,
+                               .as_of = as_of, .stale_after = stale_after, .maps = *maps};
+    struct part *p = part_alloc(&shape);
+    if (!p)
+        return NULL;
+    /* Zero is "no event" in every cell (see KEY_MIN), so the array comes
+     * from calloc: the kernel's zero pages, faulted in by the threads that
+     * add, instead of a pass of this thread over all of it. */
+    p->state = calloc((size_t)nentities * p->stride + 1, sizeof *p->state);
+    if (!p->state) {
+        part_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+struct part *part_new_sharing(struct part *base)
+{
+    struct part *p = part_alloc(base);
+    if (!p)
+        return NULL;
+    p->state = base->state;
+    p->owner = base->owner;
+    p->shared = base->shared = 1;
+    return p;
+}
+
+void part_free(struct part *p)
+{
+    if (!p)
         return;
-    free(a->state);
-    free(a->touches);
-    free(a->unmapped);
-    free(a);
+    if (p->owner == p)
+        free(p->state);
+    free(p->touches);
+    free(p->unmapped);
+    free(p);
 }
 
-void funnel_agg_add(struct funnel_agg *a, const struct evb_cols *c)
+#define LOAD(x) atomic_load_explicit((x), memory_order_relaxed)
+
+/* Each cell holds a key that only grows, 0 meaning "no event": the first
+ * time at a stage as KEY_MIN(t), last and lost times as KEY_MAX(t).  Event
+ * times lie in [FTIME_MIN, FTIME_MAX] (evblock.h checks them), so a key of a
+ * time is never 0 and one operation, raise, serves every cell. */
+#define KEY_MIN(t) (FTIME_MAX + 1 - (t))
+#define KEY_MAX(t) ((t) - FTIME_MIN + 1)
+
+/* Raise *x to k if k is larger.  Shared: load first and CAS only when the
+ * value improves, which after the first blocks is rare; max commutes, so
+ * whichever thread wins a race the array ends the same. */
+static inline void raise(_Atomic int64_t *x, int64_t k, int shared)
+{
+    int64_t cur = LOAD(x);
+    if (!shared) {
+        if (k > cur)
+            atomic_store_explicit(x, k, memory_order_relaxed);
+        return;
+    }
+    while (k > cur && !atomic_compare_exchange_weak_explicit(x, &cur, k, memory_order_relaxed,
+                                                             memory_order_relaxed))
+        ;
+}
+
+/* The loop of part_add, inlined twice with `shared` a constant, so the
+ * single-thread replay pays nothing for the shared case. */
+static inline __attribute__((always_inline)) void add_events(struct part *a, const struct evb_cols *c,
+                                                             const int shared)
 {
     const int64_t *time = c->time;
     const uint32_t *ent = c->ids[EVB_IDX(BLOG_C_ENTITY)];
@@ -66,14 +126,14 @@ void funnel_agg_add(struct funnel_agg *a, const struct evb_cols *c)
     const uint32_t *chan = c->ids[EVB_IDX(BLOG_C_CHANNEL)];
     const uint32_t *outc = c->ids[EVB_IDX(BLOG_C_OUTCOME)];
     const size_t ns = a->ns, stride = a->stride;
-    int64_t *const state = a->state;
+    _Atomic int64_t *const state = a->state;
     uint64_t after = 0;
     a->read += c->n;
     for (uint32_t i = 0; i < c->n; i++) {
         /* The entity array is far larger than the cache and ids arrive in
          * no useful order: fetch ahead so misses overlap. */
         if (i + PREFETCH_AHEAD < c->n)
-            __builtin_prefetch(state + (size_t)ent[i + PREFETCH_AHEAD] * stride, 1);
+            __builtin_prefetch((const void *)(state + (size_t)ent[i + PREFETCH_AHEAD] * stride), 1);
         int64_t t = time[i];
         if (t > a->as_of) {
             after++;
@@ -85,21 +145,51 @@ void funnel_agg_add(struct funnel_agg *a, const struct evb_cols *c)
             continue;
         }
         a->touches[2 * (size_t)s + a->maps.sales[chan[i]]]++;
-        int64_t *st = state + (size_t)ent[i] * stride;
-        if (t < st[s])
-            st[s] = t;
-        if (t > st[ns])
-            st[ns] = t;
-        if (a->maps.lost[outc[i]] && t > st[ns + 1])
-            st[ns + 1] = t;
+        _Atomic int64_t *st = state + (size_t)ent[i] * stride;
+        raise(&st[s], KEY_MIN(t), shared);
+        raise(&st[ns], KEY_MAX(t), shared);
+        if (a->maps.lost[outc[i]])
+            raise(&st[ns + 1], KEY_MAX(t), shared);
     }
     a->after += after;
 }
 
-void funnel_agg_count_after(struct funnel_agg *a, uint64_t n)
+void part_add(struct part *p, const struct evb_cols *c)
 {
-    a->read += n;
-    a->after += n;
+    if (p->shared)
+        add_events(p, c, 1);
+    else
+        add_events(p, c, 0);
+}
+
+void part_add_after(struct part *p, uint64_t n)
+{
+    p->read += n;
+    p->after += n;
+}
+
+int part_merge(struct part *into, const struct part *from, struct fb_error *err)
+{
+    if (from->def->n != into->def->n || from->as_of != into->as_of ||
+        from->stale_after != into->stale_after || from->nent > into->nent ||
+        from->maps.nstage_ids > into->maps.nstage_ids)
+        return fb_fail(err, FB_EUSAGE, "partial states of different funnels or logs do not merge");
+    for (size_t k = 0; k < 2 * into->ns; k++)
+        into->touches[k] += from->touches[k];
+    for (uint32_t id = 0; id < from->maps.nstage_ids; id++)
+        into->unmapped[id] += from->unmapped[id];
+    into->read += from->read;
+    into->after += from->after;
+    if (from->state == into->state)
+        return 0;   /* one shared array: already merged as it was built */
+    const size_t stride = into->stride;
+    for (size_t e = 0; e < from->nent; e++) {
+        const _Atomic int64_t *f = from->state + e * stride;
+        _Atomic int64_t *t = into->state + e * stride;
+        for (size_t k = 0; k < stride; k++)
+            raise(&t[k], LOAD(&f[k]), into->shared);
+    }
+    return 0;
 }
 
 void res_report_free(struct res_report *r)
@@ -116,25 +206,44 @@ static double ratio(uint64_t num, uint64_t den)
     return den ? (double)num / (double)den : NAN;
 }
 
-/* Outcomes per entity: status at max(e), and durations to win into v. */
-static size_t classify(struct funnel_agg *a, struct res_report *out, int64_t *v)
+/* Entity e's row of the state as times, read after every writer has
+ * finished: M(e,s) (INT64_MAX: none), then last(e) and lostAt(e)
+ * (INT64_MIN: none). */
+static void load_row(const struct part *a, size_t e, int64_t *row)
+{
+    const _Atomic int64_t *st = a->state + e * a->stride;
+    for (size_t k = 0; k < a->ns; k++) {
+        int64_t key = LOAD(&st[k]);
+        row[k] = key ? FTIME_MAX + 1 - key : INT64_MAX;
+    }
+    for (size_t k = a->ns; k < a->stride; k++) {
+        int64_t key = LOAD(&st[k]);
+        row[k] = key ? key + FTIME_MIN - 1 : INT64_MIN;
+    }
+}
+
+/* Outcomes of entities [lo, hi): status at max(e) counted into stages[],
+ * and durations to win into v. */
+static size_t classify(const struct part *a, size_t lo, size_t hi, struct res_stage *stages,
+                       uint64_t *entities, int64_t *v)
 {
     const size_t ns = a->ns;
+    int64_t st[FUNNEL_MAX_STAGES + 2];
     size_t nwin = 0;
-    for (size_t e = 0; e < a->nent; e++) {
-        const int64_t *st = a->state + e * a->stride;
+    for (size_t e = lo; e < hi; e++) {
+        load_row(a, e, st);
         if (st[ns] == INT64_MIN)
             continue;   /* no mapped event at or before as_of */
-        out->entities++;
+        ++*entities;
         size_t mx = ns - 1;
         while (st[mx] == INT64_MAX)
             mx--;
         int64_t first = st[mx];
         for (size_t s = 0; s <= mx; s++) {
-            out->stages[s].reached++;
+            stages[s].reached++;
             first = st[s] < first ? st[s] : first;
         }
-        struct res_stage *at = &out->stages[mx];
+        struct res_stage *at = &stages[mx];
         if (mx == ns - 1)
             v[nwin++] = st[ns - 1] - first;   /* T(e,last) - T(e,first) */
         else if (st[ns + 1] != INT64_MIN && st[ns + 1] >= st[ns])
@@ -147,12 +256,14 @@ static size_t classify(struct funnel_agg *a, struct res_report *out, int64_t *v)
     return nwin;
 }
 
-/* Durations T(e,s+1) - T(e,s) of entities with an event at s that reached s+1. */
-static size_t stage_durations(const struct funnel_agg *a, size_t s, int64_t *v)
+/* Durations T(e,s+1) - T(e,s) of entities in [lo, hi) with an event at s
+ * that reached s+1. */
+static size_t stage_durations(const struct part *a, size_t s, size_t lo, size_t hi, int64_t *v)
 {
+    int64_t st[FUNNEL_MAX_STAGES + 2];
     size_t n = 0;
-    for (size_t e = 0; e < a->nent; e++) {
-        const int64_t *st = a->state + e * a->stride;
+    for (size_t e = lo; e < hi; e++) {
+        load_row(a, e, st);
         if (st[s] == INT64_MAX)
             continue;
         int64_t next = INT64_MAX;
@@ -175,7 +286,7 @@ static int unmapped_cmp(const void *pa, const void *pb)
     return c ? c : (x->len > y->len) - (x->len < y->len);
 }
 
-static int list_unmapped(const struct funnel_agg *a, const struct dict *d, struct res_report *out)
+static int list_unmapped(const struct part *a, const struct dict *d, struct res_report *out)
 {
     size_t n = 0;
     for (uint32_t id = 0; id < a->maps.nstage_ids; id++)
@@ -201,7 +312,7 @@ static int list_unmapped(const struct funnel_agg *a, const struct dict *d, struc
     return 0;
 }
 
-static void rates(struct funnel_agg *a, struct res_report *out)
+static void rates(const struct part *a, struct res_report *out)
 {
     const size_t ns = a->ns;
     uint64_t worst = 0;
@@ -227,29 +338,126 @@ static void rates(struct funnel_agg *a, struct res_report *out)
     out->win_rate = ratio(out->won, out->won + out->lost + out->stale);
 }
 
-int funnel_agg_finish(struct funnel_agg *a, const struct dict *stage_dict, int has_as_of,
-                      struct res_report *out, struct fb_error *err)
+/* The finish reads the whole array once for the outcomes and once a stage
+ * for the durations; with threads each pass is cut into slices of
+ * entities, one a thread.  A slice writes its durations into v at its own
+ * first entity (never more durations than entities), the slices are then
+ * closed up in order and counts summed: the multisets and sums are those
+ * of one pass, so the report is the same for any number of slices. */
+struct slice {
+    const struct part *p;
+    size_t lo, hi;
+    long stage;                  /* -1: outcomes; else durations of this stage */
+    int64_t *v;                  /* v + lo */
+    size_t n;                    /* durations written */
+    struct res_stage *counts;    /* outcomes: per stage */
+    uint64_t entities;
+    pthread_t tid;
+    int started;
+};
+
+static void *run_slice(void *arg)
+{
+    struct slice *j = arg;
+    if (j->stage < 0)
+        j->n = classify(j->p, j->lo, j->hi, j->counts, &j->entities, j->v);
+    else
+        j->n = stage_durations(j->p, (size_t)j->stage, j->lo, j->hi, j->v);
+    return NULL;
+}
+
+/* Run one pass over every slice; returns the durations, closed up in v. */
+static size_t run_pass(struct slice *sl, size_t nsl, long stage, int64_t *v)
+{
+    for (size_t k = 0; k < nsl; k++) {
+        sl[k].stage = stage;
+        sl[k].v = v + sl[k].lo;
+        if (k > 0)   /* a slice whose thread cannot start runs here */
+            sl[k].started = pthread_create(&sl[k].tid, NULL, run_slice, &sl[k]) == 0;
+    }
+    run_slice(&sl[0]);
+    size_t n = 0;
+    for (size_t k = 0; k < nsl; k++) {
+        if (k > 0 && sl[k].started)
+            pthread_join(sl[k].tid, NULL);
+        else if (k > 0)
+            run_slice(&sl[k]);
+        memmove(v + n, sl[k].v, sl[k].n * sizeof *v);
+        n += sl[k].n;
+    }
+    return n;
+}
+
+static void sum_outcomes(const struct slice *sl, size_t nsl, struct res_report *out)
+{
+    for (size_t k = 0; k < nsl; k++) {
+        out->entities += sl[k].entities;
+        for (size_t s = 0; s < out->nstages; s++) {
+            out->stages[s].reached += sl[k].counts[s].reached;
+            out->stages[s].lost += sl[k].counts[s].lost;
+            out->stages[s].stale += sl[k].counts[s].stale;
+            out->stages[s].open += sl[k].counts[s].open;
+        }
+    }
+}
+
+static struct slice *new_slices(const struct part *a, unsigned threads, size_t *nsl)
+{
+    /* A slice is worth a thread from some thousands of entities on. */
+    size_t n = threads > 1 ? threads : 1;
+    n = a->nent / 4096 < n ? a->nent / 4096 : n;
+    n = n ? n : 1;
+    struct slice *sl = calloc(n, sizeof *sl);
+    if (!sl)
+        return NULL;
+    for (size_t k = 0; k < n; k++) {
+        sl[k].p = a;
+        sl[k].lo = a->nent * k / n;
+        sl[k].hi = a->nent * (k + 1) / n;
+        if (!(sl[k].counts = calloc(a->ns, sizeof *sl[k].counts))) {
+            for (size_t j = 0; j <= k; j++)
+                free(sl[j].counts);
+            free(sl);
+            return NULL;
+        }
+    }
+    *nsl = n;
+    return sl;
+}
+
+int part_finish(const struct part *a, const struct part_finish_opts *o, struct res_report *out,
+                struct fb_error *err)
 {
     memset(out, 0, sizeof *out);
-    out->has_as_of = has_as_of;
+    out->has_as_of = o->has_as_of;
     out->as_of = a->as_of;
     out->stale_after_s = a->stale_after;
     out->nstages = a->ns;
     out->stages = calloc(a->ns, sizeof *out->stages);
     int64_t *v = malloc(((size_t)a->nent + 1) * sizeof *v);
-    if (!out->stages || !v || list_unmapped(a, stage_dict, out) != 0) {
+    size_t nsl = 0;
+    struct slice *sl = out->stages && v ? new_slices(a, o->threads, &nsl) : NULL;
+    if (!sl || list_unmapped(a, o->stage_names, out) != 0) {
+        for (size_t k = 0; sl && k < nsl; k++)
+            free(sl[k].counts);
+        free(sl);
         free(v);
         res_report_free(out);
         return fb_fail(err, FB_ENOMEM, "out of memory computing the report");
     }
-    stats_summarise(v, classify(a, out, v), &out->time_to_win);
+    size_t nwin = run_pass(sl, nsl, -1, v);
+    sum_outcomes(sl, nsl, out);
+    stats_summarise(v, nwin, &out->time_to_win);
     for (size_t s = 0; s + 1 < a->ns; s++) {
         out->stages[s].has_time_in_stage = 1;
-        stats_summarise(v, stage_durations(a, s, v), &out->stages[s].time_in_stage);
+        stats_summarise(v, run_pass(sl, nsl, (long)s, v), &out->stages[s].time_in_stage);
     }
     rates(a, out);
     out->ev_read = a->read;
     out->ev_after_as_of = a->after;
+    for (size_t k = 0; k < nsl; k++)
+        free(sl[k].counts);
+    free(sl);
     free(v);
     return 0;
 }

@@ -1,8 +1,11 @@
-/* funnel.h - the streaming aggregator of `replay` (docs/METRICS.md).
- * Per entity it keeps only minima and maxima of times (M(e,s) per stage,
- * last(e), lostAt(e)), in an array indexed by entity id: the state does
- * not depend on the order of events, and two states over disjoint event
- * sets merge by min/max.  Per stage and per stage name it keeps counts.
+/* funnel.h - the partial aggregation state of `replay` (docs/METRICS.md,
+ * docs/ARCHITECTURE.md "Partial state").  A part holds, per entity, only
+ * minima and maxima of times (M(e,s) per stage, last(e), lostAt(e)) in an
+ * array indexed by entity id, and per stage and per stage name only counts.
+ * None of it depends on the order of events, so parts built over any split
+ * of the events merge exactly (min, max, sum) and finish to the same report,
+ * whatever the order and tree shape of the merges: part_new, part_add (a
+ * decoded block), part_merge, part_finish.
  */
 #ifndef FUNNEL_FUNNEL_H
 #define FUNNEL_FUNNEL_H
@@ -14,10 +17,11 @@
 #include "funnel_def.h"
 #include "result.h"
 
-struct funnel_agg;
+struct part;
 
 /* How the log's dictionary ids map onto the funnel (built by the caller from
- * the stage, channel and outcome dictionaries).  Arrays are borrowed. */
+ * the stage, channel and outcome dictionaries).  Arrays are borrowed and
+ * must outlive the parts built with them. */
 struct funnel_maps {
     const int32_t *stage;     /* stage id -> funnel index, -1 = unmapped */
     uint32_t nstage_ids;
@@ -25,22 +29,50 @@ struct funnel_maps {
     const uint8_t *lost;      /* outcome id -> 1 for lost */
 };
 
-/* A new aggregator for nentities entities.  Returns NULL when out of memory
- * (the state is (stages + 2) x 8 bytes per entity). */
-struct funnel_agg *funnel_agg_new(const struct funnel_def *def, uint32_t nentities,
-                                  int64_t as_of, int64_t stale_after, const struct funnel_maps *maps);
-void funnel_agg_free(struct funnel_agg *a);
+/* A new, empty part for nentities entities, judged at as_of (events after
+ * it are only counted) with stale_after.  def and maps are borrowed.
+ * Returns NULL when out of memory (the state is (stages + 2) x 8 bytes per
+ * entity). */
+struct part *part_new(const struct funnel_def *def, uint32_t nentities, int64_t as_of,
+                      int64_t stale_after, const struct funnel_maps *maps);
+
+/* A new part that shares base's per-entity state and has counters of its
+ * own, for one thread of several folding disjoint blocks into one array
+ * (docs/ARCHITECTURE.md "Replay on every core"): from now on base and every
+ * part sharing it update the array with atomic min/max, which commute, so
+ * the result does not depend on how the threads interleave.  Create them
+ * all before any thread adds; free them before base.  Returns NULL when out
+ * of memory. */
+struct part *part_new_sharing(struct part *base);
+
+/* Free p (NULL is a no-op). */
+void part_free(struct part *p);
 
 /* Fold a decoded block (time, entity, stage, channel, outcome columns) in.
  * Ids must be within the sizes the maps and nentities were built for. */
-void funnel_agg_add(struct funnel_agg *a, const struct evb_cols *c);
+void part_add(struct part *p, const struct evb_cols *c);
 
 /* Count n events known to lie after as_of without decoding them. */
-void funnel_agg_count_after(struct funnel_agg *a, uint64_t n);
+void part_add_after(struct part *p, uint64_t n);
 
-/* Compute every metric into *out (res_report_free it).  stage_dict names
- * the unmapped stages.  has_as_of is 0 for a log without events. */
-int funnel_agg_finish(struct funnel_agg *a, const struct dict *stage_dict, int has_as_of,
-                      struct res_report *out, struct fb_error *err) FB_MUST_USE;
+/* Merge `from` into `into`: per entity min/max, counts summed; `from` is
+ * left as it was.  Both must be built for the same funnel, as_of and
+ * stale_after, `from` over at most into's entities and stage ids (a part of
+ * an older commit of the same log merges into one of the whole log).  Parts
+ * sharing one array merge only their counters.  Returns 0, or FB_EUSAGE when
+ * the parts do not fit together. */
+int part_merge(struct part *into, const struct part *from, struct fb_error *err) FB_MUST_USE;
+
+struct part_finish_opts {
+    const struct dict *stage_names;   /* names the unmapped stage ids */
+    int has_as_of;                    /* 0 for a log without events */
+    unsigned threads;                 /* to read the state with; 0 or 1: this one */
+};
+
+/* Compute every metric of p into *out (res_report_free it): the one path
+ * from aggregation state to a report, for replay and any merge.  Returns 0
+ * or FB_ENOMEM. */
+int part_finish(const struct part *p, const struct part_finish_opts *o, struct res_report *out,
+                struct fb_error *err) FB_MUST_USE;
 
 #endif

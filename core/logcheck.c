@@ -3,36 +3,18 @@
 
 #include <string.h>
 
-#include "dictblock.h"
-#include "evblock.h"
+#include "logreader.h"
 
-static int check_events(int fd, const char *path, const struct blog_scan *s,
-                        struct logcheck_result *res, struct fb_error *err)
+static int check_events(const struct logr *r, struct logcheck_result *res, struct fb_error *err)
 {
-    struct evb_cols cols;
-    struct evb_scratch scratch = {0};
-    struct buf payload = {0};
-    if (evb_cols_init(&cols, BLOG_EVENTS_PER_BLOCK, 0) != 0)
-        return fb_fail(err, FB_ENOMEM, "out of memory");
-    int rc = 0;
-    for (size_t i = 0; i < s->nblocks && rc == 0; i++) {
-        const struct blog_block *blk = &s->blocks[i];
-        if (blk->h.type != BLOG_T_EVENTS)
-            continue;
-        rc = blog_read_payload(fd, path, blk, &payload, err);
-        if (rc == 0)
-            rc = evb_decode(payload.p, payload.len, blk->h.count, blk->h.a, blk->h.b, ~0u,
-                            s->dict_sizes, &cols, &scratch, err);
-        if (rc == FB_ECORRUPT && err->offset < 0) {
-            char why[sizeof err->msg];
-            memcpy(why, err->msg, sizeof why);
-            rc = fb_fail_off(err, rc, path, blk->offset, "%s", why);
-        }
-        res->events += blk->h.count;
+    static const struct logr_want every = {~0u, NULL, 0};
+    struct logr_cursor c;
+    int rc = logr_cursor_init(&c, r, &every, 0, r->nev, err);
+    while (rc == 0 && (rc = logr_next(&c, err)) == 1) {
+        res->events += c.blk->h.count;
+        rc = 0;
     }
-    evb_cols_free(&cols);
-    evb_scratch_free(&scratch);
-    buf_free(&payload);
+    logr_cursor_free(&c);
     return rc;
 }
 
@@ -61,29 +43,24 @@ static int check_commits(const char *path, const struct blog_scan *s, struct fb_
 
 int logcheck_run(int fd, const char *path, struct logcheck_result *res, struct fb_error *err)
 {
-    struct blog_scan s;
-    struct dict *dicts[BLOG_D_COUNT] = {0};
+    struct logr r;
     memset(res, 0, sizeof *res);
-    int rc = blog_scan_fd(fd, path, &s, err);
-    for (int k = 0; rc == 0 && k < BLOG_D_COUNT; k++)
-        if (!(dicts[k] = dict_new(k == BLOG_D_ATTR_NAME)))
-            rc = fb_fail(err, FB_ENOMEM, "out of memory");
+    int rc = logr_open_fd(&r, fd, path, err);
     if (rc == 0)
-        rc = dictblock_load(fd, path, &s, (1u << BLOG_D_COUNT) - 1, dicts, err);
+        rc = logr_load_dicts(&r, ~0u, err);
     if (rc == 0)
-        rc = check_commits(path, &s, err);
+        rc = check_commits(path, &r.scan, err);
     if (rc == 0)
-        rc = check_events(fd, path, &s, res, err);
-    res->batches = s.ncommits;
-    res->blocks = s.nblocks;
-    res->min_time = s.min_time;
-    res->max_time = s.max_time;
-    res->file_size = s.file_size;
-    res->committed_end = s.committed_end;
-    res->tail_len = s.tail_len;
-    memcpy(res->tail_reason, s.tail_reason, sizeof res->tail_reason);
-    for (int k = 0; k < BLOG_D_COUNT; k++)
-        dict_free(dicts[k]);
-    blog_scan_free(&s);
+        rc = check_events(&r, res, err);
+    const struct blog_scan *s = &r.scan;
+    res->batches = s->ncommits;
+    res->blocks = s->nblocks;
+    res->min_time = s->min_time;
+    res->max_time = s->max_time;
+    res->file_size = s->file_size;
+    res->committed_end = s->committed_end;
+    res->tail_len = s->tail_len;
+    memcpy(res->tail_reason, s->tail_reason, sizeof res->tail_reason);
+    logr_close(&r);
     return rc;
 }

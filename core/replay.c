@@ -1,38 +1,49 @@
-/* replay.c - the replay driver; see replay.h. */
+/* replay.c - the replay driver; see replay.h and docs/ARCHITECTURE.md
+ * "Replay on every core". */
 #include "replay.h"
 
-#include <errno.h>
-#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "blocklog.h"
-#include "dictblock.h"
-#include "evblock.h"
 #include "funnel.h"
+#include "logreader.h"
 
 #define NEEDED_DICTS ((1u << BLOG_D_STAGE) | (1u << BLOG_D_CHANNEL) | (1u << BLOG_D_OUTCOME))
 #define NEEDED_COLS ((1u << BLOG_C_TIME) | (1u << BLOG_C_ENTITY) | (1u << BLOG_C_STAGE) | \
                      (1u << BLOG_C_CHANNEL) | (1u << BLOG_C_OUTCOME))
 
+/* One thread's share of a replay: its own cursor and counters, folding
+ * into the run's one per-entity array (funnel.h, part_new_sharing). */
+struct replay_worker {
+    struct replay_run *run;
+    struct part *part;            /* the run's part itself with one worker */
+    struct logr_cursor cur;
+    int rc;                       /* of the block err_block */
+    size_t err_block;
+    struct fb_error err;
+    pthread_t tid;
+    int started;
+};
+
 struct replay_run {
-    const char *path;
-    int fd;
-    struct blog_scan scan;
-    struct dict *dicts[BLOG_D_COUNT];
+    struct logr r;
     int32_t *stage_map;
     uint8_t *sales, *lost;
-    struct funnel_agg *agg;
-    struct evb_cols cols;
-    struct evb_scratch scratch;
-    struct buf payload;
+    struct part *part;
+    int64_t as_of;
+    struct replay_worker *w;
+    size_t nw;
+    atomic_size_t next;           /* the next EVENTS block to claim */
+    atomic_size_t stop_at;        /* the lowest damaged block seen so far */
 };
 
 static int build_maps(struct replay_run *r, const struct funnel_def *def, struct fb_error *err)
 {
-    const struct dict *st = r->dicts[BLOG_D_STAGE], *ch = r->dicts[BLOG_D_CHANNEL],
-                      *oc = r->dicts[BLOG_D_OUTCOME];
+    const struct dict *st = logr_dict(&r->r, BLOG_D_STAGE), *ch = logr_dict(&r->r, BLOG_D_CHANNEL),
+                      *oc = logr_dict(&r->r, BLOG_D_OUTCOME);
     r->stage_map = malloc(dict_size(st) * sizeof *r->stage_map);
     r->sales = calloc(dict_size(ch), 1);
     r->lost = calloc(dict_size(oc), 1);
@@ -51,7 +62,7 @@ static int build_maps(struct replay_run *r, const struct funnel_def *def, struct
         const char *s = dict_str(ch, id, &n);
         r->sales[id] = funnel_name_eq(s, n, "sales");
         if (!r->sales[id] && !funnel_name_eq(s, n, "marketing"))
-            return fb_fail_at(err, FB_ECORRUPT, r->path, 0, 0, "channel dictionary holds \"%.*s\"",
+            return fb_fail_at(err, FB_ECORRUPT, r->r.path, 0, 0, "channel dictionary holds \"%.*s\"",
                               (int)(n > 40 ? 40 : n), s);
     }
     for (uint32_t id = 1; id < dict_size(oc); id++) {
@@ -62,85 +73,118 @@ static int build_maps(struct replay_run *r, const struct funnel_def *def, struct
     return 0;
 }
 
-static int replay_blocks(struct replay_run *r, int64_t as_of, struct fb_error *err)
+/* Claim blocks in file order until none is left.  Claims only grow, so
+ * when a block fails every block before it has been claimed and will be
+ * finished: the error reported is the one at the lowest damaged block,
+ * the same whatever the number of threads and however they interleave. */
+static void *work(void *arg)
 {
-    for (size_t i = 0; i < r->scan.nblocks; i++) {
-        const struct blog_block *blk = &r->scan.blocks[i];
-        if (blk->h.type != BLOG_T_EVENTS)
-            continue;
-        if (blk->h.a > as_of) {   /* wholly after as_of: only its count matters */
-            funnel_agg_count_after(r->agg, blk->h.count);
+    struct replay_worker *w = arg;
+    struct replay_run *r = w->run;
+    for (;;) {
+        size_t i = atomic_fetch_add_explicit(&r->next, 1, memory_order_relaxed);
+        if (i >= r->r.nev || i >= atomic_load_explicit(&r->stop_at, memory_order_relaxed))
+            break;
+        const struct blog_block *blk = logr_block(&r->r, i);
+        if (blk->h.a > r->as_of) {   /* wholly after as_of: only its count matters */
+            part_add_after(w->part, blk->h.count);
             continue;
         }
-        int rc = blog_read_payload(r->fd, r->path, blk, &r->payload, err);
-        if (rc == 0)
-            rc = evb_decode(r->payload.p, r->payload.len, blk->h.count, blk->h.a, blk->h.b,
-                            NEEDED_COLS, r->scan.dict_sizes, &r->cols, &r->scratch, err);
-        if (rc == FB_ECORRUPT && err->offset < 0) {
-            char why[sizeof err->msg];
-            memcpy(why, err->msg, sizeof why);
-            return fb_fail_off(err, rc, r->path, blk->offset, "%s", why);
+        int rc = logr_decode(&w->cur, i, &w->err);
+        if (rc) {
+            w->rc = rc;
+            w->err_block = i;
+            size_t cur = atomic_load(&r->stop_at);
+            while (i < cur && !atomic_compare_exchange_weak(&r->stop_at, &cur, i))
+                ;
+            break;
         }
+        part_add(w->part, &w->cur.cols);
+    }
+    return NULL;
+}
+
+/* Set up nw workers: cursors and (with more than one) counters of their
+ * own, all allocated here so that running out of memory is an error of the
+ * replay and never of a thread. */
+static int setup_workers(struct replay_run *r, size_t nw, struct fb_error *err)
+{
+    static const struct logr_want needed = {NEEDED_COLS, NULL, 0};
+    if (!(r->w = calloc(nw, sizeof *r->w)))
+        return fb_fail(err, FB_ENOMEM, "out of memory");
+    r->nw = nw;
+    for (size_t k = 0; k < nw; k++) {
+        struct replay_worker *w = &r->w[k];
+        w->run = r;
+        fb_error_clear(&w->err);
+        w->part = nw == 1 ? r->part : part_new_sharing(r->part);
+        if (!w->part)
+            return fb_fail(err, FB_ENOMEM, "out of memory");
+        int rc = logr_cursor_init(&w->cur, &r->r, &needed, 0, r->r.nev, err);
         if (rc)
             return rc;
-        funnel_agg_add(r->agg, &r->cols);
     }
     return 0;
 }
 
-/* The per-entity state is sized from the last commit's entity count, but
- * replay does not load the entity dictionary, which would check that count
- * (FORMAT.md 5.3).  So check it against the counts of the entity DICT
- * blocks, and each count against its payload (an entry takes at least 2
- * bytes inflated, and deflate expands at most 1032:1): with right CRCs and
- * made-up counts a log could otherwise ask for gigabytes before anything
- * contradicts it (found by fuzz_log).  The claim stays proportional to the
- * file's size: at most 516 entities a payload byte. */
-static int check_entity_count(const struct replay_run *r, struct fb_error *err)
+/* Run the workers: nw - 1 threads and this one.  A thread that cannot be
+ * started leaves its share to the others (the report is the same). */
+static int replay_blocks(struct replay_run *r, struct fb_error *err)
 {
-    uint64_t n = 1;   /* id 0, the empty string */
-    for (size_t i = 0; i < r->scan.nblocks; i++) {
-        const struct blog_block *b = &r->scan.blocks[i];
-        if (b->h.type != BLOG_T_DICT || b->h.a != BLOG_D_ENTITY)
-            continue;
-        if (b->h.payload_len < 4 || b->h.count > (uint64_t)(b->h.payload_len - 4) * 516)
-            return fb_fail_off(err, FB_ECORRUPT, r->path, b->offset,
-                               "malformed dictionary block: %u entries cannot fit in %u bytes",
-                               b->h.count, b->h.payload_len);
-        n += b->h.count;
+    atomic_init(&r->next, 0);
+    atomic_init(&r->stop_at, SIZE_MAX);
+    for (size_t k = 1; k < r->nw; k++)
+        r->w[k].started = pthread_create(&r->w[k].tid, NULL, work, &r->w[k]) == 0;
+    work(&r->w[0]);
+    const struct replay_worker *bad = NULL;
+    for (size_t k = 0; k < r->nw; k++) {
+        if (r->w[k].started)
+            pthread_join(r->w[k].tid, NULL);
+        if (r->w[k].rc && (!bad || r->w[k].err_block < bad->err_block))
+            bad = &r->w[k];
     }
-    if (n != r->scan.dict_sizes[BLOG_D_ENTITY])
-        return fb_fail_at(err, FB_ECORRUPT, r->path, 0, 0,
-                          "dictionary %d holds %llu strings but the last commit says %u",
-                          BLOG_D_ENTITY, (unsigned long long)n, r->scan.dict_sizes[BLOG_D_ENTITY]);
+    if (bad) {
+        *err = bad->err;
+        return bad->rc;
+    }
+    for (size_t k = 0; k < r->nw; k++) {
+        int rc = r->w[k].part == r->part ? 0 : part_merge(r->part, r->w[k].part, err);
+        if (rc)
+            return rc;
+    }
     return 0;
 }
 
-static int run(struct replay_run *r, const struct replay_opts *o, struct res_report *out,
-               struct fb_error *err)
+static int run(struct replay_run *r, const char *path, const struct replay_opts *o,
+               struct res_report *out, struct fb_error *err)
 {
-    int rc = blog_scan_fd(r->fd, r->path, &r->scan, err);
-    for (int k = 0; rc == 0 && k < BLOG_D_COUNT; k++)
-        if (!(r->dicts[k] = dict_new(k == BLOG_D_ATTR_NAME)))
-            rc = fb_fail(err, FB_ENOMEM, "out of memory");
+    int rc = logr_open(&r->r, path, err);
     if (rc == 0)
-        rc = dictblock_load(r->fd, r->path, &r->scan, NEEDED_DICTS, r->dicts, err);
+        rc = logr_load_dicts(&r->r, NEEDED_DICTS, err);
     if (rc == 0)
-        rc = check_entity_count(r, err);
+        rc = logr_check_entity_count(&r->r, err);
     if (rc == 0)
         rc = build_maps(r, o->def, err);
     if (rc)
         return rc;
-    int has_as_of = o->has_as_of || r->scan.events > 0;
-    int64_t as_of = o->has_as_of ? o->as_of : r->scan.events ? r->scan.max_time : 0;
-    struct funnel_maps maps = {r->stage_map, dict_size(r->dicts[BLOG_D_STAGE]), r->sales, r->lost};
-    r->agg = funnel_agg_new(o->def, r->scan.dict_sizes[BLOG_D_ENTITY], as_of, o->stale_after, &maps);
-    if (!r->agg || evb_cols_init(&r->cols, BLOG_EVENTS_PER_BLOCK, 0) != 0)
+    const struct blog_scan *scan = &r->r.scan;
+    int has_as_of = o->has_as_of || scan->events > 0;
+    r->as_of = o->has_as_of ? o->as_of : scan->events ? scan->max_time : 0;
+    const struct dict *stages = logr_dict(&r->r, BLOG_D_STAGE);
+    struct funnel_maps maps = {r->stage_map, dict_size(stages), r->sales, r->lost};
+    r->part = part_new(o->def, scan->dict_sizes[BLOG_D_ENTITY], r->as_of, o->stale_after, &maps);
+    if (!r->part)
         return fb_fail(err, FB_ENOMEM, "out of memory for %u entities",
-                       r->scan.dict_sizes[BLOG_D_ENTITY]);
-    rc = replay_blocks(r, as_of, err);
+                       scan->dict_sizes[BLOG_D_ENTITY]);
+    /* More threads than blocks would only wait. */
+    size_t nw = o->threads > 1 ? (size_t)o->threads : 1;
+    nw = nw < r->r.nev ? nw : r->r.nev ? r->r.nev : 1;
+    rc = setup_workers(r, nw, err);
     if (rc == 0)
-        rc = funnel_agg_finish(r->agg, r->dicts[BLOG_D_STAGE], has_as_of, out, err);
+        rc = replay_blocks(r, err);
+    const struct part_finish_opts fo = {stages, has_as_of, o->threads};
+    if (rc == 0)
+        rc = part_finish(r->part, &fo, out, err);
     return rc;
 }
 
@@ -151,26 +195,22 @@ int replay_log(const char *path, const struct replay_opts *o, struct res_report 
     memset(&r, 0, sizeof r);
     memset(info, 0, sizeof *info);
     memset(out, 0, sizeof *out);
-    r.path = path;
-    r.fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (r.fd < 0)
-        return fb_fail_at(err, FB_EIO, path, 0, 0, "cannot open the log: %s", strerror(errno));
-    int rc = run(&r, o, out, err);
-    info->tail_len = r.scan.tail_len;
-    info->tail_offset = r.scan.committed_end;
-    memcpy(info->tail_reason, r.scan.tail_reason, sizeof info->tail_reason);
-    info->batches = r.scan.ncommits;
-    info->blocks = r.scan.nblocks;
-    funnel_agg_free(r.agg);
-    evb_cols_free(&r.cols);
-    evb_scratch_free(&r.scratch);
-    buf_free(&r.payload);
+    int rc = run(&r, path, o, out, err);
+    info->tail_len = r.r.scan.tail_len;
+    info->tail_offset = r.r.scan.committed_end;
+    memcpy(info->tail_reason, r.r.scan.tail_reason, sizeof info->tail_reason);
+    info->batches = r.r.scan.ncommits;
+    info->blocks = r.r.scan.nblocks;
+    for (size_t k = 0; k < r.nw; k++) {
+        logr_cursor_free(&r.w[k].cur);
+        if (r.w[k].part != r.part)
+            part_free(r.w[k].part);
+    }
+    free(r.w);
+    part_free(r.part);
     free(r.stage_map);
     free(r.sales);
     free(r.lost);
-    for (int k = 0; k < BLOG_D_COUNT; k++)
-        dict_free(r.dicts[k]);
-    blog_scan_free(&r.scan);
-    close(r.fd);
+    logr_close(&r.r);
     return rc;
 }

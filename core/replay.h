@@ -15,6 +15,7 @@ struct replay_opts {
     int has_as_of;          /* else as_of = the latest event time in the log */
     int64_t as_of;
     int64_t stale_after;
+    unsigned threads;       /* decoding and folding threads; 0 or 1: this one */
 };
 
 /* What the replay saw of the file besides the metrics. */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>
+#include <pthread.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -21,6 +22,7 @@
 #include "evblock.h"
 #include "funnel.h"
 #include "funnel_def.h"
+#include "json_report.h"
 #include "result.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -118,28 +120,28 @@ static uint32_t entities_of(const struct ev *ev, size_t n)
     return m;
 }
 
-/* Aggregate ev[0..n) in `parts` calls of funnel_agg_add. */
+/* Aggregate ev[0..n) in `parts` calls of part_add. */
 static void run_parts(struct world *w, const struct ev *ev, size_t n, size_t parts, int64_t as_of,
                       int64_t stale_after, struct res_report *r)
 {
     for (size_t i = 0; i < n; i++)
         (void)stage_id(w, ev[i].stage);
     world_map(w);
-    struct funnel_agg *a = funnel_agg_new(&w->def, entities_of(ev, n), as_of, stale_after, &w->maps);
+    struct part *a = part_new(&w->def, entities_of(ev, n), as_of, stale_after, &w->maps);
     assert_non_null(a);
     size_t done = 0;
     for (size_t p = 0; p < parts; p++) {
         size_t k = p + 1 == parts ? n - done : (n - done) / (parts - p);
         struct evb_cols c;
         fill_cols(w, ev + done, k, &c);
-        funnel_agg_add(a, &c);
+        part_add(a, &c);
         evb_cols_free(&c);
         done += k;
     }
     struct fb_error err;
     fb_error_clear(&err);
-    assert_int_equal(funnel_agg_finish(a, w->stages, 1, r, &err), 0);
-    funnel_agg_free(a);
+    assert_int_equal(part_finish(a, &(struct part_finish_opts){w->stages, 1, 1}, r, &err), 0);
+    part_free(a);
     /* the identity every report keeps */
     assert_int_equal(r->ev_read, r->ev_used + r->ev_after_as_of + r->ev_unmapped);
     assert_int_equal(r->as_of, as_of);
@@ -405,23 +407,23 @@ static void count_after_adds_to_read_and_after_as_of(void **state)
     const struct ev ev[] = {{T0, 0, "a", 0, 0}};
     (void)stage_id(&w, "a");
     world_map(&w);
-    struct funnel_agg *a = funnel_agg_new(&w.def, 1, T0, DAY, &w.maps);
+    struct part *a = part_new(&w.def, 1, T0, DAY, &w.maps);
     assert_non_null(a);
     struct evb_cols c;
     fill_cols(&w, ev, 1, &c);
-    funnel_agg_add(a, &c);
-    funnel_agg_count_after(a, 1000);
-    funnel_agg_count_after(a, 0);
+    part_add(a, &c);
+    part_add_after(a, 1000);
+    part_add_after(a, 0);
     struct res_report r;
     struct fb_error err;
     fb_error_clear(&err);
-    assert_int_equal(funnel_agg_finish(a, w.stages, 1, &r, &err), 0);
+    assert_int_equal(part_finish(a, &(struct part_finish_opts){w.stages, 1, 1}, &r, &err), 0);
     assert_int_equal(r.ev_read, 1001);
     assert_int_equal(r.ev_after_as_of, 1000);
     assert_int_equal(r.ev_used, 1);
     res_report_free(&r);
     evb_cols_free(&c);
-    funnel_agg_free(a);
+    part_free(a);
     world_free(&w);
 }
 
@@ -497,7 +499,7 @@ static void unmapped_names_keep_nul_bytes_and_exact_bytes(void **state)
     assert_int_equal(dict_intern(w.stages, "q\0r", 3, &x, NULL), 0);
     assert_int_equal(dict_intern(w.stages, "q", 1, &y, NULL), 0);
     world_map(&w);
-    struct funnel_agg *a = funnel_agg_new(&w.def, 1, T0, DAY, &w.maps);
+    struct part *a = part_new(&w.def, 1, T0, DAY, &w.maps);
     assert_non_null(a);
     struct evb_cols c;
     assert_int_equal(evb_cols_init(&c, 3, 0), 0);
@@ -507,11 +509,11 @@ static void unmapped_names_keep_nul_bytes_and_exact_bytes(void **state)
         c.ids[EVB_IDX(BLOG_C_STAGE)][i] = i == 2 ? y : x;
         c.ids[EVB_IDX(BLOG_C_CHANNEL)][i] = 1;
     }
-    funnel_agg_add(a, &c);
+    part_add(a, &c);
     struct res_report r;
     struct fb_error err;
     fb_error_clear(&err);
-    assert_int_equal(funnel_agg_finish(a, w.stages, 1, &r, &err), 0);
+    assert_int_equal(part_finish(a, &(struct part_finish_opts){w.stages, 1, 1}, &r, &err), 0);
     assert_int_equal(r.nunmapped, 2);
     assert_int_equal(r.unmapped[0].len, 3);
     assert_memory_equal(r.unmapped[0].name, "q\0r", 3);
@@ -520,7 +522,7 @@ static void unmapped_names_keep_nul_bytes_and_exact_bytes(void **state)
     assert_int_equal(r.entities, 0);
     res_report_free(&r);
     evb_cols_free(&c);
-    funnel_agg_free(a);
+    part_free(a);
     world_free(&w);
 }
 
@@ -597,12 +599,12 @@ static void no_events_give_zero_counts_and_null_rates(void **state)
     struct world w;
     world_new(&w, "a,b");
     world_map(&w);
-    struct funnel_agg *a = funnel_agg_new(&w.def, 0, 0, 30 * DAY, &w.maps);
+    struct part *a = part_new(&w.def, 0, 0, 30 * DAY, &w.maps);
     assert_non_null(a);
     struct res_report r;
     struct fb_error err;
     fb_error_clear(&err);
-    assert_int_equal(funnel_agg_finish(a, w.stages, 0, &r, &err), 0);
+    assert_int_equal(part_finish(a, &(struct part_finish_opts){w.stages, 0, 1}, &r, &err), 0);
     assert_int_equal(r.has_as_of, 0);
     assert_int_equal(r.entities, 0);
     assert_int_equal(r.ev_read, 0);
@@ -619,7 +621,7 @@ static void no_events_give_zero_counts_and_null_rates(void **state)
     assert_nan(r.win_rate);
     assert_int_equal(r.drop_out_point, -1);
     res_report_free(&r);
-    funnel_agg_free(a);
+    part_free(a);
     world_free(&w);
 }
 
@@ -760,6 +762,224 @@ static void results_do_not_depend_on_event_order_or_batching(void **state)
     free(sh);
 }
 
+/* ---- partial states: any split, any merge order and tree shape ---- */
+
+/* r as the JSON writer writes it, NUL-terminated (free it). */
+static char *json_of(const struct res_report *r)
+{
+    char *p = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&p, &n);
+    assert_non_null(f);
+    struct fb_error err;
+    fb_error_clear(&err);
+    assert_int_equal(rpt_json_write(r, f, &err), 0);
+    assert_int_equal(fclose(f), 0);
+    return p;
+}
+
+/* n random events over nent entities, some after as_of, some unmapped. */
+static struct ev *random_events(size_t n, uint32_t nent)
+{
+    static const char *names[] = {"suspect", "Prospect", "engaged", "WON", "unknown", "Unknown", "x"};
+    struct ev *ev = malloc(n * sizeof *ev);
+    assert_non_null(ev);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t r = next();
+        ev[i] = (struct ev){T0 + (int64_t)(r % 220) * DAY + (int64_t)(r >> 60), (uint32_t)(r >> 8) % nent,
+                            names[(r >> 20) % 7], (int)((r >> 30) & 1), ((r >> 31) % 9) == 0};
+    }
+    return ev;
+}
+
+/* A part over the events ev[i] with pick[i] == k. */
+static struct part *part_of(struct world *w, const struct ev *ev, size_t n, const uint8_t *pick,
+                            unsigned k, uint32_t nent, int64_t as_of)
+{
+    struct part *p = part_new(&w->def, nent, as_of, 30 * DAY, &w->maps);
+    assert_non_null(p);
+    struct ev *mine = malloc((n ? n : 1) * sizeof *mine);
+    assert_non_null(mine);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (pick[i] == k)
+            mine[m++] = ev[i];
+    /* in blocks of up to 1000, as a log would hand them over */
+    for (size_t done = 0; done < m; done += 1000) {
+        struct evb_cols c;
+        fill_cols(w, mine + done, m - done < 1000 ? m - done : 1000, &c);
+        part_add(p, &c);
+        evb_cols_free(&c);
+    }
+    free(mine);
+    return p;
+}
+
+static char *finish_json(struct world *w, const struct part *p, unsigned threads)
+{
+    struct res_report r;
+    struct fb_error err;
+    fb_error_clear(&err);
+    assert_int_equal(part_finish(p, &(struct part_finish_opts){w->stages, 1, threads}, &r, &err), 0);
+    char *j = json_of(&r);
+    res_report_free(&r);
+    return j;
+}
+
+static void merged_parts_of_any_split_finish_to_the_same_bytes(void **state)
+{
+    (void)state;
+    const size_t n = 60000;
+    const uint32_t nent = 20000;   /* enough for the finish to slice it */
+    const int64_t as_of = T0 + 200 * DAY;
+    struct ev *ev = random_events(n, nent);
+    uint8_t *pick = calloc(n, 1);
+    assert_non_null(pick);
+    struct world w;
+    world_new(&w, "suspect,prospect,engaged,won");
+    for (size_t i = 0; i < n; i++)
+        (void)stage_id(&w, ev[i].stage);
+    world_map(&w);
+    struct part *whole = part_of(&w, ev, n, pick, 0, nent, as_of);
+    char *want = finish_json(&w, whole, 1);
+    assert_non_null(strstr(want, "\"unmapped\""));
+    for (unsigned threads = 2; threads <= 5; threads++) {   /* the finish's slices */
+        char *got = finish_json(&w, whole, threads);
+        assert_string_equal(got, want);
+        free(got);
+    }
+    part_free(whole);
+    for (int round = 0; round < 12; round++) {
+        unsigned k = 2 + (unsigned)(next() % 7);   /* 2..8 parts, some maybe empty */
+        for (size_t i = 0; i < n; i++)
+            pick[i] = (uint8_t)(round % 3 == 0 ? (ev[i].e % k) : next() % k);   /* by entity too */
+        struct part *pool[8];
+        for (unsigned p = 0; p < k; p++)
+            pool[p] = part_of(&w, ev, n, pick, p, nent, as_of);
+        /* merge two random parts of the pool, the result taking one's place,
+         * until one is left: every tree shape and order can come out */
+        for (unsigned left = k; left > 1; left--) {
+            unsigned x = (unsigned)(next() % left), y = (unsigned)(next() % (left - 1));
+            y += y >= x;
+            struct fb_error err;
+            fb_error_clear(&err);
+            assert_int_equal(part_merge(pool[x], pool[y], &err), 0);
+            part_free(pool[y]);
+            pool[y] = pool[left - 1];
+        }
+        char *got = finish_json(&w, pool[0], 1 + (unsigned)round % 4);
+        assert_string_equal(got, want);
+        free(got);
+        part_free(pool[0]);
+    }
+    world_free(&w);
+    free(want);
+    free(pick);
+    free(ev);
+}
+
+/* Threads folding disjoint blocks into one shared array (the replay with
+ * --threads) give the report of one thread alone. */
+struct fold_job {
+    struct part *part;
+    struct evb_cols *blocks;
+    size_t nblocks, first, step;
+};
+
+static void *fold(void *arg)
+{
+    struct fold_job *j = arg;
+    for (size_t b = j->first; b < j->nblocks; b += j->step)
+        part_add(j->part, &j->blocks[b]);
+    return NULL;
+}
+
+static void threads_sharing_one_array_give_the_report_of_one(void **state)
+{
+    (void)state;
+    const size_t n = 60000, nb = 60;
+    const uint32_t nent = 3000;   /* few entities: many races on one row */
+    const int64_t as_of = T0 + 200 * DAY;
+    struct ev *ev = random_events(n, nent);
+    struct world w;
+    world_new(&w, "suspect,prospect,engaged,won");
+    for (size_t i = 0; i < n; i++)
+        (void)stage_id(&w, ev[i].stage);
+    world_map(&w);
+    struct evb_cols *blocks = calloc(nb, sizeof *blocks);
+    assert_non_null(blocks);
+    for (size_t b = 0; b < nb; b++)
+        fill_cols(&w, ev + b * (n / nb), n / nb, &blocks[b]);
+    struct part *one = part_new(&w.def, nent, as_of, 30 * DAY, &w.maps);
+    assert_non_null(one);
+    for (size_t b = 0; b < nb; b++)
+        part_add(one, &blocks[b]);
+    char *want = finish_json(&w, one, 1);
+    part_free(one);
+    for (size_t nt = 2; nt <= 4; nt++) {
+        struct part *base = part_new(&w.def, nent, as_of, 30 * DAY, &w.maps);
+        assert_non_null(base);
+        struct part *mine[4];
+        pthread_t tid[4];
+        struct fold_job job[4];
+        for (size_t t = 0; t < nt; t++)
+            assert_non_null(mine[t] = part_new_sharing(base));
+        for (size_t t = 0; t < nt; t++) {
+            job[t] = (struct fold_job){mine[t], blocks, nb, t, nt};
+            assert_int_equal(pthread_create(&tid[t], NULL, fold, &job[t]), 0);
+        }
+        for (size_t t = 0; t < nt; t++)
+            assert_int_equal(pthread_join(tid[t], NULL), 0);
+        for (size_t t = 0; t < nt; t++) {
+            struct fb_error err;
+            fb_error_clear(&err);
+            assert_int_equal(part_merge(base, mine[t], &err), 0);
+            part_free(mine[t]);
+        }
+        char *got = finish_json(&w, base, (unsigned)nt);
+        assert_string_equal(got, want);
+        free(got);
+        part_free(base);
+    }
+    for (size_t b = 0; b < nb; b++)
+        evb_cols_free(&blocks[b]);
+    free(blocks);
+    free(want);
+    world_free(&w);
+    free(ev);
+}
+
+static void parts_of_other_funnels_or_as_of_do_not_merge(void **state)
+{
+    (void)state;
+    struct world w, v;
+    world_new(&w, "a,b,c");
+    world_new(&v, "a,b");
+    (void)stage_id(&w, "a");
+    (void)stage_id(&v, "a");
+    world_map(&w);
+    world_map(&v);
+    struct part *a = part_new(&w.def, 10, T0, DAY, &w.maps);
+    struct part *other_funnel = part_new(&v.def, 10, T0, DAY, &v.maps);
+    struct part *other_as_of = part_new(&w.def, 10, T0 + 1, DAY, &w.maps);
+    struct part *more_entities = part_new(&w.def, 11, T0, DAY, &w.maps);
+    struct part *fewer_entities = part_new(&w.def, 9, T0, DAY, &w.maps);
+    struct fb_error err;
+    fb_error_clear(&err);
+    assert_int_equal(part_merge(a, other_funnel, &err), FB_EUSAGE);
+    assert_int_equal(part_merge(a, other_as_of, &err), FB_EUSAGE);
+    assert_int_equal(part_merge(a, more_entities, &err), FB_EUSAGE);
+    /* a part of an older commit of the same log (fewer entities) does */
+    assert_int_equal(part_merge(a, fewer_entities, &err), 0);
+    part_free(a);
+    part_free(other_funnel);
+    part_free(other_as_of);
+    part_free(more_entities);
+    part_free(fewer_entities);
+    world_free(&w);
+    world_free(&v);
+}
+
 /* ---- out of memory ---- */
 
 static void an_aggregator_too_big_for_memory_is_null_not_a_crash(void **state)
@@ -777,7 +997,7 @@ static void an_aggregator_too_big_for_memory_is_null_not_a_crash(void **state)
     cap.rlim_cur = (rlim_t)1 << 30;        /* 1 GiB of address space */
     assert_int_equal(setrlimit(RLIMIT_AS, &cap), 0);
     /* 100 million entities x 6 x 8 bytes = 4.8 GB */
-    struct funnel_agg *a = funnel_agg_new(&w.def, 100000000u, T0, DAY, &w.maps);
+    struct part *a = part_new(&w.def, 100000000u, T0, DAY, &w.maps);
     assert_int_equal(setrlimit(RLIMIT_AS, &old), 0);
     assert_null(a);
     world_free(&w);
@@ -1046,6 +1266,9 @@ int main(void)
         cmocka_unit_test(no_events_give_zero_counts_and_null_rates),
         cmocka_unit_test(a_one_stage_funnel_counts_everyone_as_won),
         cmocka_unit_test(results_do_not_depend_on_event_order_or_batching),
+        cmocka_unit_test(merged_parts_of_any_split_finish_to_the_same_bytes),
+        cmocka_unit_test(threads_sharing_one_array_give_the_report_of_one),
+        cmocka_unit_test(parts_of_other_funnels_or_as_of_do_not_merge),
         cmocka_unit_test(an_aggregator_too_big_for_memory_is_null_not_a_crash),
         cmocka_unit_test(default_funnel_is_the_seven_stages_of_the_issue),
         cmocka_unit_test(a_stage_list_keeps_order_and_spelling),

@@ -35,6 +35,7 @@
 #include "evblock.h"
 #include "ingest.h"
 #include "logcheck.h"
+#include "replay.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define NOMEM_HOOK 0
@@ -400,6 +401,27 @@ static int op_verify(void *ctx, struct fb_error *err)
     return rc;
 }
 
+/* replay of a two-batch log: the reader, the partial state, the workers
+ * (ctx: the number of threads) and the finish. */
+static int op_replay(void *ctx, struct fb_error *err)
+{
+    struct funnel_def def = {0};
+    int rc = funnel_def_default(&def, err);
+    if (rc) {
+        funnel_def_free(&def);
+        return rc;
+    }
+    struct replay_opts o = {.def = &def, .stale_after = 30 * 86400, .threads = *(unsigned *)ctx};
+    struct res_report rep;
+    struct replay_info info;
+    rc = replay_log(base_log, &o, &rep, &info, err);
+    assert_true(rc != 0 || (rep.ev_read == 6 && rep.entities == 2));
+    if (rc == 0)
+        res_report_free(&rep);
+    funnel_def_free(&def);
+    return rc;
+}
+
 static void copy_file(const char *from, const char *to)
 {
     int in = open(from, O_RDONLY), out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -551,6 +573,15 @@ static void verify_of_a_log(void **state)
     every_allocation_fails_cleanly("verify", op_verify, NULL);
 }
 
+static void replay_of_a_log(void **state)
+{
+    (void)state;
+    skip_under_asan();
+    unsigned one = 1, two = 2;
+    every_allocation_fails_cleanly("replay --threads 1", op_replay, &one);
+    every_allocation_fails_cleanly("replay --threads 2", op_replay, &two);
+}
+
 static void scan_of_a_damaged_log(void **state)
 {
     (void)state;
@@ -615,6 +646,7 @@ int main(void)
         cmocka_unit_test(events_block_encode_and_decode),
         cmocka_unit_test(dict_blocks_write_and_load),
         cmocka_unit_test(verify_of_a_log),
+        cmocka_unit_test(replay_of_a_log),
         cmocka_unit_test(scan_of_a_damaged_log),
         cmocka_unit_test(append_to_a_log_is_all_or_nothing),
         cmocka_unit_test(append_creating_a_log_is_all_or_nothing),

@@ -1,0 +1,100 @@
+# t_threads.sh - `replay --threads N` (docs/ARCHITECTURE.md "Replay on
+# every core"): the report is byte-identical for N = 1..8 on generated data
+# spread over many blocks and batches (default funnel; a short funnel with
+# unmapped stages judged at an --as-of earlier than many events; a torn
+# tail) and on every fixture case; damage gives the same exit code and the
+# same message, naming the lowest damaged block, for every N; report takes
+# --threads too; bad values are usage errors.
+. "$(dirname "$0")/lib.sh"
+
+# same_for_all_n NAME CODE LOG ARGS... : replay with --threads 1..8, each
+# exiting with CODE, its stdout and stderr equal to those of --threads 1.
+same_for_all_n() {
+    name=$1
+    want=$2
+    shift 2
+    "$FUNNEL" replay --threads 1 "$@" >"$T/n1.out" 2>"$T/n1.err"
+    rc1=$?
+    bad=
+    [ "$rc1" -eq "$want" ] || bad=" 1(exit $rc1, expected $want: $(head -c 200 "$T/n1.err"))"
+    for n in 2 3 4 5 6 7 8; do
+        "$FUNNEL" replay --threads "$n" "$@" >"$T/n.out" 2>"$T/n.err"
+        rc=$?
+        if [ "$rc" -ne "$rc1" ] || ! cmp -s "$T/n.out" "$T/n1.out" || ! cmp -s "$T/n.err" "$T/n1.err"; then
+            bad="$bad $n(exit $rc vs $rc1)"
+        fi
+    done
+    if [ -n "$bad" ]; then fail "$name" "differs from --threads 1 for N =$bad"; else pass "$name"; fi
+}
+
+# 300,000 events of 20,000 leads in 4 batches: about 8 EVENTS blocks.
+"$FUNNEL" gen --entities 20000 --events 300000 --seed 5 -o "$T/all.csv"
+hdr=$(head -n 1 "$T/all.csv")
+tail -n +2 "$T/all.csv" >"$T/rows"
+split -n l/4 "$T/rows" "$T/part."
+for p in "$T"/part.a?; do
+    { echo "$hdr"; cat "$p"; } >"$p.csv"
+    "$FUNNEL" append -q "$T/g.flog" "$p.csv" || fail threads_setup "append $p.csv"
+done
+blocks=$("$FUNNEL" verify "$T/g.flog" 2>/dev/null | sed -n 's/.*, \([0-9]*\) blocks.*/\1/p')
+if [ "${blocks:-0}" -ge 12 ]; then pass threads_setup; else
+    fail threads_setup "expected >= 12 blocks (4 commits, 8+ EVENTS), got '${blocks:-?}'"; fi
+
+same_for_all_n threads_default_funnel 0 "$T/g.flog"
+# The run with 1 thread is today's path: it matches the report of a plain replay.
+"$FUNNEL" replay "$T/g.flog" >"$T/default.json"
+expect_same threads_default_is_the_same "$T/default.json" "$T/n1.out"
+same_for_all_n threads_as_of_unmapped 0 "$T/g.flog" --stages suspect,Prospect,engaged,purchasing \
+    --as-of 2026-06-01 --stale-after 2w
+if grep -q '"after_as_of": [1-9]' "$T/n1.out" && grep -q '"unmapped": [1-9]' "$T/n1.out"; then
+    pass threads_as_of_unmapped_setup; else
+    fail threads_as_of_unmapped_setup "expected events after as_of and unmapped events"; fi
+same_for_all_n threads_text 0 "$T/g.flog" --text
+
+# A torn tail: a fifth batch cut short in its commit block.
+cp "$T/g.flog" "$T/torn.flog"
+head -n 2001 "$T/all.csv" >"$T/more.csv"
+"$FUNNEL" append -q "$T/torn.flog" "$T/more.csv"
+truncate -s -20 "$T/torn.flog"
+same_for_all_n threads_torn_tail 0 "$T/torn.flog"
+if grep -q "torn tail" "$T/n1.err"; then pass threads_torn_tail_noted; else
+    fail threads_torn_tail_noted "no torn-tail notice: $(head -c 300 "$T/n1.err")"; fi
+
+# Damage in two EVENTS blocks (the 3rd and the 7th of the file): every N
+# names the earlier one.  The payload of the 3rd block starts 40 bytes after
+# its header; flip a byte well inside each payload.
+cp "$T/g.flog" "$T/bad.flog"
+size=$(stat -c %s "$T/bad.flog")
+for frac in 3 7; do
+    off=$((size * frac / 10))
+    printf '\377' | dd of="$T/bad.flog" bs=1 seek="$off" conv=notrunc 2>/dev/null
+done
+same_for_all_n threads_damage_same_message 4 "$T/bad.flog"
+if grep -q "offset.*checksum mismatch (block type 2)" "$T/n1.err"; then pass threads_damage_in_events; else
+    fail threads_damage_in_events "not an EVENTS block's damage: $(head -c 300 "$T/n1.err")"; fi
+
+# Every fixture case, with its own arguments.
+for c in "$FIX"/cases/*/; do
+    c=${c%/}
+    name=$(basename "$c")
+    "$FUNNEL" append -q "$T/$name.flog" "$c/events.csv" 2>/dev/null
+    # shellcheck disable=SC2046
+    same_for_all_n "threads_case[$name]" 0 "$T/$name.flog" $(cat "$c/args")
+done
+same_for_all_n threads_tiny 0 "$FIX/logs/tiny.flog"
+
+# report takes --threads and writes the same report.json.
+"$FUNNEL" report "$T/g.flog" --threads 3 -o "$T/rep3" >/dev/null 2>&1
+"$FUNNEL" report "$T/g.flog" --threads 1 -o "$T/rep1" >/dev/null 2>&1
+if [ -f "$T/rep1/report.json" ]; then
+    expect_same threads_report "$T/rep1/report.json" "$T/rep3/report.json"
+else
+    fail threads_report "report wrote no report.json"
+fi
+
+for v in 0 -1 x 1.5 257 ''; do
+    run "$FUNNEL" replay --threads "$v" "$T/g.flog"
+    expect_rc "threads_bad_value[$v]" 2
+done
+run "$FUNNEL" replay --threads=2 "$T/g.flog"
+expect_rc threads_equals_form 0
