@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "append_shards.h"
 #include "appender.h"
 #include "cli.h"
 #include "cli_opts.h"
@@ -22,6 +23,7 @@
 
 const char cmd_append_usage[] =
     "usage: funnel append [-q] [--skip-invalid FILE] [--allow-duplicate] LOG FILE...\n"
+    "       funnel append [-q] [--allow-duplicate] --shards N DIR FILE...\n"
     "\n"
     "Validate every row of the CSV FILEs ('-' reads standard input) and append\n"
     "them to LOG as one batch.  LOG is created when absent.\n"
@@ -50,6 +52,10 @@ const char cmd_append_usage[] =
     "  --skip-invalid FILE    append the good rows; write each rejected row to\n"
     "                         FILE as CSV: file,line,column,reason,record\n"
     "  --allow-duplicate      append a batch even when it repeats an earlier one\n"
+    "  --shards N             DIR is a shard set of N shards (see 'funnel shard';\n"
+    "                         created when absent): each row goes to its entity's\n"
+    "                         shard, a re-run is recognised shard by shard, and a\n"
+    "                         run interrupted half way is finished by rerunning it\n"
     "  -h, --help             show this text\n"
     "\n"
     "Progress (rows, MB, rows/s) is shown on standard error when it is a\n"
@@ -63,6 +69,7 @@ struct append_args {
     int quiet;
     int allow_dup;
     const char *rejects_path;
+    const char *shards;   /* --shards N: hand over to append_shards.c */
 };
 
 struct append_run {
@@ -77,12 +84,13 @@ struct append_run {
     int io_failed;
 };
 
-enum { OPT_SKIP_INVALID = CLI_LONG_ONLY, OPT_ALLOW_DUP };
+enum { OPT_SKIP_INVALID = CLI_LONG_ONLY, OPT_ALLOW_DUP, OPT_SHARDS };
 
 static const struct cli_opt append_opts[] = {
     {'q', "quiet", CLI_FLAG},
     {OPT_SKIP_INVALID, "skip-invalid", CLI_PATH},
     {OPT_ALLOW_DUP, "allow-duplicate", CLI_FLAG},
+    {OPT_SHARDS, "shards", CLI_VALUE},
     {0, NULL, CLI_FLAG},
 };
 
@@ -100,6 +108,8 @@ static int parse_args(int argc, char **argv, struct append_args *a)
             a->quiet = 1;
         else if (key == OPT_ALLOW_DUP)
             a->allow_dup = 1;
+        else if (key == OPT_SHARDS)
+            a->shards = v;
         else
             a->rejects_path = v;
     }
@@ -268,6 +278,18 @@ static int run(struct append_run *r, struct appender *app, struct fb_error *err)
     return rc;
 }
 
+static int append_sharded(const struct append_args *a)
+{
+    struct append_shards_args s = {.dir = a->log, .files = a->files, .nfiles = a->nfiles,
+                                   .quiet = a->quiet, .allow_dup = a->allow_dup};
+    if (append_shards_parse_n(a->shards, &s.n) != 0)
+        return cli_usage_error("append", "--shards needs a number from 1 to %u, not '%s'",
+                               SHARDSET_MAX_SHARDS, a->shards);
+    if (a->rejects_path)
+        return cli_usage_error("append", "--skip-invalid cannot be combined with --shards");
+    return append_shards_run(&s);
+}
+
 int cmd_append(int argc, char **argv)
 {
     struct append_run r;
@@ -275,6 +297,8 @@ int cmd_append(int argc, char **argv)
     int code = parse_args(argc, argv, &r.args);
     if (code)
         return code;
+    if (r.args.shards)
+        return append_sharded(&r.args);
     /* A file size limit must surface as EFBIG (exit 5), not kill us. */
     signal(SIGXFSZ, SIG_IGN);
     r.progress = !r.args.quiet && isatty(STDERR_FILENO);

@@ -12,6 +12,7 @@ int cmd_verify(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
 int cmd_chart(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_shard(int argc, char **argv);
 
 extern const char cmd_append_usage[];
 extern const char cmd_replay_usage[];
@@ -21,5 +22,6 @@ extern const char cmd_verify_usage[];
 extern const char cmd_gen_usage[];
 extern const char cmd_chart_usage[];
 extern const char cmd_report_usage[];
+extern const char cmd_shard_usage[];
 
 #endif

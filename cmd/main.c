@@ -13,6 +13,7 @@ static const struct cli_command commands[] = {
     {"chart", cmd_chart, "draw the charts of a JSON report (gnuplot PNGs)", cmd_chart_usage},
     {"check", cmd_check, "compare a report with an expected fixture", cmd_check_usage},
     {"cat", cmd_cat, "write a log back out as CSV", cmd_cat_usage},
+    {"shard", cmd_shard, "split a log into a shard set of N logs by entity", cmd_shard_usage},
     {"verify", cmd_verify, "check every block of a log; cut a torn tail", cmd_verify_usage},
     {"gen", cmd_gen, "write realistic synthetic events as CSV", cmd_gen_usage},
 };

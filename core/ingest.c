@@ -328,10 +328,36 @@ static int on_record(void *ctx, const struct csvin_rec *r, struct fb_error *err)
     return 0;
 }
 
-int ingest_file(struct ingest *in, int fd, const char *path, struct fb_error *err)
+void ingest_begin(struct ingest *in, const char *path)
 {
     in->path = path;
     in->have_header = 0;
+}
+
+int ingest_record(struct ingest *in, const struct csvin_rec *rec, struct fb_error *err)
+{
+    return on_record(in, rec, err);
+}
+
+int ingest_entity_of(const struct ingest *in, const struct csvin_rec *r, const char **s, size_t *len)
+{
+    if (!in->have_header || r->bad || r->nfields != in->lay.ncols)
+        return 0;
+    *s = FIELD(BLOG_C_ENTITY);
+    *len = FLEN(BLOG_C_ENTITY);
+    return 1;
+}
+
+int ingest_cut_block(struct ingest *in)
+{
+    if (blockenc_cols(in->enc)->n == 0)
+        return 0;
+    return blockenc_submit(in->enc);
+}
+
+int ingest_file(struct ingest *in, int fd, const char *path, struct fb_error *err)
+{
+    ingest_begin(in, path);
     return csvin_read(fd, path, on_record, in, &in->bytes_in, err);
 }
 

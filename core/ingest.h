@@ -49,6 +49,25 @@ void ingest_free(struct ingest *in);
  * FB_EINPUT.  Returns 0, FB_EINPUT, FB_EIO or FB_ENOMEM. */
 int ingest_file(struct ingest *in, int fd, const char *path, struct fb_error *err) FB_MUST_USE;
 
+/* The same, one record at a time, for callers that route the records of
+ * one CSV read to several batches (a shard set, docs/FORMAT.md §13):
+ * ingest_begin starts an input (its first record is the header), then
+ * ingest_record takes each record as csvin_read gives it (rec borrowed for
+ * the call).  ingest_record returns what ingest_file would stop with. */
+void ingest_begin(struct ingest *in, const char *path);
+int ingest_record(struct ingest *in, const struct csvin_rec *rec, struct fb_error *err) FB_MUST_USE;
+
+/* The entity field of a data row under the current header, when the row is
+ * well formed enough to have one (not bad, as many fields as the header):
+ * sets *s, *len and returns 1; else 0.  Reads the layout only. */
+int ingest_entity_of(const struct ingest *in, const struct csvin_rec *rec, const char **s,
+                     size_t *len);
+
+/* End the EVENTS block being filled, so the next event starts a new one
+ * (events keep their order inside a block only up to the time sort of
+ * evb_encode).  Returns 0 or FB_ENOMEM. */
+int ingest_cut_block(struct ingest *in) FB_MUST_USE;
+
 /* Rows accepted and rejected so far. */
 uint64_t ingest_events(const struct ingest *in);
 uint64_t ingest_rejected(const struct ingest *in);

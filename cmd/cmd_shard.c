@@ -1,0 +1,324 @@
+/* cmd_shard.c - `funnel shard LOG -o DIR --shards N`: split a log into a
+ * shard set (docs/FORMAT.md §13), batch by batch, so each shard holds
+ * exactly its entities' events and a nightly CSV appended again later with
+ * `append --shards` is still recognised as a duplicate on every shard;
+ * and `funnel shard --check DIR`, the checks a reader of a set makes. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "append_shards.h"
+#include "cli.h"
+#include "commands.h"
+#include "dictblock.h"
+#include "evblock.h"
+#include "fault_hook.h"
+#include "ftime.h"
+#include "shardwrite.h"
+
+const char cmd_shard_usage[] =
+    "usage: funnel shard [-q] LOG -o DIR --shards N\n"
+    "       funnel shard --check DIR\n"
+    "\n"
+    "Split LOG into a shard set: N ordinary logs DIR/shard-IIII-of-NNNN.flog\n"
+    "and DIR/MANIFEST, written last (docs/FORMAT.md §13).  An entity's events\n"
+    "all go to shard crc32(entity) mod N (zlib's crc32 of its bytes).  Each\n"
+    "batch of LOG becomes one batch in every shard that gets events of it, so\n"
+    "appending the same CSV again with 'funnel append --shards N DIR' is\n"
+    "recognised as a duplicate on every shard.  DIR is created when absent and\n"
+    "must be empty; N is 1 to 256.  Each shard is an ordinary log: 'funnel cat'\n"
+    "of a shard gives its entities' rows of 'funnel cat LOG', in the same order.\n"
+    "\n"
+    "--check DIR reads the manifest and checks every shard against it: its\n"
+    "batches (a shard of another set, an older copy, an interrupted append) and\n"
+    "that every entity in it belongs to it.\n"
+    "\n"
+    "Options:\n"
+    "  -o, --output DIR   the shard set to write\n"
+    "  --shards N         the number of shards\n"
+    "  --check DIR        check a shard set instead of writing one\n"
+    "  -q, --quiet        no summary, even on a terminal\n"
+    "\n"
+    "Exit codes: 0 ok, 2 usage (also: DIR not empty), 4 corrupt log or set,\n"
+    "5 I/O or system error.\n";
+
+/* Decoding LOG and feeding its events to the set: kept in one place so it
+ * can move onto the shared log reader when that exists (docs/DECISIONS.md,
+ * "Shard sets"). */
+struct shard_run {
+    const char *path;
+    int fd;
+    struct shardw *w;
+    struct blog_scan scan;
+    struct dict *dicts[BLOG_D_COUNT];
+    struct evb_cols cols;
+    struct evb_scratch scratch;
+    struct buf payload;
+    uint32_t nfields;            /* 7 fixed columns + every attribute name */
+    const char **field;
+    uint32_t *len;
+    char when[32];
+    struct fb_error bad;         /* the first event ingest rejected */
+    uint64_t nbad;
+};
+
+static int on_reject(void *ctx, const struct fb_error *e, const struct csvin_rec *rec)
+{
+    struct shard_run *s = ctx;
+    (void)rec;
+    if (s->nbad++ == 0)
+        s->bad = *e;
+    return 1;
+}
+
+/* The header every batch's sub-batches get: all of LOG's attribute names in
+ * id order, so each shard's attribute dictionary (and its cat's columns)
+ * comes out as LOG's. */
+static int feed_header(struct shard_run *s, struct fb_error *err)
+{
+    static const char *const fixed[BLOG_C_FIXED] = {"time", "entity", "stage", "channel",
+                                                    "touch", "outcome", "amount"};
+    for (uint32_t f = 0; f < s->nfields; f++) {
+        size_t n;
+        s->field[f] = f < BLOG_C_FIXED ? fixed[f] : dict_str(s->dicts[BLOG_D_ATTR_NAME], f - BLOG_C_FIXED + 1, &n);
+        s->len[f] = f < BLOG_C_FIXED ? (uint32_t)strlen(fixed[f]) : (uint32_t)n;
+    }
+    struct csvin_rec r = {.nfields = s->nfields, .field = s->field, .len = s->len, .line = 1};
+    shardw_begin_input(s->w, s->path);
+    return shardw_record(s->w, &r, 1, err);
+}
+
+/* Event i of the decoded block as a record, to its shard. */
+static int feed_event(struct shard_run *s, uint32_t i, uint64_t ordinal, struct fb_error *err)
+{
+    size_t n;
+    ftime_format(s->cols.time[i], s->when);
+    s->field[0] = s->when;
+    s->len[0] = (uint32_t)strlen(s->when);
+    for (int k = BLOG_C_ENTITY; k < BLOG_C_FIXED; k++) {
+        s->field[k] = dict_str(s->dicts[EVB_IDX(k)], s->cols.ids[EVB_IDX(k)][i], &n);
+        s->len[k] = (uint32_t)n;
+    }
+    for (uint32_t f = BLOG_C_FIXED; f < s->nfields; f++) {
+        s->field[f] = "";
+        s->len[f] = 0;
+    }
+    for (uint32_t a = 0; a < s->cols.natt; a++) {
+        uint32_t f = BLOG_C_FIXED + s->cols.att_name[a] - 1;
+        s->field[f] = dict_str(s->dicts[BLOG_D_ATTR_VALUE], s->cols.att[a][i], &n);
+        s->len[f] = (uint32_t)n;
+    }
+    struct csvin_rec r = {.nfields = s->nfields, .field = s->field, .len = s->len,
+                          .line = (long)ordinal, .index = ordinal};
+    int rc = shardw_record(s->w, &r, 0, err);
+    if (s->nbad)
+        return fb_fail_at(err, FB_ECORRUPT, s->path, 0, 0,
+                          "event %llu is not valid input to 'funnel append': %s",
+                          (unsigned long long)ordinal, s->bad.msg);
+    return rc;
+}
+
+static int feed_block(struct shard_run *s, const struct blog_block *blk, uint64_t *ordinal,
+                      struct fb_error *err)
+{
+    int rc = blog_read_payload(s->fd, s->path, blk, &s->payload, err);
+    if (rc == 0)
+        rc = evb_decode(s->payload.p, s->payload.len, blk->h.count, blk->h.a, blk->h.b, ~0u,
+                        s->scan.dict_sizes, &s->cols, &s->scratch, err);
+    if (rc == FB_ECORRUPT && err->offset < 0) {
+        char why[sizeof err->msg];
+        memcpy(why, err->msg, sizeof why);
+        rc = fb_fail_off(err, rc, s->path, blk->offset, "%s", why);
+    }
+    for (uint32_t i = 0; rc == 0 && i < s->cols.n; i++)
+        rc = feed_event(s, i, ++*ordinal, err);
+    /* A shard's block holds a subset of one of LOG's blocks, so the time
+     * sort of evb_encode keeps LOG's order (cat of a shard = cat of LOG,
+     * filtered). */
+    return rc ? rc : shardw_cut_blocks(s->w, err);
+}
+
+/* Every committed batch of LOG, block by block, into the set. */
+static int feed_log(struct shard_run *s, struct fb_error *err)
+{
+    struct ingest_opts o = {.level = INGEST_DEFAULT_LEVEL, .on_reject = on_reject, .ctx = s};
+    uint64_t ordinal = 0;
+    int open_batch = 0, rc = 0;
+    for (size_t b = 0; rc == 0 && b < s->scan.nblocks; b++) {
+        const struct blog_block *blk = &s->scan.blocks[b];
+        if (!open_batch && (blk->h.type == BLOG_T_EVENTS || blk->h.type == BLOG_T_COMMIT)) {
+            rc = shardw_begin(s->w, &o, err);
+            if (rc == 0)
+                rc = feed_header(s, err);
+            open_batch = 1;
+        }
+        if (rc == 0 && blk->h.type == BLOG_T_EVENTS)
+            rc = feed_block(s, blk, &ordinal, err);
+        if (rc == 0 && blk->h.type == BLOG_T_COMMIT) {
+            struct shardw_result res;
+            rc = shardw_commit(s->w, SHARDW_PRESERVE, &res, err);
+            open_batch = 0;
+        }
+    }
+    return rc;
+}
+
+static int open_log(struct shard_run *s, struct fb_error *err)
+{
+    s->fd = open(s->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (s->fd < 0)
+        return fb_fail_at(err, FB_EIO, s->path, 0, 0, "cannot open the log: %s", strerror(errno));
+    int rc = blog_scan_fd(s->fd, s->path, &s->scan, err);
+    for (int k = 0; rc == 0 && k < BLOG_D_COUNT; k++)
+        if (!(s->dicts[k] = dict_new(k == BLOG_D_ATTR_NAME)))
+            rc = fb_fail(err, FB_ENOMEM, "out of memory");
+    if (rc == 0)
+        rc = dictblock_load(s->fd, s->path, &s->scan, (1u << BLOG_D_COUNT) - 1, s->dicts, err);
+    if (rc)
+        return rc;
+    if (s->scan.tail_len > 0)
+        cli_msg("%s: ignoring a torn tail of %lld bytes at offset %lld (%s)", s->path,
+                (long long)s->scan.tail_len, (long long)s->scan.committed_end, s->scan.tail_reason);
+    s->nfields = BLOG_C_FIXED + dict_size(s->dicts[BLOG_D_ATTR_NAME]) - 1;
+    s->field = calloc(s->nfields, sizeof *s->field);
+    s->len = calloc(s->nfields, sizeof *s->len);
+    if (!s->field || !s->len || evb_cols_init(&s->cols, BLOG_EVENTS_PER_BLOCK, 0) != 0)
+        return fb_fail(err, FB_ENOMEM, "out of memory");
+    return 0;
+}
+
+static void close_log(struct shard_run *s)
+{
+    for (int k = 0; k < BLOG_D_COUNT; k++)
+        dict_free(s->dicts[k]);
+    evb_cols_free(&s->cols);
+    evb_scratch_free(&s->scratch);
+    buf_free(&s->payload);
+    free(s->field);
+    free(s->len);
+    blog_scan_free(&s->scan);
+    if (s->fd >= 0)
+        close(s->fd);
+}
+
+static int write_set(const char *log, const char *dir, uint32_t n, int quiet)
+{
+    struct shardw w;
+    struct shard_run s;
+    struct fb_error err;
+    memset(&s, 0, sizeof s);
+    memset(&w, 0, sizeof w);
+    w.dir_fd = -1;
+    s.path = log;
+    s.w = &w;
+    fb_error_clear(&err);
+    struct app_hook hook = fault_hook_from_env();
+    /* LOG first: a missing or corrupt LOG must not leave an empty DIR. */
+    int rc = open_log(&s, &err);
+    if (rc == 0)
+        rc = shardw_open(&w, dir, n, 1, &hook, &err);
+    if (rc == 0)
+        rc = feed_log(&s, &err);
+    if (rc == 0)
+        rc = shardw_finish(&w, &err);
+    if (rc)
+        shardw_abandon(&w);
+    else if (!quiet && isatty(STDERR_FILENO))
+        cli_msg("%s: %llu events in %zu batches written to %u shards in %s", log,
+                (unsigned long long)s.scan.events, s.scan.ncommits, (unsigned)n, dir);
+    shardw_close(&w);
+    close_log(&s);
+    return rc ? cli_report(&err) : CLI_OK;
+}
+
+/* One shard as a reader takes it: the manifest's batches, its entities. */
+static int check_one(const struct shardset *m, const char *dir, uint32_t i, struct fb_error *err)
+{
+    char path[4096];
+    struct blog_scan scan;
+    struct dict *dicts[BLOG_D_COUNT] = {0};
+    memset(&scan, 0, sizeof scan);
+    if (shardset_shard_path(path, sizeof path, dir, i, m->n) != 0)
+        return fb_fail(err, FB_EUSAGE, "directory name too long");
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    int rc = fd < 0 ? fb_fail_at(err, FB_EIO, path, 0, 0, "cannot open the shard: %s", strerror(errno)) : 0;
+    if (rc == 0)
+        rc = blog_scan_fd(fd, path, &scan, err);
+    if (rc == 0)
+        rc = shardset_check_history(m, i, &scan, path, err);
+    if (rc == 0 && !(dicts[BLOG_D_ENTITY] = dict_new(0)))
+        rc = fb_fail(err, FB_ENOMEM, "out of memory");
+    if (rc == 0)
+        rc = dictblock_load(fd, path, &scan, 1u << BLOG_D_ENTITY, dicts, err);
+    if (rc == 0)
+        rc = shardset_check_entities(dicts[BLOG_D_ENTITY], i, m->n, path, err);
+    dict_free(dicts[BLOG_D_ENTITY]);
+    blog_scan_free(&scan);
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
+static int check_set(const char *dir)
+{
+    struct shardset m;
+    struct fb_error err;
+    fb_error_clear(&err);
+    int rc = shardset_read(dir, &m, NULL, &err);
+    uint64_t events = 0;
+    for (uint32_t i = 0; rc == 0 && i < m.n; i++) {
+        rc = check_one(&m, dir, i, &err);
+        events += m.shard[i].events;
+    }
+    if (rc == 0) {
+        printf("%s: shard set ", dir);
+        for (int b = 0; b < 16; b++)
+            printf("%02x", m.set_id[b]);
+        printf(", %u shards, %llu events: ok\n", (unsigned)m.n, (unsigned long long)events);
+    }
+    shardset_free(&m);
+    return cli_finish_stdout(rc ? cli_report(&err) : CLI_OK);
+}
+
+int cmd_shard(int argc, char **argv)
+{
+    const char *log = NULL, *dir = NULL, *check = NULL, *nval = NULL;
+    int quiet = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if ((strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0 || strcmp(a, "--shards") == 0 ||
+             strcmp(a, "--check") == 0) && i + 1 == argc)
+            return cli_usage_error("shard", "%s needs a value", a);
+        if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0)
+            dir = argv[++i];
+        else if (strcmp(a, "--shards") == 0)
+            nval = argv[++i];
+        else if (strncmp(a, "--shards=", 9) == 0)
+            nval = a + 9;
+        else if (strcmp(a, "--check") == 0)
+            check = argv[++i];
+        else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0)
+            quiet = 1;
+        else if (a[0] == '-' && a[1] != '\0')
+            return cli_usage_error("shard", "unknown option '%s'", a);
+        else if (log)
+            return cli_usage_error("shard", "expected one LOG");
+        else
+            log = a;
+    }
+    if (check) {
+        if (log || dir || nval)
+            return cli_usage_error("shard", "--check DIR takes no LOG, -o or --shards");
+        return check_set(check);
+    }
+    uint32_t n;
+    if (!log || !dir || !nval)
+        return cli_usage_error("shard", "expected LOG, -o DIR and --shards N");
+    if (append_shards_parse_n(nval, &n) != 0)
+        return cli_usage_error("shard", "--shards needs a number from 1 to %u, not '%s'",
+                               SHARDSET_MAX_SHARDS, nval);
+    return write_set(log, dir, n, quiet);
+}
