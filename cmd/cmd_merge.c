@@ -87,28 +87,36 @@ static int parse(int argc, char **argv, struct merge_args *a)
     return a->partial ? cli_opts_need_file("merge", "-o PART", a->out) : 0;
 }
 
-/* Read every PART into acc, in the order given; which[i] names the PART
- * that brought shard i, so a shard given twice names both files. */
+/* Read every PART, check each against the first (which[i] names the PART
+ * that brought shard i, so a shard given twice names both files), then
+ * merge them into acc at once. */
 static int merge_all(const struct merge_args *a, struct partial *acc, struct fb_error *err)
 {
     const char *which[PARTFILE_MAX_SHARDS] = {0};
-    int rc = partial_read(a->in[0], acc, err);
+    struct partial *rest = calloc((size_t)a->nin, sizeof *rest);
+    if (!rest)
+        return fb_fail(err, FB_ENOMEM, "out of memory");
+    int rc = partial_read(a->in[0], acc, err), k;
     for (uint32_t i = 0; rc == 0 && i < acc->n; i++)
         which[i] = partial_has(acc, i) ? a->in[0] : NULL;
-    for (int k = 1; rc == 0 && k < a->nin; k++) {
-        struct partial p;
-        rc = partial_read(a->in[k], &p, err);
-        for (uint32_t i = 0; rc == 0 && i < acc->n && i < p.n; i++)
-            if (partial_has(&p, i) && which[i])
+    for (k = 1; rc == 0 && k < a->nin; k++) {
+        struct partial *p = &rest[k - 1];
+        rc = partial_read(a->in[k], p, err);
+        for (uint32_t i = 0; rc == 0 && i < acc->n && i < p->n; i++)
+            if (partial_has(p, i) && which[i])
                 rc = fb_fail_at(err, FB_EINPUT, a->in[k], 0, 0,
-                                "holds shard %u of %u, which %s holds too", i, p.n, which[i]);
+                                "holds shard %u of %u, which %s holds too", i, p->n, which[i]);
         if (rc == 0)
-            rc = partial_merge(acc, a->in[0], &p, a->in[k], err);
-        for (uint32_t i = 0; rc == 0 && i < p.n; i++)
-            if (partial_has(&p, i))
+            rc = partial_check(acc, a->in[0], p, a->in[k], err);
+        for (uint32_t i = 0; rc == 0 && i < p->n; i++)
+            if (partial_has(p, i))
                 which[i] = a->in[k];
-        partial_free(&p);
     }
+    if (rc == 0)
+        rc = partial_merge_all(acc, rest, (size_t)a->nin - 1, err);
+    for (int j = 0; j < a->nin; j++)
+        partial_free(&rest[j]);
+    free(rest);
     return rc;
 }
 

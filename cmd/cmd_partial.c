@@ -100,23 +100,20 @@ static int index_from_env(uint32_t n, uint32_t *index)
     return 0;
 }
 
-/* --shard I/N against the manifest's N. */
-static int index_from_spec(const char *spec, uint32_t n, uint32_t *index)
+/* --shard I/N: its syntax, checked before anything is read. */
+static int parse_spec(const char *spec, unsigned long *i, unsigned long *n)
 {
     const char *slash = strchr(spec, '/');
-    unsigned long i, nn;
-    if (!slash || parse_index(spec, (size_t)(slash - spec), 999999999, &i) != 0 ||
-        parse_index(slash + 1, 0, 999999999, &nn) != 0 || nn < 1 || i >= nn)
+    if (!slash || parse_index(spec, (size_t)(slash - spec), 999999999, i) != 0 ||
+        parse_index(slash + 1, 0, 999999999, n) != 0 || *n < 1 || *i >= *n)
         return cli_usage_error("partial", "bad --shard \"%s\": expected I/N with 0 <= I < N, or env", spec);
-    if (nn != n)
-        return cli_usage_error("partial", "--shard %s: the shard set has %u shards, not %lu", spec, n, nn);
-    *index = (uint32_t)i;
     return 0;
 }
 
 struct partial_args {
     struct replay_args r;
     const char *dir, *shard;
+    unsigned long index, n;       /* of --shard I/N */
 };
 
 static int parse(int argc, char **argv, struct partial_args *a)
@@ -146,6 +143,8 @@ static int parse(int argc, char **argv, struct partial_args *a)
     a->dir = cli_opts_args(&g)[0];
     if (!a->shard)
         return cli_usage_error("partial", "expected --shard I/N or --shard env");
+    if (strcmp(a->shard, "env") != 0 && parse_spec(a->shard, &a->index, &a->n) != 0)
+        return CLI_USAGE;
     if (!a->r.out)
         return cli_usage_error("partial", "expected -o PART");
     if (a->r.stages && a->r.funnel_file)
@@ -195,8 +194,13 @@ int cmd_partial(int argc, char **argv)
     int rc = shardset_read(a.dir, &m, NULL, &err);
     uint32_t index = 0;
     if (rc == 0) {
-        code = strcmp(a.shard, "env") == 0 ? index_from_env(m.n, &index)
-                                           : index_from_spec(a.shard, m.n, &index);
+        if (strcmp(a.shard, "env") == 0)
+            code = index_from_env(m.n, &index);
+        else if (a.n != m.n)
+            code = cli_usage_error("partial", "--shard %s: the shard set has %u shards, not %lu",
+                                   a.shard, m.n, a.n);
+        else
+            index = (uint32_t)a.index;
         if (code == 0) {
             a.r.o.def = &p.def;
             rc = run(&a, &m, index, &p, &err);

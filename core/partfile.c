@@ -535,7 +535,7 @@ static const char *as_of_text(const struct partial *p, char buf[32])
     return buf;
 }
 
-int partial_merge(struct partial *into, const char *into_path, const struct partial *from,
+int partial_check(const struct partial *into, const char *into_path, const struct partial *from,
                   const char *from_path, struct fb_error *err)
 {
     char a[33], b[33], ta[32], tb[32];
@@ -566,12 +566,29 @@ int partial_merge(struct partial *into, const char *into_path, const struct part
         if (partial_has(into, i) && partial_has(from, i))
             return fb_fail_at(err, FB_EINPUT, from_path, 0, 0, "holds shard %u of %u, which %s holds too",
                               i, into->n, into_path);
-    int rc = summary_merge(&into->sum, &from->sum, err);
-    if (rc)
-        return rc;
-    for (size_t k = 0; k < sizeof into->index; k++)
-        into->index[k] |= from->index[k];
     return 0;
+}
+
+int partial_merge_all(struct partial *into, const struct partial *from, size_t k, struct fb_error *err)
+{
+    const struct summary **s = calloc(k ? k : 1, sizeof *s);
+    if (!s)
+        return fb_fail(err, FB_ENOMEM, "out of memory");
+    for (size_t j = 0; j < k; j++)
+        s[j] = &from[j].sum;
+    int rc = summary_merge_all(&into->sum, s, k, err);
+    free(s);
+    for (size_t j = 0; rc == 0 && j < k; j++)
+        for (size_t b = 0; b < sizeof into->index; b++)
+            into->index[b] |= from[j].index[b];
+    return rc;
+}
+
+int partial_merge(struct partial *into, const char *into_path, const struct partial *from,
+                  const char *from_path, struct fb_error *err)
+{
+    int rc = partial_check(into, into_path, from, from_path, err);
+    return rc ? rc : partial_merge_all(into, from, 1, err);
 }
 
 int partial_finish(struct partial *p, struct res_report *out, struct fb_error *err)

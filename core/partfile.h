@@ -52,10 +52,20 @@ int partial_read(const char *path, struct partial *p, struct fb_error *err) FB_M
  * FB_EIO or FB_ENOMEM. */
 int partial_write(const char *path, struct partial *p, struct fb_error *err) FB_MUST_USE;
 
-/* Merge `from` (read from from_path) into `into` (first read from
- * into_path): both must be of the same shard set, funnel and options, and
- * hold no shard in common.  Returns 0, FB_EINPUT naming from_path and what
- * differs (nothing changed then), or FB_ENOMEM. */
+/* Check that `from` (read from from_path) may merge into `into` (first
+ * read from into_path): the same shard set, funnel and options, and no
+ * shard in common.  Returns 0, or FB_EINPUT naming from_path and what
+ * differs. */
+int partial_check(const struct partial *into, const char *into_path, const struct partial *from,
+                  const char *from_path, struct fb_error *err) FB_MUST_USE;
+
+/* Merge from[0..k), each checked with partial_check (and disjoint from one
+ * another), into `into` at once.  Returns 0, FB_EINPUT or FB_ENOMEM (into
+ * can then only be freed). */
+int partial_merge_all(struct partial *into, const struct partial *from, size_t k,
+                      struct fb_error *err) FB_MUST_USE;
+
+/* partial_check, then partial_merge_all of one. */
 int partial_merge(struct partial *into, const char *into_path, const struct partial *from,
                   const char *from_path, struct fb_error *err) FB_MUST_USE;
 

@@ -96,53 +96,72 @@ static int merge_names(struct summary *a, const struct summary *b)
     return 0;
 }
 
-int summary_merge(struct summary *into, const struct summary *from, struct fb_error *err)
+int summary_merge_all(struct summary *into, const struct summary *const *from, size_t k,
+                      struct fb_error *err)
 {
-    if (into->ns != from->ns || into->stale_after != from->stale_after ||
-        into->decided != from->decided || into->as_of != from->as_of)
-        return fb_fail(err, FB_EINPUT, "summaries of different funnels or options do not merge");
     size_t total = 0;
-    for (size_t k = 0; k < SUM_NSETS(into->ns); k++)
-        total += into->set[k].n + from->set[k].n;
+    for (size_t j = 0; j < k; j++) {
+        const struct summary *f = from[j];
+        if (into->ns != f->ns || into->stale_after != f->stale_after ||
+            into->decided != f->decided || into->as_of != f->as_of)
+            return fb_fail(err, FB_EINPUT, "summaries of different funnels or options do not merge");
+        for (size_t i = 0; i < SUM_NSETS(into->ns); i++)
+            total += f->set[i].n;
+    }
+    for (size_t i = 0; i < SUM_NSETS(into->ns); i++)
+        total += into->set[i].n;
+    /* One new pool for all: merging k summaries one by one would copy
+     * the growing sets k times. */
     int64_t *pool = malloc((total ? total : 1) * sizeof *pool);
     if (!pool)
         return fb_fail(err, FB_ENOMEM, "out of memory merging partial states");
-    /* Names first: the one step left that can fail. */
-    if (merge_names(into, from) != 0) {
-        free(pool);
-        return fb_fail(err, FB_ENOMEM, "out of memory merging partial states");
+    for (size_t j = 0; j < k; j++) {
+        if (merge_names(into, from[j]) != 0) {
+            free(pool);
+            return fb_fail(err, FB_ENOMEM, "out of memory merging partial states");
+        }
     }
     size_t at = 0;
-    for (size_t k = 0; k < SUM_NSETS(into->ns); k++) {
-        struct sum_set *t = &into->set[k];
-        const struct sum_set *f = &from->set[k];
+    for (size_t i = 0; i < SUM_NSETS(into->ns); i++) {
+        struct sum_set *t = &into->set[i];
         if (t->n)
             memcpy(pool + at, t->v, t->n * sizeof *pool);
-        if (f->n)
-            memcpy(pool + at + t->n, f->v, f->n * sizeof *pool);
         t->v = pool + at;
-        t->n += f->n;
+        for (size_t j = 0; j < k; j++) {
+            const struct sum_set *f = &from[j]->set[i];
+            if (f->n)
+                memcpy(pool + at + t->n, f->v, f->n * sizeof *pool);
+            t->n += f->n;
+        }
         at += t->n;
     }
     free(into->pool);
     into->pool = pool;
-    for (size_t s = 0; s < into->ns; s++) {
-        struct sum_stage *t = &into->stage[s];
-        const struct sum_stage *f = &from->stage[s];
-        t->reached += f->reached;
-        t->lost += f->lost;
-        t->stale += f->stale;
-        t->open += f->open;
-        t->touches[0] += f->touches[0];
-        t->touches[1] += f->touches[1];
+    for (size_t j = 0; j < k; j++) {
+        const struct summary *f = from[j];
+        for (size_t st = 0; st < into->ns; st++) {
+            struct sum_stage *t = &into->stage[st];
+            const struct sum_stage *g = &f->stage[st];
+            t->reached += g->reached;
+            t->lost += g->lost;
+            t->stale += g->stale;
+            t->open += g->open;
+            t->touches[0] += g->touches[0];
+            t->touches[1] += g->touches[1];
+        }
+        into->entities += f->entities;
+        into->read += f->read;
+        into->after += f->after;
+        if (f->has_events && (!into->has_events || f->max_time > into->max_time))
+            into->max_time = f->max_time;
+        into->has_events |= f->has_events;
     }
-    into->entities += from->entities;
-    into->read += from->read;
-    into->after += from->after;
-    if (from->has_events && (!into->has_events || from->max_time > into->max_time))
-        into->max_time = from->max_time;
-    into->has_events |= from->has_events;
     return 0;
+}
+
+int summary_merge(struct summary *into, const struct summary *from, struct fb_error *err)
+{
+    return summary_merge_all(into, &from, 1, err);
 }
 
 int64_t summary_as_of(const struct summary *s)

@@ -77,9 +77,13 @@ void summary_take_pool(struct summary *s, int64_t *pool, const size_t *count);
 /* Merge `from` into `into`: counts summed, sets concatenated, names
  * merged, max_time the larger; `from` is left as it was.  Summaries of
  * disjoint entity sets only (the caller's business: shards of one set).
- * Returns 0, FB_EINPUT when the two differ in stages, stale_after or as_of,
- * or FB_ENOMEM (into is then unchanged). */
+ * Returns 0, FB_EINPUT when the two differ in stages, stale_after or as_of
+ * (into unchanged), or FB_ENOMEM (into can then only be freed). */
 int summary_merge(struct summary *into, const struct summary *from, struct fb_error *err) FB_MUST_USE;
+
+/* summary_merge of from[0..k) at once, copying every set once. */
+int summary_merge_all(struct summary *into, const struct summary *const *from, size_t k,
+                      struct fb_error *err) FB_MUST_USE;
 
 /* The as_of a finish uses: the summary's own when decided, else the
  * latest event time (0 when there was none). */
