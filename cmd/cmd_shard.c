@@ -12,6 +12,7 @@
 
 #include "append_shards.h"
 #include "cli.h"
+#include "cli_opts.h"
 #include "commands.h"
 #include "dictblock.h"
 #include "evblock.h"
@@ -41,6 +42,7 @@ const char cmd_shard_usage[] =
     "  --shards N         the number of shards\n"
     "  --check DIR        check a shard set instead of writing one\n"
     "  -q, --quiet        no summary, even on a terminal\n"
+    "  -h, --help         show this text\n"
     "\n"
     "Exit codes: 0 ok, 2 usage (also: DIR not empty), 4 corrupt log or set,\n"
     "5 I/O or system error.\n";
@@ -283,40 +285,52 @@ static int check_set(const char *dir)
     return cli_finish_stdout(rc ? cli_report(&err) : CLI_OK);
 }
 
+enum { OPT_SHARDS = CLI_LONG_ONLY, OPT_CHECK };
+
+static const struct cli_opt shard_opts[] = {
+    {'o', "output", CLI_PATH},
+    {OPT_SHARDS, "shards", CLI_VALUE},
+    {OPT_CHECK, "check", CLI_PATH},
+    {'q', "quiet", CLI_FLAG},
+    {0, NULL, CLI_FLAG},
+};
+
 int cmd_shard(int argc, char **argv)
 {
-    const char *log = NULL, *dir = NULL, *check = NULL, *nval = NULL;
-    int quiet = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if ((strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0 || strcmp(a, "--shards") == 0 ||
-             strcmp(a, "--check") == 0) && i + 1 == argc)
-            return cli_usage_error("shard", "%s needs a value", a);
-        if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0)
-            dir = argv[++i];
-        else if (strcmp(a, "--shards") == 0)
-            nval = argv[++i];
-        else if (strncmp(a, "--shards=", 9) == 0)
-            nval = a + 9;
-        else if (strcmp(a, "--check") == 0)
-            check = argv[++i];
-        else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0)
-            quiet = 1;
-        else if (a[0] == '-' && a[1] != '\0')
-            return cli_usage_error("shard", "unknown option '%s'", a);
-        else if (log)
-            return cli_usage_error("shard", "expected one LOG");
+    const struct cli_spec spec = {"shard", cmd_shard_usage, "LOG", shard_opts};
+    const char *log = NULL, *dir = NULL, *check = NULL, *nval = NULL, *v;
+    int quiet = 0, key;
+    struct cli_getopt g;
+    cli_opts_init(&g, &spec, argc, argv);
+    while ((key = cli_opts_next(&g, &v)) > 0) {
+        if (key == 'o')
+            dir = v;
+        else if (key == OPT_SHARDS)
+            nval = v;
+        else if (key == OPT_CHECK)
+            check = v;
         else
-            log = a;
+            quiet = 1;
     }
+    if (key == CLI_OPTS_STOP)
+        return g.code;
+    if (g.nargs > 1)
+        return cli_usage_error("shard", "expected one LOG, got '%s' too", cli_opts_args(&g)[1]);
+    log = g.nargs ? cli_opts_args(&g)[0] : NULL;
     if (check) {
         if (log || dir || nval)
             return cli_usage_error("shard", "--check DIR takes no LOG, -o or --shards");
-        return check_set(check);
+        int rc = cli_opts_need_file("shard", "--check DIR", check);
+        return rc ? rc : check_set(check);
     }
     uint32_t n;
     if (!log || !dir || !nval)
         return cli_usage_error("shard", "expected LOG, -o DIR and --shards N");
+    int rc = cli_opts_need_file("shard", "LOG", log);
+    if (rc == 0)
+        rc = cli_opts_need_file("shard", "-o DIR", dir);
+    if (rc)
+        return rc;
     if (append_shards_parse_n(nval, &n) != 0)
         return cli_usage_error("shard", "--shards needs a number from 1 to %u, not '%s'",
                                SHARDSET_MAX_SHARDS, nval);

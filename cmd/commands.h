@@ -13,6 +13,8 @@ int cmd_gen(int argc, char **argv);
 int cmd_chart(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_shard(int argc, char **argv);
+int cmd_partial(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 extern const char cmd_append_usage[];
 extern const char cmd_replay_usage[];
@@ -23,5 +25,7 @@ extern const char cmd_gen_usage[];
 extern const char cmd_chart_usage[];
 extern const char cmd_report_usage[];
 extern const char cmd_shard_usage[];
+extern const char cmd_partial_usage[];
+extern const char cmd_merge_usage[];
 
 #endif

@@ -14,6 +14,8 @@ static const struct cli_command commands[] = {
     {"check", cmd_check, "compare a report with an expected fixture", cmd_check_usage},
     {"cat", cmd_cat, "write a log back out as CSV", cmd_cat_usage},
     {"shard", cmd_shard, "split a log into a shard set of N logs by entity", cmd_shard_usage},
+    {"partial", cmd_partial, "replay one shard of a shard set into its partial state", cmd_partial_usage},
+    {"merge", cmd_merge, "merge the shards' partial states into the report", cmd_merge_usage},
     {"verify", cmd_verify, "check every block of a log; cut a torn tail", cmd_verify_usage},
     {"gen", cmd_gen, "write realistic synthetic events as CSV", cmd_gen_usage},
 };

@@ -11,34 +11,28 @@
 #include "cli_opts.h"
 #include "ftime.h"
 
-enum { OPT_STAGES = CLI_LONG_ONLY, OPT_FUNNEL, OPT_AS_OF, OPT_STALE_AFTER, OPT_TEXT, OPT_THREADS };
-
 static const struct cli_opt replay_opts[] = {
-    {OPT_STAGES, "stages", CLI_VALUE},
-    {OPT_FUNNEL, "funnel", CLI_PATH},
-    {OPT_AS_OF, "as-of", CLI_VALUE},
-    {OPT_STALE_AFTER, "stale-after", CLI_VALUE},
-    {OPT_TEXT, "text", CLI_FLAG},
-    {OPT_THREADS, "threads", CLI_VALUE},
+    REPLAY_ARGS_OPTS,
+    {REPLAY_OPT_TEXT, "text", CLI_FLAG},
     {'o', "output", CLI_PATH},
     {0, NULL, CLI_FLAG},
 };
 
-static int parse_value(const char *cmd, struct replay_args *a, int key, const char *v)
+int replay_args_option(const char *cmd, struct replay_args *a, int key, const char *v)
 {
     switch (key) {
-    case OPT_AS_OF: {
+    case REPLAY_OPT_AS_OF: {
         const char *why = ftime_parse(v, strlen(v), &a->o.as_of);
         if (why)
             return cli_usage_error(cmd, "bad --as-of \"%s\": %s", v, why);
         a->o.has_as_of = 1;
         break;
     }
-    case OPT_STALE_AFTER:
+    case REPLAY_OPT_STALE_AFTER:
         if (ftime_parse_duration(v, &a->o.stale_after) != 0)
             return cli_usage_error(cmd, "bad --stale-after \"%s\": expected a duration such as 90s, 45m, 12h, 30d or 2w", v);
         break;
-    case OPT_THREADS: {
+    case REPLAY_OPT_THREADS: {
         char *end;
         errno = 0;
         unsigned long n = strtoul(v, &end, 10);
@@ -48,19 +42,28 @@ static int parse_value(const char *cmd, struct replay_args *a, int key, const ch
         a->o.threads = (unsigned)n;
         break;
     }
-    case OPT_STAGES:
+    case REPLAY_OPT_STAGES:
         a->stages = v;
         break;
-    case OPT_FUNNEL:
+    case REPLAY_OPT_FUNNEL:
         a->funnel_file = v;
         break;
-    case OPT_TEXT:
+    case REPLAY_OPT_TEXT:
         a->text = 1;
         break;
     default:
         a->out = v;
     }
     return 0;
+}
+
+void replay_args_defaults(struct replay_args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->o.stale_after = REPLAY_DEFAULT_STALE_AFTER;
+    /* Every online core: the report is the same for any number. */
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    a->o.threads = cores < 1 ? 1 : cores > REPLAY_MAX_THREADS ? REPLAY_MAX_THREADS : (unsigned)cores;
 }
 
 int replay_args_parse(const char *cmd, const char *usage, int argc, char **argv,
@@ -70,14 +73,10 @@ int replay_args_parse(const char *cmd, const char *usage, int argc, char **argv,
     struct cli_getopt g;
     const char *v;
     int key;
-    memset(a, 0, sizeof *a);
-    a->o.stale_after = REPLAY_DEFAULT_STALE_AFTER;
-    /* Every online core: the report is the same for any number. */
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    a->o.threads = cores < 1 ? 1 : cores > REPLAY_MAX_THREADS ? REPLAY_MAX_THREADS : (unsigned)cores;
+    replay_args_defaults(a);
     cli_opts_init(&g, &spec, argc, argv);
     while ((key = cli_opts_next(&g, &v)) > 0) {
-        int rc = parse_value(cmd, a, key, v);
+        int rc = replay_args_option(cmd, a, key, v);
         if (rc)
             return rc;
     }

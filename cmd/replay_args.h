@@ -6,6 +6,7 @@
 #ifndef FUNNEL_REPLAY_ARGS_H
 #define FUNNEL_REPLAY_ARGS_H
 
+#include "cli_opts.h"
 #include "funnel_def.h"
 #include "replay.h"
 #include "result.h"
@@ -14,11 +15,40 @@
 /* --threads: each thread holds about 3 MB of block buffers. */
 #define REPLAY_MAX_THREADS 256
 
+/* The keys of the replay options; a command that takes them (replay,
+ * report, partial) puts REPLAY_ARGS_OPTS in its table and hands their
+ * values to replay_args_option.  Its own long-only keys start at
+ * REPLAY_OPT_NEXT. */
+enum {
+    REPLAY_OPT_STAGES = CLI_LONG_ONLY,
+    REPLAY_OPT_FUNNEL,
+    REPLAY_OPT_AS_OF,
+    REPLAY_OPT_STALE_AFTER,
+    REPLAY_OPT_TEXT,
+    REPLAY_OPT_THREADS,
+    REPLAY_OPT_NEXT
+};
+
+/* --stages, --funnel, --as-of, --stale-after, --threads (not --text, -o). */
+#define REPLAY_ARGS_OPTS                                 \
+    {REPLAY_OPT_STAGES, "stages", CLI_VALUE},            \
+    {REPLAY_OPT_FUNNEL, "funnel", CLI_PATH},             \
+    {REPLAY_OPT_AS_OF, "as-of", CLI_VALUE},              \
+    {REPLAY_OPT_STALE_AFTER, "stale-after", CLI_VALUE},  \
+    {REPLAY_OPT_THREADS, "threads", CLI_VALUE}
+
 struct replay_args {
     const char *log, *stages, *funnel_file, *out;   /* borrowed from argv */
     int text;
     struct replay_opts o;
 };
+
+/* Zero a, then the defaults: stale_after 30d, a thread per online core. */
+void replay_args_defaults(struct replay_args *a);
+
+/* Take the value v of option key (REPLAY_OPT_*, or 'o' for a->out).
+ * Returns 0 or CLI_USAGE (the message, naming cmd, is printed). */
+int replay_args_option(const char *cmd, struct replay_args *a, int key, const char *v);
 
 /* Parse argv (argv[0] = the command) into a, zeroed first, with the one
  * option parser (cli_opts.h); -h/--help prints `usage`.  Usage errors name

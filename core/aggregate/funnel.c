@@ -1,9 +1,8 @@
 /* funnel.c - the partial state (per-entity min/max, counts), its merge,
- * and the metrics finished from it; see funnel.h and docs/METRICS.md for
- * the definitions followed here. */
+ * and the summary made from it (core/summary.h finishes the metrics); see
+ * funnel.h and docs/METRICS.md for the definitions followed here. */
 #include "funnel.h"
 
-#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -11,7 +10,6 @@
 #include <sys/mman.h>
 
 #include "ftime.h"
-#include "stats.h"
 
 #define PREFETCH_AHEAD 16
 #define HUGE_PAGE ((uintptr_t)2 << 20)
@@ -203,95 +201,191 @@ int part_merge(struct part *into, const struct part *from, struct fb_error *err)
     return 0;
 }
 
-void res_report_free(struct res_report *r)
+/* Entity e's row of the state as times, read after every writer has
+ * finished: M(e,s) (INT64_MAX: none), then last(e) and lostAt(e)
+ * (INT64_MIN: none). */
+static void load_row(const struct part *a, size_t e, int64_t *row)
 {
-    for (size_t i = 0; r->unmapped && i < r->nunmapped; i++)
-        free(r->unmapped[i].name);
-    free(r->unmapped);
-    free(r->stages);
-    memset(r, 0, sizeof *r);
-}
-
-static double ratio(uint64_t num, uint64_t den)
-{
-    return den ? (double)num / (double)den : NAN;
-}
-
-/* The finish works on the keys themselves (KEY_MIN, KEY_MAX): with
- * C = FTIME_MAX + 1, M(e,s) = C - key, so the smaller time is the larger
- * key and a difference of times is the opposite difference of keys.  It
- * reads the array only after every writer has finished. */
-
-/* Outcomes of entities [lo, hi): status at max(e) counted into stages[],
- * and durations to win into v. */
-static size_t classify(const struct part *a, size_t lo, size_t hi, struct res_stage *stages,
-                       uint64_t *entities, int64_t *v)
-{
-    const size_t ns = a->ns;
-    size_t nwin = 0;
-    for (size_t e = lo; e < hi; e++) {
-        const _Atomic int64_t *st = a->state + e * a->stride;
-        int64_t last = LOAD(&st[ns]);
-        if (!last)
-            continue;   /* no mapped event at or before as_of */
-        ++*entities;
-        size_t mx = ns - 1;
-        while (!LOAD(&st[mx]))
-            mx--;
-        int64_t first = 0;   /* the key of T(e,first) = min over s <= mx of M(e,s) */
-        for (size_t s = 0; s <= mx; s++) {
-            int64_t k = LOAD(&st[s]);
-            stages[s].reached++;
-            first = k > first ? k : first;
-        }
-        struct res_stage *at = &stages[mx];
-        int64_t lost = LOAD(&st[ns + 1]);
-        if (mx == ns - 1)
-            v[nwin++] = first - LOAD(&st[ns - 1]);   /* T(e,last) - T(e,first) */
-        else if (lost && lost >= last)
-            at->lost++;
-        else if (a->as_of - (last + FTIME_MIN - 1) > a->stale_after)
-            at->stale++;
-        else
-            at->open++;
+    const _Atomic int64_t *st = a->state + e * a->stride;
+    for (size_t k = 0; k < a->ns; k++) {
+        int64_t key = LOAD(&st[k]);
+        row[k] = key ? FTIME_MAX + 1 - key : INT64_MAX;
     }
-    return nwin;
+    for (size_t k = a->ns; k < a->stride; k++) {
+        int64_t key = LOAD(&st[k]);
+        row[k] = key ? key + FTIME_MIN - 1 : INT64_MIN;
+    }
 }
 
-/* Durations T(e,s+1) - T(e,s) of entities in [lo, hi) with an event at s
- * that reached s+1, where T(e,s+1) is the least M(e,j), j > s (0 when it
- * comes first). */
-static size_t stage_durations(const struct part *a, size_t s, size_t lo, size_t hi, int64_t *v)
+/* The summary is made in the per-entity array itself, so that it costs no
+ * memory beyond the array (the bound of docs/BENCHMARKS.md): one pass reads
+ * each row and writes that entity's values - at most ns of them, fewer than
+ * its row holds - packed with the number of their set, at or before its own
+ * row; the values are then sorted into their sets in place by set number.
+ * Every value (a duration, or a time minus FTIME_MIN) lies in
+ * [0, FTIME_MAX - FTIME_MIN], below 2^40. */
+#define PACK_SHIFT 40
+#define PACK(set, v) ((int64_t)(set) << PACK_SHIFT | (v))
+#define PACK_SET(x) ((size_t)((x) >> PACK_SHIFT))
+#define PACK_VAL(x) ((x) & ((INT64_C(1) << PACK_SHIFT) - 1))
+_Static_assert(sizeof(_Atomic int64_t) == sizeof(int64_t), "the state is reused as int64_t");
+
+/* One pass over the entities of a slice: counts, and the packed values
+ * written from out on.  Per docs/METRICS.md §3-§4; with `provisional`
+ * (as_of is only this part's latest event, docs/FORMAT.md §14) an entity
+ * neither won nor lost that is not yet stale at as_of is undecided. */
+struct slice {
+    const struct part *p;
+    int provisional;
+    size_t lo, hi;
+    int64_t *out;                /* pool + lo * stride */
+    size_t n;                    /* values written */
+    struct sum_stage *counts;    /* per stage */
+    size_t *nset;                /* values per set */
+    uint64_t entities;
+    pthread_t tid;
+    int started;
+};
+
+static void *run_slice(void *arg)
 {
-    size_t n = 0;
-    for (size_t e = lo; e < hi; e++) {
-        const _Atomic int64_t *st = a->state + e * a->stride;
-        int64_t here = LOAD(&st[s]);
-        if (!here)
-            continue;
-        int64_t next = 0;
-        for (size_t j = s + 1; j < a->ns; j++) {
-            int64_t k = LOAD(&st[j]);
-            next = k > next ? k : next;
+    struct slice *j = arg;
+    const struct part *a = j->p;
+    const size_t ns = a->ns;
+    int64_t st[FUNNEL_MAX_STAGES + 2];
+    size_t w = 0;
+    for (size_t e = j->lo; e < j->hi; e++) {
+        load_row(a, e, st);
+        if (st[ns] == INT64_MIN)
+            continue;   /* no mapped event at or before as_of */
+        j->entities++;
+        size_t mx = ns - 1;
+        while (st[mx] == INT64_MAX)
+            mx--;
+        /* Down from max(e): next = T(e,s+1), the minimum of M above s. */
+        int64_t next = st[mx];
+        j->counts[mx].reached++;
+        for (size_t s = mx; s-- > 0;) {
+            j->counts[s].reached++;
+            if (st[s] == INT64_MAX)
+                continue;
+            int64_t t = st[s] < next ? st[s] : next;
+            j->out[w++] = PACK(SUM_DUR(s), next - t);   /* T(e,s+1) - T(e,s) */
+            j->nset[SUM_DUR(s)]++;
+            next = t;
         }
-        if (!next)
-            continue;
-        v[n++] = here > next ? here - next : 0;
+        if (mx == ns - 1) {
+            j->out[w++] = PACK(SUM_WIN(ns), st[ns - 1] - next);   /* T(e,last) - T(e,first) */
+            j->nset[SUM_WIN(ns)]++;
+        } else if (st[ns + 1] != INT64_MIN && st[ns + 1] >= st[ns]) {
+            j->counts[mx].lost++;
+        } else if (a->as_of - st[ns] > a->stale_after) {
+            j->counts[mx].stale++;
+        } else if (j->provisional) {
+            j->out[w++] = PACK(SUM_UND(ns, mx), st[ns] - FTIME_MIN);
+            j->nset[SUM_UND(ns, mx)]++;
+        } else {
+            j->counts[mx].open++;
+        }
+    }
+    j->n = w;
+    return NULL;
+}
+
+static void free_slices(struct slice *sl, size_t n)
+{
+    for (size_t k = 0; sl && k < n; k++) {
+        free(sl[k].counts);
+        free(sl[k].nset);
+    }
+    free(sl);
+}
+
+static struct slice *new_slices(const struct part *a, unsigned threads, int provisional, size_t *nsl)
+{
+    /* A slice is worth a thread from some thousands of entities on. */
+    size_t n = threads > 1 ? threads : 1;
+    n = a->nent / 4096 < n ? a->nent / 4096 : n;
+    n = n ? n : 1;
+    struct slice *sl = calloc(n, sizeof *sl);
+    if (!sl)
+        return NULL;
+    int64_t *pool = (int64_t *)(void *)a->state;
+    for (size_t k = 0; k < n; k++) {
+        sl[k].p = a;
+        sl[k].provisional = provisional;
+        sl[k].lo = a->nent * k / n;
+        sl[k].hi = a->nent * (k + 1) / n;
+        sl[k].out = pool + sl[k].lo * a->stride;
+        sl[k].counts = calloc(a->ns, sizeof *sl[k].counts);
+        sl[k].nset = calloc(SUM_NSETS(a->ns), sizeof *sl[k].nset);
+        if (!sl[k].counts || !sl[k].nset) {
+            free_slices(sl, k + 1);
+            return NULL;
+        }
+    }
+    *nsl = n;
+    return sl;
+}
+
+/* Run every slice (this thread takes the first, and any whose thread cannot
+ * start), then close their values up in slice order; returns their number. */
+static size_t run_slices(struct slice *sl, size_t nsl, int64_t *pool)
+{
+    for (size_t k = 1; k < nsl; k++)
+        sl[k].started = pthread_create(&sl[k].tid, NULL, run_slice, &sl[k]) == 0;
+    run_slice(&sl[0]);
+    size_t n = 0;
+    for (size_t k = 0; k < nsl; k++) {
+        if (k > 0 && sl[k].started)
+            pthread_join(sl[k].tid, NULL);
+        else if (k > 0)
+            run_slice(&sl[k]);
+        memmove(pool + n, sl[k].out, sl[k].n * sizeof *pool);
+        n += sl[k].n;
     }
     return n;
 }
 
-static int unmapped_cmp(const void *pa, const void *pb)
+/* Sort the packed values into their sets in place (each value goes
+ * straight to the next free place of its set: American flag sort), then
+ * unpack them. */
+static void bucket_values(int64_t *v, const size_t *count, size_t nsets, size_t ns)
 {
-    const struct res_unmapped *x = pa, *y = pb;
-    if (x->events != y->events)
-        return x->events > y->events ? -1 : 1;
+    size_t next[2 * FUNNEL_MAX_STAGES], end[2 * FUNNEL_MAX_STAGES], at = 0;
+    for (size_t k = 0; k < nsets; k++) {
+        next[k] = at;
+        at += count[k];
+        end[k] = at;
+    }
+    for (size_t k = 0; k < nsets; k++) {
+        while (next[k] < end[k]) {
+            int64_t x = v[next[k]];
+            size_t b = PACK_SET(x);
+            while (b != k) {
+                int64_t y = v[next[b]];
+                v[next[b]++] = x;
+                x = y;
+                b = PACK_SET(x);
+            }
+            v[next[k]++] = x;
+        }
+    }
+    for (size_t k = 0, i = 0; k < nsets; k++)
+        for (size_t e = i + count[k]; i < e; i++)
+            v[i] = PACK_VAL(v[i]) + (k >= SUM_UND(ns, 0) ? FTIME_MIN : 0);
+}
+
+/* The unmapped stage names with their counts, sorted by bytes. */
+static int name_cmp(const void *pa, const void *pb)
+{
+    const struct sum_unmapped *x = pa, *y = pb;
     size_t n = x->len < y->len ? x->len : y->len;
     int c = memcmp(x->name, y->name, n);
     return c ? c : (x->len > y->len) - (x->len < y->len);
 }
 
-static int list_unmapped(const struct part *a, const struct dict *d, struct res_report *out)
+static int list_unmapped(const struct part *a, const struct dict *d, struct summary *out)
 {
     size_t n = 0;
     for (uint32_t id = 0; id < a->maps.nstage_ids; id++)
@@ -304,165 +398,70 @@ static int list_unmapped(const struct part *a, const struct dict *d, struct res_
             continue;
         size_t len;
         const char *s = dict_str(d, id, &len);
-        struct res_unmapped *u = &out->unmapped[out->nunmapped++];
+        struct sum_unmapped *u = &out->unmapped[out->nunmapped++];
         u->events = a->unmapped[id];
         u->len = len;
-        if (!(u->name = malloc(len + 1)))
+        if (!(u->name = malloc(len ? len : 1)))
             return FB_ENOMEM;
         memcpy(u->name, s, len);
-        u->name[len] = '\0';
-        out->ev_unmapped += u->events;
     }
-    qsort(out->unmapped, out->nunmapped, sizeof *out->unmapped, unmapped_cmp);
+    qsort(out->unmapped, out->nunmapped, sizeof *out->unmapped, name_cmp);
     return 0;
 }
 
-static void rates(const struct part *a, struct res_report *out)
+int part_summarise(struct part *a, const struct part_summary_opts *o, struct summary *out,
+                   struct fb_error *err)
 {
-    const size_t ns = a->ns;
-    uint64_t worst = 0;
-    out->drop_out_point = -1;
-    for (size_t s = 0; s < ns; s++) {
-        struct res_stage *st = &out->stages[s];
-        st->name = a->def->names[s];
-        st->conv_prev = s ? ratio(st->reached, out->stages[s - 1].reached) : NAN;
-        st->conv_start = ratio(st->reached, out->stages[0].reached);
-        st->drop_rate = ratio(st->lost + st->stale, st->reached);
-        st->touches_marketing = a->touches[2 * s];
-        st->touches_sales = a->touches[2 * s + 1];
-        out->ev_used += st->touches_marketing + st->touches_sales;
-        out->lost += st->lost;
-        out->stale += st->stale;
-        out->open += st->open;
-        if (st->lost + st->stale > worst) {
-            worst = st->lost + st->stale;
-            out->drop_out_point = (int)s;
-        }
-    }
-    out->won = out->stages[ns - 1].reached;
-    out->win_rate = ratio(out->won, out->won + out->lost + out->stale);
-}
-
-/* The finish reads the whole array once for the outcomes and once a stage
- * for the durations; with threads each pass is cut into slices of
- * entities, one a thread.  A slice writes its durations into v at its own
- * first entity (never more durations than entities), the slices are then
- * closed up in order and counts summed: the multisets and sums are those
- * of one pass, so the report is the same for any number of slices. */
-struct slice {
-    const struct part *p;
-    size_t lo, hi;
-    long stage;                  /* -1: outcomes; else durations of this stage */
-    int64_t *v;                  /* v + lo */
-    size_t n;                    /* durations written */
-    struct res_stage *counts;    /* outcomes: per stage */
-    uint64_t entities;
-    pthread_t tid;
-    int started;
-};
-
-static void *run_slice(void *arg)
-{
-    struct slice *j = arg;
-    if (j->stage < 0)
-        j->n = classify(j->p, j->lo, j->hi, j->counts, &j->entities, j->v);
-    else
-        j->n = stage_durations(j->p, (size_t)j->stage, j->lo, j->hi, j->v);
-    return NULL;
-}
-
-/* Run one pass over every slice; returns the durations, closed up in v. */
-static size_t run_pass(struct slice *sl, size_t nsl, long stage, int64_t *v)
-{
-    for (size_t k = 0; k < nsl; k++) {
-        sl[k].stage = stage;
-        sl[k].v = v + sl[k].lo;
-        if (k > 0)   /* a slice whose thread cannot start runs here */
-            sl[k].started = pthread_create(&sl[k].tid, NULL, run_slice, &sl[k]) == 0;
-    }
-    run_slice(&sl[0]);
-    size_t n = 0;
-    for (size_t k = 0; k < nsl; k++) {
-        if (k > 0 && sl[k].started)
-            pthread_join(sl[k].tid, NULL);
-        else if (k > 0)
-            run_slice(&sl[k]);
-        memmove(v + n, sl[k].v, sl[k].n * sizeof *v);
-        n += sl[k].n;
-    }
-    return n;
-}
-
-static void sum_outcomes(const struct slice *sl, size_t nsl, struct res_report *out)
-{
-    for (size_t k = 0; k < nsl; k++) {
-        out->entities += sl[k].entities;
-        for (size_t s = 0; s < out->nstages; s++) {
-            out->stages[s].reached += sl[k].counts[s].reached;
-            out->stages[s].lost += sl[k].counts[s].lost;
-            out->stages[s].stale += sl[k].counts[s].stale;
-            out->stages[s].open += sl[k].counts[s].open;
-        }
-    }
-}
-
-static struct slice *new_slices(const struct part *a, unsigned threads, size_t *nsl)
-{
-    /* A slice is worth a thread from some thousands of entities on. */
-    size_t n = threads > 1 ? threads : 1;
-    n = a->nent / 4096 < n ? a->nent / 4096 : n;
-    n = n ? n : 1;
-    struct slice *sl = calloc(n, sizeof *sl);
-    if (!sl)
-        return NULL;
-    for (size_t k = 0; k < n; k++) {
-        sl[k].p = a;
-        sl[k].lo = a->nent * k / n;
-        sl[k].hi = a->nent * (k + 1) / n;
-        if (!(sl[k].counts = calloc(a->ns, sizeof *sl[k].counts))) {
-            for (size_t j = 0; j <= k; j++)
-                free(sl[j].counts);
-            free(sl);
-            return NULL;
-        }
-    }
-    *nsl = n;
-    return sl;
-}
-
-int part_finish(const struct part *a, const struct part_finish_opts *o, struct res_report *out,
-                struct fb_error *err)
-{
-    memset(out, 0, sizeof *out);
-    out->has_as_of = o->has_as_of;
-    out->as_of = a->as_of;
-    out->stale_after_s = a->stale_after;
-    out->nstages = a->ns;
-    out->stages = calloc(a->ns, sizeof *out->stages);
-    int64_t *v = malloc(((size_t)a->nent + 1) * sizeof *v);
     size_t nsl = 0;
-    struct slice *sl = out->stages && v ? new_slices(a, o->threads, &nsl) : NULL;
-    if (!sl || list_unmapped(a, o->stage_names, out) != 0) {
-        for (size_t k = 0; sl && k < nsl; k++)
-            free(sl[k].counts);
-        free(sl);
-        free(v);
-        res_report_free(out);
+    struct slice *sl = NULL;
+    int rc = summary_init(out, a->ns, a->stale_after, !o->provisional, a->as_of, err);
+    if (rc)
+        return rc;
+    if (a->owner != a || !a->state)
+        return fb_fail(err, FB_EUSAGE, "a part summarises once, by the owner of its array");
+    if (!(sl = new_slices(a, o->threads, o->provisional, &nsl)) ||
+        list_unmapped(a, o->stage_names, out) != 0) {
+        free_slices(sl, nsl);
         return fb_fail(err, FB_ENOMEM, "out of memory computing the report");
     }
-    size_t nwin = run_pass(sl, nsl, -1, v);
-    sum_outcomes(sl, nsl, out);
-    stats_summarise(v, nwin, &out->time_to_win);
-    for (size_t s = 0; s + 1 < a->ns; s++) {
-        out->stages[s].has_time_in_stage = 1;
-        stats_summarise(v, run_pass(sl, nsl, (long)s, v), &out->stages[s].time_in_stage);
+    int64_t *pool = (int64_t *)(void *)a->state;
+    size_t total = run_slices(sl, nsl, pool);
+    size_t count[2 * FUNNEL_MAX_STAGES] = {0};
+    for (size_t k = 0; k < nsl; k++) {
+        out->entities += sl[k].entities;
+        for (size_t s = 0; s < a->ns; s++) {
+            out->stage[s].reached += sl[k].counts[s].reached;
+            out->stage[s].lost += sl[k].counts[s].lost;
+            out->stage[s].stale += sl[k].counts[s].stale;
+            out->stage[s].open += sl[k].counts[s].open;
+        }
+        for (size_t j = 0; j < SUM_NSETS(a->ns); j++)
+            count[j] += sl[k].nset[j];
     }
-    rates(a, out);
-    out->ev_read = a->read;
-    out->ev_after_as_of = a->after;
-    for (size_t k = 0; k < nsl; k++)
-        free(sl[k].counts);
-    free(sl);
-    free(v);
+    free_slices(sl, nsl);
+    bucket_values(pool, count, SUM_NSETS(a->ns), a->ns);
+    /* The array is now the summary's; give back what the values leave. */
+    a->state = NULL;
+    int64_t *fit = realloc(pool, (total ? total : 1) * sizeof *pool);
+    summary_take_pool(out, fit ? fit : pool, count);
+    for (size_t s = 0; s < a->ns; s++) {
+        out->stage[s].touches[0] = a->touches[2 * s];
+        out->stage[s].touches[1] = a->touches[2 * s + 1];
+    }
+    out->read = a->read;
+    out->after = a->after;
     return 0;
+}
+
+int part_finish(struct part *a, const struct part_finish_opts *o, struct res_report *out,
+                struct fb_error *err)
+{
+    struct summary s;
+    const struct part_summary_opts so = {o->stage_names, 0, o->threads};
+    memset(out, 0, sizeof *out);
+    int rc = part_summarise(a, &so, &s, err);
+    if (rc == 0)
+        rc = summary_finish(&s, a->def, o->has_as_of, out, err);
+    summary_free(&s);
+    return rc;
 }

@@ -5,7 +5,9 @@
  * None of it depends on the order of events, so parts built over any split
  * of the events merge exactly (min, max, sum) and finish to the same report,
  * whatever the order and tree shape of the merges: part_new, part_add (a
- * decoded block), part_merge, part_finish.
+ * decoded block), part_merge, then part_summarise into the entity-free
+ * summary of core/summary.h, which finishes the report (part_finish does
+ * both).
  */
 #ifndef FUNNEL_FUNNEL_H
 #define FUNNEL_FUNNEL_H
@@ -16,6 +18,7 @@
 #include "evblock.h"
 #include "funnel_def.h"
 #include "result.h"
+#include "summary.h"
 
 struct part;
 
@@ -63,16 +66,36 @@ void part_add_after(struct part *p, uint64_t n);
  * the parts do not fit together. */
 int part_merge(struct part *into, const struct part *from, struct fb_error *err) FB_MUST_USE;
 
+struct part_summary_opts {
+    const struct dict *stage_names;   /* names the unmapped stage ids */
+    /* 0: as_of is final, every entity is classified.  1: as_of is only
+     * the latest event this part read, not the final one (a shard of a set
+     * with the default as_of): entities that may still turn stale are left
+     * undecided (docs/FORMAT.md §14). */
+    int provisional;
+    unsigned threads;                 /* to read the state with; 0 or 1: this one */
+};
+
+/* The entity-free summary of p (summary_free it in every case): per stage
+ * counts, duration multisets, undecided entities, unmapped names by name,
+ * event counts (has_events and max_time are the caller's to set).  Made in
+ * p's own per-entity array, so it needs no memory beyond it: p is spent and
+ * can only be freed afterwards; p must own its array (not made by
+ * part_new_sharing).  Returns 0, FB_ENOMEM or FB_EUSAGE. */
+int part_summarise(struct part *p, const struct part_summary_opts *o, struct summary *out,
+                   struct fb_error *err) FB_MUST_USE;
+
 struct part_finish_opts {
     const struct dict *stage_names;   /* names the unmapped stage ids */
     int has_as_of;                    /* 0 for a log without events */
     unsigned threads;                 /* to read the state with; 0 or 1: this one */
 };
 
-/* Compute every metric of p into *out (res_report_free it): the one path
- * from aggregation state to a report, for replay and any merge.  Returns 0
- * or FB_ENOMEM. */
-int part_finish(const struct part *p, const struct part_finish_opts *o, struct res_report *out,
+/* Compute every metric of p into *out (res_report_free it): part_summarise
+ * then summary_finish, the one path from aggregation state to a report for
+ * replay and merge.  p is spent, as by part_summarise.  Returns 0 or
+ * FB_ENOMEM. */
+int part_finish(struct part *p, const struct part_finish_opts *o, struct res_report *out,
                 struct fb_error *err) FB_MUST_USE;
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "funnel.h"
 #include "logreader.h"
+#include "shardset.h"
 
 #define NEEDED_DICTS ((1u << BLOG_D_STAGE) | (1u << BLOG_D_CHANNEL) | (1u << BLOG_D_OUTCOME))
 #define NEEDED_COLS ((1u << BLOG_C_TIME) | (1u << BLOG_C_ENTITY) | (1u << BLOG_C_STAGE) | \
@@ -155,10 +156,25 @@ static int replay_blocks(struct replay_run *r, struct fb_error *err)
     return 0;
 }
 
+/* The shard checks of docs/FORMAT.md §13.2 and §13.1: the shard's batches
+ * are those the manifest records, and every entity in it hashes to it. */
+static int check_shard(struct replay_run *r, const struct replay_shard *sh, struct fb_error *err)
+{
+    int rc = shardset_check_history(sh->set, sh->index, &r->r.scan, r->r.path, err);
+    if (rc == 0)
+        rc = logr_load_dicts(&r->r, 1u << BLOG_D_ENTITY, err);
+    if (rc == 0)
+        rc = shardset_check_entities(logr_dict(&r->r, BLOG_D_ENTITY), sh->index, sh->set->n,
+                                     r->r.path, err);
+    return rc;
+}
+
 static int run(struct replay_run *r, const char *path, const struct replay_opts *o,
-               struct res_report *out, struct fb_error *err)
+               const struct replay_shard *sh, struct summary *out, struct fb_error *err)
 {
     int rc = logr_open(&r->r, path, err);
+    if (rc == 0 && sh)
+        rc = check_shard(r, sh, err);
     if (rc == 0)
         rc = logr_load_dicts(&r->r, NEEDED_DICTS, err);
     if (rc == 0)
@@ -168,7 +184,6 @@ static int run(struct replay_run *r, const char *path, const struct replay_opts 
     if (rc)
         return rc;
     const struct blog_scan *scan = &r->r.scan;
-    int has_as_of = o->has_as_of || scan->events > 0;
     r->as_of = o->has_as_of ? o->as_of : scan->events ? scan->max_time : 0;
     const struct dict *stages = logr_dict(&r->r, BLOG_D_STAGE);
     struct funnel_maps maps = {r->stage_map, dict_size(stages), r->sales, r->lost};
@@ -182,20 +197,24 @@ static int run(struct replay_run *r, const char *path, const struct replay_opts 
     rc = setup_workers(r, nw, err);
     if (rc == 0)
         rc = replay_blocks(r, err);
-    const struct part_finish_opts fo = {stages, has_as_of, o->threads};
+    /* A shard's latest event is not the set's: with the default as_of its
+     * entities that may still turn stale stay undecided (FORMAT.md §14). */
+    const struct part_summary_opts so = {stages, sh && !o->has_as_of, o->threads};
     if (rc == 0)
-        rc = part_finish(r->part, &fo, out, err);
+        rc = part_summarise(r->part, &so, out, err);
+    out->has_events = scan->events > 0;
+    out->max_time = scan->events ? scan->max_time : 0;
     return rc;
 }
 
-int replay_log(const char *path, const struct replay_opts *o, struct res_report *out,
-               struct replay_info *info, struct fb_error *err)
+int replay_summary(const char *path, const struct replay_opts *o, const struct replay_shard *shard,
+                   struct summary *out, struct replay_info *info, struct fb_error *err)
 {
     struct replay_run r;
     memset(&r, 0, sizeof r);
     memset(info, 0, sizeof *info);
     memset(out, 0, sizeof *out);
-    int rc = run(&r, path, o, out, err);
+    int rc = run(&r, path, o, shard, out, err);
     info->tail_len = r.r.scan.tail_len;
     info->tail_offset = r.r.scan.committed_end;
     memcpy(info->tail_reason, r.r.scan.tail_reason, sizeof info->tail_reason);
@@ -212,5 +231,17 @@ int replay_log(const char *path, const struct replay_opts *o, struct res_report 
     free(r.sales);
     free(r.lost);
     logr_close(&r.r);
+    return rc;
+}
+
+int replay_log(const char *path, const struct replay_opts *o, struct res_report *out,
+               struct replay_info *info, struct fb_error *err)
+{
+    struct summary s;
+    memset(out, 0, sizeof *out);
+    int rc = replay_summary(path, o, NULL, &s, info, err);
+    if (rc == 0)
+        rc = summary_finish(&s, o->def, o->has_as_of || s.has_events, out, err);
+    summary_free(&s);
     return rc;
 }

@@ -9,6 +9,8 @@
 #include "err.h"
 #include "funnel_def.h"
 #include "result.h"
+#include "shardset.h"
+#include "summary.h"
 
 struct replay_opts {
     const struct funnel_def *def;
@@ -26,9 +28,26 @@ struct replay_info {
     uint64_t batches, blocks;
 };
 
-/* Returns 0 (fill *out; free with res_report_free), FB_ECORRUPT, FB_EIO or
- * FB_ENOMEM. */
+/* Replay path into the metrics: replay_summary, then summary_finish, the
+ * path `funnel merge` finishes by too.  Returns 0 (fill *out; free with
+ * res_report_free), FB_ECORRUPT, FB_EIO or FB_ENOMEM. */
 int replay_log(const char *path, const struct replay_opts *o, struct res_report *out,
                struct replay_info *info, struct fb_error *err) FB_MUST_USE;
+
+/* Shard `index` of a set, checked before it is replayed. */
+struct replay_shard {
+    const struct shardset *set;
+    uint32_t index;
+};
+
+/* Replay path into its entity-free summary (summary_free it in every case).
+ * With shard, path is that shard of the set: its batches must match the
+ * manifest (docs/FORMAT.md §13.2) and every entity in it must hash to it
+ * (§13.1), else FB_ECORRUPT; and without o->has_as_of the summary is not
+ * decided (its undecided entities are classified when the shards are
+ * merged, at the latest event of the set: docs/FORMAT.md §14).  Returns 0,
+ * FB_ECORRUPT, FB_EIO or FB_ENOMEM. */
+int replay_summary(const char *path, const struct replay_opts *o, const struct replay_shard *shard,
+                   struct summary *out, struct replay_info *info, struct fb_error *err) FB_MUST_USE;
 
 #endif

@@ -177,3 +177,38 @@ for c in "LOG:append||g.csv" "FILE:append|A.flog||" "FILE:append|A.flog|g.csv||"
     run_split "${c#*:}"
     expect_usage "empty_operand[$(printf '%s' "${c#*:}" | tr '|' ' ')]" "empty path given as ${c%%:*}"
 done
+
+# --- the shard set commands (docs/SCALE.md §1) keep the same convention.
+for c in "shard - -o sd --shards 2" "partial - --shard 0/1 -o p.part" "merge -" \
+         "merge r.json --partial -o -" "partial sd --shard 0/1 -o -"; do
+    # shellcheck disable=SC2086
+    run "$FUNNEL" $c </dev/null
+    expect_usage "dash_not_a_file[$c]" "cannot be '-'"
+done
+for c in "shard L.flog -o sd --shards 2" "partial sd --shard 0/1 -o p.part" "merge r.json"; do
+    set -- $c
+    # shellcheck disable=SC2086
+    run "$FUNNEL" $c --bogus-opt
+    expect_usage "unknown_long[$1]" "unknown option '--bogus-opt'"
+    # shellcheck disable=SC2086
+    run "$FUNNEL" $c -Z
+    expect_usage "unknown_short[$1]" "unknown option '-Z'"
+done
+for c in "shard L.flog -o sd --shards" "shard --check" "partial sd -o p.part --shard" \
+         "partial sd --shard 0/1 -o" "partial sd --shard 0/1 -o p.part --as-of" "merge r.json -o"; do
+    set -- $c
+    eval "opt=\${$#}"
+    # shellcheck disable=SC2086
+    run "$FUNNEL" $c
+    expect_usage "missing_value[$c]" "$opt needs a value"
+done
+run "$FUNNEL" merge r.json --partial=1 -o x.part
+expect_usage merge_flag_value "--partial takes no value"
+run "$FUNNEL" partial sd --shard 1/x -o p.part
+expect_usage partial_bad_shard "bad --shard \"1/x\""
+run "$FUNNEL" merge --partial r.json --text -o x.part
+expect_usage merge_partial_text "not with --partial"
+for c in "LOG:shard||-o|sd|--shards|2" "DIR:partial||--shard|0/1|-o|p.part" "PART:merge||"; do
+    run_split "${c#*:}"
+    expect_usage "empty_operand[$(printf '%s' "${c#*:}" | tr '|' ' ')]" "empty path given as ${c%%:*}"
+done

@@ -1,0 +1,299 @@
+/* summary.c - merging summaries and the one finish from a summary to the
+ * metrics of docs/METRICS.md; see summary.h. */
+#include "summary.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stats.h"
+
+int summary_init(struct summary *s, size_t ns, int64_t stale_after, int decided, int64_t as_of,
+                 struct fb_error *err)
+{
+    memset(s, 0, sizeof *s);
+    s->ns = ns;
+    s->stale_after = stale_after;
+    s->decided = decided;
+    s->as_of = decided ? as_of : 0;
+    s->stage = calloc(ns ? ns : 1, sizeof *s->stage);
+    s->set = calloc(SUM_NSETS(ns ? ns : 1), sizeof *s->set);
+    if (!s->stage || !s->set)
+        return fb_fail(err, FB_ENOMEM, "out of memory");
+    return 0;
+}
+
+void summary_free(struct summary *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; s->unmapped && i < s->nunmapped; i++)
+        free(s->unmapped[i].name);
+    free(s->unmapped);
+    free(s->stage);
+    free(s->set);
+    free(s->pool);
+    memset(s, 0, sizeof *s);
+}
+
+void summary_take_pool(struct summary *s, int64_t *pool, const size_t *count)
+{
+    free(s->pool);
+    s->pool = pool;
+    size_t at = 0;
+    for (size_t k = 0; k < SUM_NSETS(s->ns); k++) {
+        s->set[k].v = pool + at;
+        s->set[k].n = count[k];
+        at += count[k];
+    }
+}
+
+static int name_cmp(const char *a, size_t na, const char *b, size_t nb)
+{
+    int c = memcmp(a, b, na < nb ? na : nb);
+    return c ? c : (na > nb) - (na < nb);
+}
+
+/* The union of two sorted name lists, counts of equal names summed; a's
+ * names move into the result, b's are copied (all of them first, so that
+ * running out of memory leaves a as it was). */
+static int merge_names(struct summary *a, const struct summary *b)
+{
+    size_t cap = a->nunmapped + b->nunmapped;
+    struct sum_unmapped *u = calloc(cap ? cap : 1, sizeof *u);
+    char **copy = calloc(b->nunmapped ? b->nunmapped : 1, sizeof *copy);
+    int ok = u && copy;
+    for (size_t j = 0; ok && j < b->nunmapped; j++)
+        if ((ok = (copy[j] = malloc(b->unmapped[j].len ? b->unmapped[j].len : 1)) != NULL))
+            memcpy(copy[j], b->unmapped[j].name, b->unmapped[j].len);
+    if (!ok) {
+        for (size_t j = 0; copy && j < b->nunmapped; j++)
+            free(copy[j]);
+        free(copy);
+        free(u);
+        return FB_ENOMEM;
+    }
+    size_t i = 0, j = 0, n = 0;
+    while (i < a->nunmapped || j < b->nunmapped) {
+        int c = i == a->nunmapped ? 1 : j == b->nunmapped ? -1
+              : name_cmp(a->unmapped[i].name, a->unmapped[i].len, b->unmapped[j].name, b->unmapped[j].len);
+        if (c <= 0) {
+            u[n] = a->unmapped[i++];
+            if (c == 0) {
+                u[n].events += b->unmapped[j].events;
+                free(copy[j++]);
+            }
+        } else {
+            u[n] = (struct sum_unmapped){copy[j], b->unmapped[j].len, b->unmapped[j].events};
+            j++;
+        }
+        n++;
+    }
+    free(copy);
+    free(a->unmapped);
+    a->unmapped = u;
+    a->nunmapped = n;
+    return 0;
+}
+
+int summary_merge_all(struct summary *into, const struct summary *const *from, size_t k,
+                      struct fb_error *err)
+{
+    size_t total = 0;
+    for (size_t j = 0; j < k; j++) {
+        const struct summary *f = from[j];
+        if (into->ns != f->ns || into->stale_after != f->stale_after ||
+            into->decided != f->decided || into->as_of != f->as_of)
+            return fb_fail(err, FB_EINPUT, "summaries of different funnels or options do not merge");
+        for (size_t i = 0; i < SUM_NSETS(into->ns); i++)
+            total += f->set[i].n;
+    }
+    for (size_t i = 0; i < SUM_NSETS(into->ns); i++)
+        total += into->set[i].n;
+    /* One new pool for all: merging k summaries one by one would copy
+     * the growing sets k times. */
+    int64_t *pool = malloc((total ? total : 1) * sizeof *pool);
+    if (!pool)
+        return fb_fail(err, FB_ENOMEM, "out of memory merging partial states");
+    for (size_t j = 0; j < k; j++) {
+        if (merge_names(into, from[j]) != 0) {
+            free(pool);
+            return fb_fail(err, FB_ENOMEM, "out of memory merging partial states");
+        }
+    }
+    size_t at = 0;
+    for (size_t i = 0; i < SUM_NSETS(into->ns); i++) {
+        struct sum_set *t = &into->set[i];
+        if (t->n)
+            memcpy(pool + at, t->v, t->n * sizeof *pool);
+        t->v = pool + at;
+        for (size_t j = 0; j < k; j++) {
+            const struct sum_set *f = &from[j]->set[i];
+            if (f->n)
+                memcpy(pool + at + t->n, f->v, f->n * sizeof *pool);
+            t->n += f->n;
+        }
+        at += t->n;
+    }
+    free(into->pool);
+    into->pool = pool;
+    for (size_t j = 0; j < k; j++) {
+        const struct summary *f = from[j];
+        for (size_t st = 0; st < into->ns; st++) {
+            struct sum_stage *t = &into->stage[st];
+            const struct sum_stage *g = &f->stage[st];
+            t->reached += g->reached;
+            t->lost += g->lost;
+            t->stale += g->stale;
+            t->open += g->open;
+            t->touches[0] += g->touches[0];
+            t->touches[1] += g->touches[1];
+        }
+        into->entities += f->entities;
+        into->read += f->read;
+        into->after += f->after;
+        if (f->has_events && (!into->has_events || f->max_time > into->max_time))
+            into->max_time = f->max_time;
+        into->has_events |= f->has_events;
+    }
+    return 0;
+}
+
+int summary_merge(struct summary *into, const struct summary *from, struct fb_error *err)
+{
+    return summary_merge_all(into, &from, 1, err);
+}
+
+int64_t summary_as_of(const struct summary *s)
+{
+    return s->decided ? s->as_of : s->has_events ? s->max_time : 0;
+}
+
+static int i64_cmp(const void *pa, const void *pb)
+{
+    int64_t a = *(const int64_t *)pa, b = *(const int64_t *)pb;
+    return (a > b) - (a < b);
+}
+
+void summary_sort(struct summary *s)
+{
+    for (size_t k = 0; k < SUM_NSETS(s->ns); k++)
+        if (s->set[k].n > 1)
+            qsort(s->set[k].v, s->set[k].n, sizeof *s->set[k].v, i64_cmp);
+}
+
+void res_report_free(struct res_report *r)
+{
+    for (size_t i = 0; r->unmapped && i < r->nunmapped; i++)
+        free(r->unmapped[i].name);
+    free(r->unmapped);
+    free(r->stages);
+    memset(r, 0, sizeof *r);
+}
+
+static double ratio(uint64_t num, uint64_t den)
+{
+    return den ? (double)num / (double)den : NAN;
+}
+
+/* docs/METRICS.md §4.8: most events first, ties by bytes. */
+static int unmapped_cmp(const void *pa, const void *pb)
+{
+    const struct res_unmapped *x = pa, *y = pb;
+    if (x->events != y->events)
+        return x->events > y->events ? -1 : 1;
+    return name_cmp(x->name, x->len, y->name, y->len);
+}
+
+static int list_unmapped(const struct summary *s, struct res_report *out)
+{
+    out->unmapped = calloc(s->nunmapped ? s->nunmapped : 1, sizeof *out->unmapped);
+    if (!out->unmapped)
+        return FB_ENOMEM;
+    for (size_t i = 0; i < s->nunmapped; i++) {
+        const struct sum_unmapped *x = &s->unmapped[i];
+        struct res_unmapped *u = &out->unmapped[out->nunmapped++];
+        u->events = x->events;
+        u->len = x->len;
+        if (!(u->name = malloc(x->len + 1)))
+            return FB_ENOMEM;
+        memcpy(u->name, x->name, x->len);
+        u->name[x->len] = '\0';
+        out->ev_unmapped += x->events;
+    }
+    qsort(out->unmapped, out->nunmapped, sizeof *out->unmapped, unmapped_cmp);
+    return 0;
+}
+
+/* The undecided entities of stage st judged at as_of: stale when nobody
+ * touched them for longer than stale_after (docs/METRICS.md §3). */
+static void classify_undecided(const struct summary *s, size_t st, int64_t as_of, struct res_stage *out)
+{
+    const struct sum_set *u = &s->set[SUM_UND(s->ns, st)];
+    for (size_t i = 0; i < u->n; i++) {
+        if (as_of - u->v[i] > s->stale_after)
+            out->stale++;
+        else
+            out->open++;
+    }
+}
+
+static void rates(const struct summary *s, const struct funnel_def *def, struct res_report *out)
+{
+    const size_t ns = s->ns;
+    uint64_t worst = 0;
+    out->drop_out_point = -1;
+    for (size_t i = 0; i < ns; i++) {
+        struct res_stage *st = &out->stages[i];
+        st->name = def->names[i];
+        st->conv_prev = i ? ratio(st->reached, out->stages[i - 1].reached) : NAN;
+        st->conv_start = ratio(st->reached, out->stages[0].reached);
+        st->drop_rate = ratio(st->lost + st->stale, st->reached);
+        out->ev_used += st->touches_marketing + st->touches_sales;
+        out->lost += st->lost;
+        out->stale += st->stale;
+        out->open += st->open;
+        if (st->lost + st->stale > worst) {
+            worst = st->lost + st->stale;
+            out->drop_out_point = (int)i;
+        }
+    }
+    out->won = out->stages[ns - 1].reached;
+    out->win_rate = ratio(out->won, out->won + out->lost + out->stale);
+}
+
+int summary_finish(struct summary *s, const struct funnel_def *def, int has_as_of,
+                   struct res_report *out, struct fb_error *err)
+{
+    const size_t ns = s->ns;
+    memset(out, 0, sizeof *out);
+    out->has_as_of = has_as_of;
+    out->as_of = summary_as_of(s);
+    out->stale_after_s = s->stale_after;
+    out->nstages = ns;
+    out->stages = calloc(ns, sizeof *out->stages);
+    if (!out->stages || list_unmapped(s, out) != 0) {
+        res_report_free(out);
+        return fb_fail(err, FB_ENOMEM, "out of memory computing the report");
+    }
+    out->entities = s->entities;
+    for (size_t i = 0; i < ns; i++) {
+        struct res_stage *st = &out->stages[i];
+        st->reached = s->stage[i].reached;
+        st->lost = s->stage[i].lost;
+        st->stale = s->stage[i].stale;
+        st->open = s->stage[i].open;
+        st->touches_marketing = s->stage[i].touches[0];
+        st->touches_sales = s->stage[i].touches[1];
+        if (i + 1 < ns) {
+            classify_undecided(s, i, out->as_of, st);
+            st->has_time_in_stage = 1;
+            stats_summarise(s->set[SUM_DUR(i)].v, s->set[SUM_DUR(i)].n, &st->time_in_stage);
+        }
+    }
+    stats_summarise(s->set[SUM_WIN(ns)].v, s->set[SUM_WIN(ns)].n, &out->time_to_win);
+    rates(s, def, out);
+    out->ev_read = s->read;
+    out->ev_after_as_of = s->after;
+    return 0;
+}

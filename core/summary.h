@@ -1,0 +1,104 @@
+/* summary.h - the entity-free summary of a replay's aggregation state, and
+ * the one finish from it to the report (docs/METRICS.md; docs/FORMAT.md §14
+ * stores it).  A summary holds, per stage, the counts (reached, lost, stale,
+ * open, touches), the exact duration multisets (time in stage, time to win),
+ * the undecided entities as (stage, last) pairs, the unmapped stage names
+ * by name, the event counts and the latest event time.  Summaries of
+ * disjoint sets of entities merge by sums, concatenations and a merge of
+ * names, so replay (part_summarise, then summary_finish) and merge
+ * (summary_merge of any tree, then summary_finish) give the same report by
+ * construction.
+ */
+#ifndef FUNNEL_SUMMARY_H
+#define FUNNEL_SUMMARY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "err.h"
+#include "funnel_def.h"
+#include "result.h"
+
+struct sum_stage {
+    uint64_t reached, lost, stale, open;
+    uint64_t touches[2];          /* marketing, sales */
+};
+
+/* A multiset of int64 values, in no particular order; v points into the
+ * summary's pool. */
+struct sum_set {
+    int64_t *v;
+    size_t n;
+};
+
+struct sum_unmapped {
+    char *name;                   /* owned, the exact bytes (not NUL-terminated) */
+    size_t len;
+    uint64_t events;
+};
+
+/* The sets of a summary of ns stages, by index: SUM_DUR(s) durations of
+ * time in stage s (s < ns - 1), SUM_WIN the times to win, SUM_UND(s) the
+ * last times of the undecided entities whose highest stage is s (s < ns - 1). */
+#define SUM_DUR(s) (s)
+#define SUM_WIN(ns) ((ns) - 1)
+#define SUM_UND(ns, s) ((ns) + (s))
+#define SUM_NSETS(ns) (2 * (ns) - 1)
+
+struct summary {
+    size_t ns;                    /* stages */
+    int64_t stale_after;
+    /* decided: every entity is classified, judged at as_of.  Otherwise the
+     * as_of is not known yet (the default as_of of a shard set is the latest
+     * event of every shard): an entity neither won nor lost that may still
+     * turn stale is carried in the SUM_UND sets (docs/FORMAT.md §14). */
+    int decided;
+    int64_t as_of;                /* when decided */
+    struct sum_stage *stage;      /* ns, owned */
+    struct sum_set *set;          /* SUM_NSETS(ns), owned; values in pool */
+    int64_t *pool;                /* owned: every set's values */
+    struct sum_unmapped *unmapped;   /* owned, sorted by name (bytes, then length), distinct */
+    size_t nunmapped;
+    uint64_t entities;            /* counted entities, the undecided ones included */
+    uint64_t read, after;         /* events read, events after as_of */
+    int has_events;               /* any event was read (for the default as_of) */
+    int64_t max_time;             /* the latest event time read, when has_events */
+};
+
+/* An empty summary of ns stages (1..FUNNEL_MAX_STAGES), sets empty.
+ * Returns 0 or FB_ENOMEM; summary_free it in both cases. */
+int summary_init(struct summary *s, size_t ns, int64_t stale_after, int decided, int64_t as_of,
+                 struct fb_error *err) FB_MUST_USE;
+void summary_free(struct summary *s);
+
+/* Point the sets at pool (taking ownership of it), with count[k] values in
+ * set k, back to back in set order. */
+void summary_take_pool(struct summary *s, int64_t *pool, const size_t *count);
+
+/* Merge `from` into `into`: counts summed, sets concatenated, names
+ * merged, max_time the larger; `from` is left as it was.  Summaries of
+ * disjoint entity sets only (the caller's business: shards of one set).
+ * Returns 0, FB_EINPUT when the two differ in stages, stale_after or as_of
+ * (into unchanged), or FB_ENOMEM (into can then only be freed). */
+int summary_merge(struct summary *into, const struct summary *from, struct fb_error *err) FB_MUST_USE;
+
+/* summary_merge of from[0..k) at once, copying every set once. */
+int summary_merge_all(struct summary *into, const struct summary *const *from, size_t k,
+                      struct fb_error *err) FB_MUST_USE;
+
+/* The as_of a finish uses: the summary's own when decided, else the
+ * latest event time (0 when there was none). */
+int64_t summary_as_of(const struct summary *s);
+
+/* Every metric of s into *out (res_report_free it): undecided entities are
+ * classified at summary_as_of(s) (stale when as_of - last > stale_after,
+ * else open), then rates and statistics are computed once.  def names the
+ * stages (borrowed by the report); has_as_of says whether the report has an
+ * as_of at all (docs/METRICS.md §5).  Reorders the values inside each set.
+ * Returns 0 or FB_ENOMEM. */
+int summary_finish(struct summary *s, const struct funnel_def *def, int has_as_of,
+                   struct res_report *out, struct fb_error *err) FB_MUST_USE;
+
+/* Sort every set ascending (the canonical order docs/FORMAT.md §14 writes). */
+void summary_sort(struct summary *s);
+
+#endif
