@@ -2,6 +2,7 @@
  * inputs, then append them to LOG as one all-or-nothing batch. */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,6 +84,7 @@ struct append_run {
     struct timespec t0;
     double last_report;
     int io_failed;
+    char *log_dir;   /* where the batch's spill file goes (owned) */
 };
 
 enum { OPT_SKIP_INVALID = CLI_LONG_ONLY, OPT_ALLOW_DUP, OPT_SHARDS };
@@ -232,23 +234,32 @@ static int commit_batch(struct append_run *r, struct appender *app, struct inges
                         struct fb_error *err)
 {
     unsigned char fp[16];
-    struct buf blocks = {0};
+    struct buf dicts = {0};
     uint64_t n = ingest_events(in);
-    int rc = ingest_finish(in, app->scan.dict_sizes, &blocks, fp, err);
+    int rc = ingest_finish(in, app->scan.dict_sizes, &dicts, fp, err);
     const struct blog_commit *dup = rc == 0 ? app_find_duplicate(app, fp, n) : NULL;
     if (rc == 0 && dup && !r->args.allow_dup) {
         cli_msg("%s: these %llu events repeat batch %llu exactly; skipped "
                 "(use --allow-duplicate to append them anyway)",
                 r->args.log, (unsigned long long)n, (unsigned long long)dup->seq);
     } else if (rc == 0) {
-        rc = app_commit(app, blocks.p, blocks.len, n, fp, dup ? BLOG_COMMIT_F_ALLOW_DUP : 0, err);
+        rc = app_commit(app, dicts.p, dicts.len, ingest_blocks(in), n, fp,
+                        dup ? BLOG_COMMIT_F_ALLOW_DUP : 0, err);
         if (rc == 0 && r->progress)
             fprintf(stderr, "\rfunnel: appended %llu events to %s as batch %llu in %.2f s\n",
                     (unsigned long long)n, r->args.log, (unsigned long long)app->scan.ncommits + 1,
                     seconds_since(&r->t0));
     }
-    buf_free(&blocks);
+    buf_free(&dicts);
     return rc;
+}
+
+/* A write to the spill file is an I/O step the fault hook may stop at. */
+static void spill_step(void *ctx, int fd)
+{
+    const struct app_hook *h = ctx;
+    if (h->after)
+        h->after(h->ctx, APP_STEP_SPILL, fd, 0);
 }
 
 static int run(struct append_run *r, struct appender *app, struct fb_error *err)
@@ -257,7 +268,14 @@ static int run(struct append_run *r, struct appender *app, struct fb_error *err)
     int rc = app_open(app, r->args.log, &hook, err);
     if (rc)
         return rc;
-    struct ingest_opts o = {.level = INGEST_DEFAULT_LEVEL, .on_reject = on_reject, .on_progress = show_progress, .ctx = r};
+    /* The EVENTS blocks wait in a nameless file beside the log once they
+     * pass a few MB, so memory stays bounded (docs/FORMAT.md §9 step 4). */
+    if (!(r->log_dir = strdup(r->args.log)))
+        return fb_fail(err, FB_ENOMEM, "out of memory");
+    struct ingest_opts o = {.level = INGEST_DEFAULT_LEVEL, .on_reject = on_reject, .on_progress = show_progress, .ctx = r,
+                            .spill = {.dir = dirname(r->log_dir), .fallback = getenv("TMPDIR"),
+                                      .limit = fault_spill_limit_from_env(),
+                                      .after_write = spill_step, .ctx = &app->hook}};
     struct ingest *in = ingest_new(app->dicts, &o);
     if (!in)
         return fb_fail(err, FB_ENOMEM, "out of memory");
@@ -329,6 +347,7 @@ int cmd_append(int argc, char **argv)
     if (r.rejects.fp)
         outfile_abort(&r.rejects);
     buf_free(&r.line);
+    free(r.log_dir);
     close_inputs(&r);
     return code;
 }

@@ -3,6 +3,7 @@
 #include "fault_hook.h"
 
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +51,7 @@ static void after(void *ctx, enum app_step step, int fd, int64_t synced_len)
 
 struct app_hook fault_hook_from_env(void)
 {
-    static const char *const kinds[] = {"write", "sync", "truncate", "dirsync", "rename"};
+    static const char *const kinds[] = {"write", "sync", "truncate", "dirsync", "rename", "spill"};
     struct app_hook none = {NULL, NULL};
     const char *spec = getenv("FUNNEL_FAULT");
     if (!spec || !*spec)
@@ -71,4 +72,14 @@ struct app_hook fault_hook_from_env(void)
     if (fault.kind == -2)
         return none;
     return (struct app_hook){after, NULL};
+}
+
+size_t fault_spill_limit_from_env(void)
+{
+    const char *v = getenv("FUNNEL_SPILL_BYTES");
+    char *end;
+    if (!v || !*v)
+        return 0;
+    unsigned long long n = strtoull(v, &end, 10);
+    return *end == '\0' && n > 0 && n <= SIZE_MAX ? (size_t)n : 0;
 }

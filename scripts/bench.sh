@@ -32,7 +32,9 @@
 # a quick run), BENCH_DUCKDB=0 (skip DuckDB), BENCH_DUCKDB_THREADS (default 2),
 # BENCH_CLICKHOUSE=0 (skip ClickHouse), BENCH_CLICKHOUSE_THREADS (default 2),
 # BENCH_THREADS (funnel's threads for the many-core replay; default nproc),
-# BENCH_ALT=0 (skip data set 2).
+# BENCH_ALT=0 (skip data set 2), BENCH_BIG=1 (also one append of
+# BENCH_BIG_EVENTS events, default 100,000,000, streamed from funnel gen:
+# its peak RSS; see the section at the end).
 set -eu
 
 if [ $# -ne 1 ]; then
@@ -479,6 +481,39 @@ if [ "$DUCK" = 1 ]; then PQ=$PQ_BYTES; else PQ='' DCSV_WALL='' DCSV_Q='' DPQ_WAL
     echo "duckdb agrees with funnel: $AGREE"
     echo "clickhouse agrees with funnel: $CH_AGREE"
 } >results.md
+
+# ---- BENCH_BIG=1: one batch of BENCH_BIG_EVENTS events ---------------------
+# Append memory must not grow with the batch (docs/FORMAT.md §9 step 4,
+# docs/RELIABILITY.md "append memory"): BENCH_BIG_EVENTS events (default
+# 100,000,000) over BENCH_ENTITIES entities, streamed from funnel gen through
+# a FIFO into one append of a fresh log (no CSV on disk; the log, ~5 bytes
+# an event, is deleted after).  Reports wall time, events/s and the peak RSS
+# of the append alone.  Not part of the default run: it takes ~8 minutes.
+if [ "${BENCH_BIG:-0}" = 1 ]; then
+    BIG_EVENTS=${BENCH_BIG_EVENTS:-100000000}
+    case $BIG_EVENTS in '' | *[!0-9]*) die "BENCH_BIG_EVENTS must be a whole number" ;; esac
+    note "BENCH_BIG: one append of $BIG_EVENTS events streamed from funnel gen"
+    rm -f big.flog big.fifo
+    mkfifo big.fifo
+    "$FUNNEL" gen --entities "$ENTITIES" --events "$BIG_EVENTS" --seed $SEED --days $DAYS >big.fifo &
+    big_gen=$!
+    timed "$FUNNEL" append -q big.flog - <big.fifo
+    wait "$big_gen" || die "funnel gen failed"
+    "$FUNNEL" verify big.flog >big.verify 2>&1 || die "verify of the big log failed: $(head -c 200 big.verify)"
+    BIG_NEV=$(sed -n 's/.*blocks, \([0-9]*\) events,.*/\1/p' big.verify)
+    BIG_BYTES=$(size_of big.flog)
+    rm -f big.flog big.fifo big.verify
+    {
+        echo
+        echo "## One big batch (BENCH_BIG=1)"
+        echo
+        echo "\`funnel gen --entities $ENTITIES --events $BIG_EVENTS --seed $SEED --days $DAYS | funnel append -q big.flog -\`"
+        echo
+        echo "| events | wall s | events/s | append peak RSS MB | log bytes |"
+        echo "| ---: | ---: | ---: | ---: | ---: |"
+        echo "| $BIG_NEV | $WALL | $(fmt '%.0f' "$BIG_NEV / ($WALL > 0 ? $WALL : 1)") | $(mb "$RSS") | $BIG_BYTES |"
+    } >>results.md
+fi
 
 cat results.md
 if [ "$CH_AGREE" = no ]; then

@@ -39,6 +39,7 @@ struct ingest {
                                past the log's limit, 0 if none; see attr_slot */
     uint64_t empty_hash[EVB_NIDS];  /* hash of "" per fixed id column */
     struct blockenc *enc;   /* fills and encodes EVENTS blocks */
+    struct spill blocks;    /* where enc puts them */
     uint64_t nevents, nrejected, bytes_in;
     uint64_t fp[2];
     int stop;               /* on_reject asked to stop */
@@ -57,7 +58,8 @@ struct ingest *ingest_new(struct dict *const *dicts, const struct ingest_opts *o
     for (int k = 0; k < EVB_NIDS; k++)
         in->empty_hash[k] = dict_hash_of(dicts[k], "", 0);
     /* Field strings are interned by the encoder's thread (blockenc.h). */
-    in->enc = blockenc_new(o->level, dicts);
+    spill_init(&in->blocks, &o->spill);
+    in->enc = blockenc_new(o->level, dicts, &in->blocks);
     if (!in->enc) {
         ingest_free(in);
         return NULL;
@@ -70,6 +72,7 @@ void ingest_free(struct ingest *in)
     if (!in)
         return;
     blockenc_free(in->enc);
+    spill_close(&in->blocks);
     free(in->lay.att_slot);
     free(in->att_names);
     free(in);
@@ -77,6 +80,17 @@ void ingest_free(struct ingest *in)
 
 uint64_t ingest_events(const struct ingest *in) { return in->nevents; }
 uint64_t ingest_rejected(const struct ingest *in) { return in->nrejected; }
+const struct spill *ingest_blocks(const struct ingest *in) { return &in->blocks; }
+
+/* The error of a failed encoder call: the spill file's, or out of memory. */
+static int enc_fail(struct ingest *in, int rc, struct fb_error *err, const char *what)
+{
+    if (rc == FB_EIO) {
+        *err = in->blocks.err;
+        return FB_EIO;
+    }
+    return fb_fail(err, FB_ENOMEM, "out of memory %s", what);
+}
 
 static int ieq(const char *a, size_t n, const char *lit)
 {
@@ -201,8 +215,8 @@ static int read_header(struct ingest *in, const struct csvin_rec *r, struct fb_e
             rc = fb_fail_at(err, FB_EINPUT, in->path, r->line, 1,
                             "the header lacks the column '%s' (required: time, entity, stage, channel)",
                             fixed_names[k]);
-    if (rc == 0 && widen_columns(in) != 0)
-        rc = fb_fail(err, FB_ENOMEM, "out of memory");
+    if (rc == 0 && (rc = widen_columns(in)) != 0)
+        rc = enc_fail(in, rc, err, "building the batch");
     in->have_header = rc == 0;
     return rc;
 }
@@ -337,8 +351,9 @@ static int on_record(void *ctx, const struct csvin_rec *r, struct fb_error *err)
         return fb_fail_at(err, FB_EINPUT, in->path, r->line, 1,
                           "a batch holds at most %llu events: split the input",
                           (unsigned long long)INGEST_MAX_EVENTS);
-    if (row_is_good(in, r, &t) && add_row(in, r, t) != 0)
-        return fb_fail(err, FB_ENOMEM, "out of memory building the batch");
+    int rc = row_is_good(in, r, &t) ? add_row(in, r, t) : 0;
+    if (rc)
+        return enc_fail(in, rc, err, "building the batch");
     if (in->o.on_progress && (r->index % PROGRESS_EVERY) == 0)
         in->o.on_progress(in->o.ctx, in->nevents + in->nrejected, in->bytes_in);
     if (in->stop)
@@ -379,19 +394,17 @@ int ingest_file(struct ingest *in, int fd, const char *path, struct fb_error *er
     return csvin_read(fd, path, on_record, in, &in->bytes_in, err);
 }
 
-int ingest_finish(struct ingest *in, const uint32_t *base_sizes, struct buf *out,
+int ingest_finish(struct ingest *in, const uint32_t *base_sizes, struct buf *dicts,
                   unsigned char fingerprint[16], struct fb_error *err)
 {
     /* The encoder must be done (entity ids final) before the dictionaries
-     * are written; they go first so a reader meets every string before
-     * its id. */
-    struct buf events = {0};
-    int rc = blockenc_drain(in->enc, &events);
+     * are written; they go first in the batch so a reader meets every
+     * string before its id. */
+    int rc = blockenc_drain(in->enc);
+    if (rc)
+        return enc_fail(in, rc, err, "encoding the batch");
     for (int k = 0; k < BLOG_D_COUNT && rc == 0; k++)
-        rc = dictblock_write(in->dicts[k], k, base_sizes[k], out);
-    if (rc == 0)
-        rc = buf_append(out, events.p, events.len);
-    buf_free(&events);
+        rc = dictblock_write(in->dicts[k], k, base_sizes[k], dicts);
     if (rc == FB_EINPUT)   /* csvin bounds fields, so only a misuse gets here */
         return fb_fail(err, FB_EINPUT, "a value is longer than %u bytes", BLOG_MAX_STRING);
     if (rc)

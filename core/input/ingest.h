@@ -1,7 +1,9 @@
 /* ingest.h - CSV records to a batch of encoded log blocks (issue 2, "Input:
  * CSV events" and "Bad input").  Validates every row, interns its strings in
- * the log's dictionaries, encodes EVENTS blocks as they fill, and sums the
- * batch fingerprint (docs/FORMAT.md §7).  Nothing touches the log file here.
+ * the log's dictionaries, encodes EVENTS blocks as they fill (into a spill:
+ * memory up to a bound, then a nameless temporary file, docs/FORMAT.md §9
+ * step 4), and sums the batch fingerprint (docs/FORMAT.md §7).  Nothing
+ * touches the log file here.
  */
 #ifndef FUNNEL_INGEST_H
 #define FUNNEL_INGEST_H
@@ -12,6 +14,7 @@
 #include "csvin.h"
 #include "dict.h"
 #include "err.h"
+#include "spill.h"
 
 struct ingest;
 
@@ -36,6 +39,7 @@ struct ingest_opts {
     ingest_reject_fn on_reject;
     ingest_progress_fn on_progress;
     void *ctx;
+    struct spill_opts spill;       /* where EVENTS blocks wait (zeroed: defaults) */
 };
 
 /* A new batch over the log's dictionaries dicts[BLOG_D_COUNT] (borrowed;
@@ -46,7 +50,8 @@ void ingest_free(struct ingest *in);
 
 /* Read one CSV input into the batch.  Bad rows are passed to on_reject and
  * left out; a bad header or a structural CSV error stops the file with
- * FB_EINPUT.  Returns 0, FB_EINPUT, FB_EIO or FB_ENOMEM. */
+ * FB_EINPUT.  Returns 0, FB_EINPUT, FB_EIO (reading, or writing the spill
+ * file) or FB_ENOMEM. */
 int ingest_file(struct ingest *in, int fd, const char *path, struct fb_error *err) FB_MUST_USE;
 
 /* The same, one record at a time, for callers that route the records of
@@ -73,9 +78,15 @@ uint64_t ingest_events(const struct ingest *in);
 uint64_t ingest_rejected(const struct ingest *in);
 
 /* Finish the batch: the DICT blocks of strings new since `base_sizes` (the
- * dictionary sizes when the batch began), then the EVENTS blocks, appended
- * to out; and the batch fingerprint.  Returns 0 or FB_ENOMEM. */
-int ingest_finish(struct ingest *in, const uint32_t *base_sizes, struct buf *out,
+ * dictionary sizes when the batch began), appended to dicts; and the batch
+ * fingerprint.  Then ingest_blocks holds all the EVENTS blocks.  The batch
+ * is the DICT blocks followed by those (docs/FORMAT.md §9 step 4).
+ * Returns 0, FB_EIO (writing the spill file) or FB_ENOMEM. */
+int ingest_finish(struct ingest *in, const uint32_t *base_sizes, struct buf *dicts,
                   unsigned char fingerprint[16], struct fb_error *err) FB_MUST_USE;
+
+/* The batch's EVENTS blocks, complete after ingest_finish (borrowed: valid
+ * until ingest_free). */
+const struct spill *ingest_blocks(const struct ingest *in);
 
 #endif

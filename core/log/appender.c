@@ -203,6 +203,63 @@ static int write_all(struct appender *a, const unsigned char *p, size_t n, int64
     return 0;
 }
 
+/* Copy n bytes of fd from offset 0 to the log at off, in pieces of at most
+ * 1 MiB, each one write step.  copy_file_range keeps the bytes in the
+ * kernel (or shares extents); where it cannot work between these two files
+ * (another file system, an old kernel) pread and pwrite do. */
+static int copy_in(struct appender *a, int fd, int64_t n, int64_t off)
+{
+    int64_t done = 0;
+    unsigned char *piece = NULL;
+    int rc = 0;
+    while (rc == 0 && done < n) {
+        size_t want = n - done < WRITE_PIECE ? (size_t)(n - done) : WRITE_PIECE;
+        ssize_t got = -1;
+        if (!piece) {
+            loff_t from = done, to = off + done;
+            got = copy_file_range(fd, &from, a->fd, &to, want, 0);
+            if (got < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS ||
+                            errno == EOPNOTSUPP || errno == EBADF) && !(piece = malloc(WRITE_PIECE)))
+                return errno = ENOMEM, -1;
+        }
+        if (piece) {
+            do
+                got = pread(fd, piece, want, (off_t)done);
+            while (got < 0 && errno == EINTR);
+            if (got > 0 && write_all(a, piece, (size_t)got, off + done) != 0)
+                got = -1;
+        } else if (got > 0) {
+            step(a, APP_STEP_WRITE);
+        }
+        if (got == 0)   /* the spill file is shorter than it was written */
+            errno = EIO, got = -1;
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            rc = -1;
+        else
+            done += got;
+    }
+    int e = errno;
+    free(piece);
+    errno = e;
+    return rc;
+}
+
+/* Write the batch: head, then the spilled part of tail, then its memory. */
+static int write_batch(struct appender *a, const unsigned char *head, size_t len,
+                       const struct spill *tail, int64_t start)
+{
+    if (write_all(a, head, len, start) != 0)
+        return -1;
+    if (!tail)
+        return 0;
+    int64_t at = start + (int64_t)len;
+    if (tail->spilled > 0 && copy_in(a, tail->fd, tail->spilled, at) != 0)
+        return -1;
+    return write_all(a, tail->mem.p, tail->mem.len, at + tail->spilled);
+}
+
 static int sync_file(struct appender *a, int64_t len)
 {
     if (fdatasync(a->fd) != 0)
@@ -276,8 +333,8 @@ static int write_commit(struct appender *a, int64_t start, int64_t at, uint64_t 
     return rc;
 }
 
-int app_commit(struct appender *a, const unsigned char *blocks, size_t len, uint64_t events,
-               const unsigned char fp[16], uint32_t flags, struct fb_error *err)
+int app_commit(struct appender *a, const unsigned char *head, size_t len, const struct spill *tail,
+               uint64_t events, const unsigned char fp[16], uint32_t flags, struct fb_error *err)
 {
     /* Where to cut back to on failure: the committed end, or nothing at
      * all when the file had no header yet (so a log this run created is
@@ -286,8 +343,8 @@ int app_commit(struct appender *a, const unsigned char *blocks, size_t len, uint
     int64_t keep = a->scan.has_header ? a->scan.committed_end : 0;
     int64_t start = keep;
     int rc = prepare(a, &start, err);
-    int64_t end = start + (int64_t)len;
-    if (rc == 0 && write_all(a, blocks, len, start) != 0)
+    int64_t end = start + (int64_t)len + (tail ? spill_len(tail) : 0);
+    if (rc == 0 && write_batch(a, head, len, tail, start) != 0)
         rc = sys_fail(err, a->path, "cannot write the batch");
     if (rc == 0 && sync_file(a, end) != 0)
         rc = sys_fail(err, a->path, "sync failed, the batch was not committed");

@@ -9,10 +9,12 @@
 #include "blocklog.h"
 #include "dict.h"
 #include "err.h"
+#include "spill.h"
 
 /* The I/O steps of an append, for fault injection in tests (issue 4): a
  * hook called right after each one may kill the process there. */
-enum app_step { APP_STEP_WRITE, APP_STEP_SYNC, APP_STEP_TRUNCATE, APP_STEP_DIRSYNC, APP_STEP_RENAME };
+enum app_step { APP_STEP_WRITE, APP_STEP_SYNC, APP_STEP_TRUNCATE, APP_STEP_DIRSYNC, APP_STEP_RENAME,
+                APP_STEP_SPILL /* a write to the batch's spill file (core/spill.h), not the log */ };
 struct app_hook {
     /* synced_len: the file length known to be on disk at this moment. */
     void (*after)(void *ctx, enum app_step step, int fd, int64_t synced_len);
@@ -43,12 +45,14 @@ int app_open(struct appender *a, const char *path, const struct app_hook *hook,
 const struct blog_commit *app_find_duplicate(const struct appender *a,
                                              const unsigned char fp[16], uint64_t events);
 
-/* Append blocks (DICT and EVENTS blocks of one batch) and its commit: cut a
- * torn tail, write, sync, write the commit, sync.  On failure the log is
- * cut back to its committed end (best effort) and FB_EIO is returned; a
+/* Append one batch - the blocks head[0..len) (its DICT blocks) followed by
+ * the bytes of tail (its EVENTS blocks; NULL for none) - and its commit:
+ * cut a torn tail, write, sync, write the commit, sync.  On failure the log
+ * is cut back to its committed end (best effort) and FB_EIO is returned; a
  * failed sync is never treated as success.  Returns 0, FB_EIO or FB_ENOMEM. */
-int app_commit(struct appender *a, const unsigned char *blocks, size_t len, uint64_t events,
-               const unsigned char fp[16], uint32_t flags, struct fb_error *err) FB_MUST_USE;
+int app_commit(struct appender *a, const unsigned char *head, size_t len, const struct spill *tail,
+               uint64_t events, const unsigned char fp[16], uint32_t flags,
+               struct fb_error *err) FB_MUST_USE;
 
 /* Make sure the file has a header (for a new log that gets no batch). */
 int app_ensure_header(struct appender *a, struct fb_error *err) FB_MUST_USE;

@@ -36,7 +36,8 @@ struct blockenc {
     struct encset set[2];
     struct evb_scratch scratch;
     struct buf payload;
-    struct buf blocks;      /* encoded EVENTS blocks, in submission order */
+    struct buf block;       /* the block being encoded */
+    struct spill *sink;     /* where finished blocks go, in submission order */
 };
 
 /* A set starts with room for FIRST_CAP events and doubles up to
@@ -91,8 +92,11 @@ static int encode(struct blockenc *be, struct encset *st)
         return FB_ENOMEM;
     if (evb_encode(c, be->level, &be->scratch, &be->payload, &lo, &hi) != 0)
         return FB_ENOMEM;
-    return blog_block_append(&be->blocks, BLOG_T_EVENTS, 0, c->n, lo, hi, be->payload.p,
-                             be->payload.len);
+    be->block.len = 0;
+    if (blog_block_append(&be->block, BLOG_T_EVENTS, 0, c->n, lo, hi, be->payload.p,
+                          be->payload.len) != 0)
+        return FB_ENOMEM;
+    return spill_append(be->sink, be->block.p, be->block.len);
 }
 
 static void *worker(void *arg)
@@ -169,13 +173,14 @@ static int set_init(struct encset *st, uint32_t natt)
     return 0;
 }
 
-struct blockenc *blockenc_new(int level, struct dict *const *dicts)
+struct blockenc *blockenc_new(int level, struct dict *const *dicts, struct spill *sink)
 {
     struct blockenc *be = calloc(1, sizeof *be);
     if (!be)
         return NULL;
     be->level = level;
     be->dicts = dicts;
+    be->sink = sink;
     if (set_init(&be->set[0], 0) != 0) {
         free(be);
         return NULL;
@@ -213,7 +218,7 @@ void blockenc_free(struct blockenc *be)
     set_free(&be->set[1]);
     evb_scratch_free(&be->scratch);
     buf_free(&be->payload);
-    buf_free(&be->blocks);
+    buf_free(&be->block);
     free(be);
 }
 
@@ -286,13 +291,8 @@ int blockenc_reshape(struct blockenc *be, uint32_t natt, const uint32_t *names)
     return rc;
 }
 
-int blockenc_drain(struct blockenc *be, struct buf *out)
+int blockenc_drain(struct blockenc *be)
 {
     int rc = blockenc_submit(be);
-    if (rc == 0)
-        rc = wait_idle(be);
-    if (rc == 0 && buf_append(out, be->blocks.p, be->blocks.len) != 0)
-        rc = FB_ENOMEM;
-    be->blocks.len = 0;
-    return rc;
+    return rc ? rc : wait_idle(be);
 }

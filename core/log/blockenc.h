@@ -11,15 +11,19 @@
 #include "dict.h"
 #include "err.h"
 #include "evblock.h"
+#include "spill.h"
 
 struct blockenc;
 
 /* A new encoder (starts its thread), with no attribute columns yet.  Field
  * strings given with blockenc_field are interned by the worker into dicts
  * (borrowed, indexed by dictionary kind; the caller must not touch the kinds
- * entity..amount and attribute values until blockenc_drain returns).
+ * entity..amount and attribute values until blockenc_drain returns).  The
+ * worker appends each encoded EVENTS block to sink (borrowed; the caller
+ * must not touch it until blockenc_drain returns), so the blocks of a batch
+ * never pile up in memory here (docs/FORMAT.md §9 step 4).
  * Returns NULL when out of memory or the thread cannot start. */
-struct blockenc *blockenc_new(int level, struct dict *const *dicts);
+struct blockenc *blockenc_new(int level, struct dict *const *dicts, struct spill *sink);
 void blockenc_free(struct blockenc *be);
 
 /* The columns to fill (borrowed; c->n events so far; id columns other than
@@ -46,15 +50,15 @@ int blockenc_field(struct blockenc *be, uint32_t slot, uint32_t i, const char *s
 
 /* Hand the filled columns to the worker (waiting for it to finish the
  * previous block) and get fresh empty ones.  Returns 0 or the worker's
- * error (FB_ENOMEM). */
+ * first error: FB_ENOMEM, or FB_EIO from the sink (its err says why). */
 int blockenc_submit(struct blockenc *be) FB_MUST_USE;
 
 /* Submit what is filled, wait, and change the attribute columns of the
- * blocks that follow.  Returns 0 or FB_ENOMEM. */
+ * blocks that follow.  Returns 0, FB_ENOMEM or FB_EIO. */
 int blockenc_reshape(struct blockenc *be, uint32_t natt, const uint32_t *names) FB_MUST_USE;
 
-/* Submit what is filled, wait for the worker, and append every encoded
- * block so far to out.  Returns 0 or FB_ENOMEM. */
-int blockenc_drain(struct blockenc *be, struct buf *out) FB_MUST_USE;
+/* Submit what is filled and wait for the worker: then every encoded block
+ * is in the sink.  Returns 0, FB_ENOMEM or FB_EIO. */
+int blockenc_drain(struct blockenc *be) FB_MUST_USE;
 
 #endif

@@ -297,8 +297,10 @@ int shardw_commit(struct shardw *w, enum shardw_mode mode, struct shardw_result 
             continue;
         }
         uint32_t flags = p->dup ? BLOG_COMMIT_F_ALLOW_DUP : 0;
-        rc = app_commit(&w->app[i], p->blocks.p, p->blocks.len, p->events, p->fp, flags, err);
-        if (rc == 0 && note_commit(&w->app[i], p->blocks.len, p->events, p->fp, flags) != 0)
+        const struct spill *tail = ingest_blocks(w->in[i]);
+        rc = app_commit(&w->app[i], p->blocks.p, p->blocks.len, tail, p->events, p->fp, flags, err);
+        size_t len = p->blocks.len + (size_t)spill_len(tail);
+        if (rc == 0 && note_commit(&w->app[i], len, p->events, p->fp, flags) != 0)
             rc = fb_fail(err, FB_ENOMEM, "out of memory");
         res->committed += rc == 0;
     }

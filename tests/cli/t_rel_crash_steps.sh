@@ -2,7 +2,8 @@
 #
 # The fault hook (cmd/fault_hook.h) kills `funnel append` with SIGKILL right
 # after its K-th write, sync, truncate, rename (the link() that puts a new
-# log in place), dirsync or any I/O step.  For every
+# log in place), dirsync, spill (a write to the batch's nameless spill
+# file, docs/FORMAT.md §9 step 4) or any I/O step.  For every
 # STEP kind and every K of a multi-block batch (over 1 MiB of blocks, so it
 # is written in several 1 MiB pieces), in three modes:
 #   kill     SIGKILL only (what the page cache holds survives);
@@ -20,6 +21,9 @@
 #   - rerunning the same append counts it exactly once (report = with the
 #     batch, verify clean); when it was already present the rerun says it
 #     repeats a batch.
+# Shape S is batch A with FUNNEL_SPILL_BYTES=65536, so its EVENTS blocks go
+# through the spill file and are copied into the log at the commit; no
+# spill file may be left behind.
 # Scenarios: the batch after 2 committed batches ("clean"), after 2 batches
 # and a torn tail left by a killed append ("torn": adds a truncate step), and
 # into an absent log ("new": adds the header write and the dirsync).
@@ -49,17 +53,17 @@ tail -c +300001 "$T/torn.flog" | head -c 5000 >>"$T/garbtail.flog"
 # tornhdr.flog: a log whose creation was interrupted (9 bytes of its header).
 head -c 9 "$T/base.flog" >"$T/tornhdr.flog"
 
-SHAPES="A" SCENS="clean torn new"
+SHAPES="A S" SCENS="clean torn new"
 if [ "$STRESS" = 1 ]; then
     "$FUNNEL" gen --entities 50000 --events 2000000 --seed 6 >"$T/C.csv"   # ~10 MB
     "$FUNNEL" gen --entities 10000 --events 200000 --seed 7 >"$T/B1.csv"
     "$FUNNEL" gen --entities 10000 --events 200000 --seed 8 |
         awk 'NR == 1 { print $0 ",region"; next } { print $0 ",r" (NR % 7) }' >"$T/B2.csv"
     "$FUNNEL" gen --entities 20000 --events 400000 --seed 5 >"$T/D.csv"    # ~2 MB
-    SHAPES="A B C D" SCENS="clean torn new garbtail tornhdr"
+    SHAPES="A S B C D" SCENS="clean torn new garbtail tornhdr"
 fi
 SCENS=${CRASH_SCENARIOS:-$SCENS}
-files_of() { case $1 in A) echo "$T/A.csv" ;; B) echo "$T/B1.csv $T/B2.csv" ;; C) echo "$T/C.csv" ;; D) echo "$T/D.csv" ;; esac; }
+files_of() { case $1 in A|S) echo "$T/A.csv" ;; B) echo "$T/B1.csv $T/B2.csv" ;; C) echo "$T/C.csv" ;; D) echo "$T/D.csv" ;; esac; }
 
 steps=0 kills=0 power_kills=0 viol=0 present_n=0 absent_n=0
 # violation WHAT WHY
@@ -75,8 +79,12 @@ try() {
     w=$T/w.flog
     case $scen in clean) cp "$T/base.flog" "$w" ;; new) rm -f "$w" ;; *) cp "$T/$scen.flog" "$w" ;; esac
     # shellcheck disable=SC2046
-    FUNNEL_FAULT="$kind:$k${mode:+:$mode}" "$FUNNEL" append -q "$w" $(files_of "$shape") >"$T/a.out" 2>"$T/a.err"
+    spill=""
+    [ "$shape" = S ] && spill=65536
+    FUNNEL_SPILL_BYTES=$spill FUNNEL_FAULT="$kind:$k${mode:+:$mode}" "$FUNNEL" append -q "$w" $(files_of "$shape") >"$T/a.out" 2>"$T/a.err"
     RUN_RC=$?
+    left=$(find "$T" -maxdepth 1 -name '.funnel-spill*' | wc -l)
+    [ "$left" -eq 0 ] || violation "$id" "$left spill files left behind"
     steps=$((steps + 1))
     if [ "$RUN_RC" = 137 ]; then
         kills=$((kills + 1))
@@ -159,7 +167,7 @@ for scen in $SCENS; do
     for shape in $SHAPES; do
         for mode in "" cut garbage; do
             ncount=""
-            for kind in rename dirsync sync truncate write any; do
+            for kind in rename dirsync sync truncate write spill any; do
                 k=1 states=""
                 while :; do
                     if [ -n "$mode" ]; then eval "[ \$k -le \$n_$kind ]" || break; fi

@@ -99,6 +99,21 @@ for N in $((S0 / 512 - 1)) $((S0 / 512)) $((S0 / 512 + 1)) $((S0 / 512 + 8)) $((
 done
 [ $bad -eq 0 ] && pass "fsize_limits_torn_tail[$n limits]"
 
+# The spill file of a big batch (docs/FORMAT.md §9 step 4; forced here with
+# FUNNEL_SPILL_BYTES) is under the same limit: EFBIG while spilling is
+# exit 5 naming the temporary file, the log unchanged, no file left.
+cp "$T/base.flog" "$T/t.flog"
+export FUNNEL_SPILL_BYTES=4096
+fsize_append 8 "$T/t.flog" "$T/B.csv"
+unset FUNNEL_SPILL_BYTES
+left=$(find "$T" -maxdepth 1 -name '.funnel-spill*' | wc -l)
+if [ $rc -eq 5 ] && grep -q "temporary file of the batch: File too large" "$T/err" &&
+    cmp -s "$T/t.flog" "$T/base.flog" && [ "$left" -eq 0 ]; then
+    pass fsize_limit_while_spilling
+else
+    fail fsize_limit_while_spilling "exit $rc, log $(cmp -s "$T/t.flog" "$T/base.flog" && echo same || echo CHANGED), $left spill files: $(head -c 200 "$T/err")"
+fi
+
 # A new log: limit 0 (not even the header) and 1 (512 bytes: the header only).
 for N in 0 1; do
     rm -f "$T/n.flog"
@@ -174,6 +189,21 @@ else
         pass tmpfs_enospc_batch
     else
         fail tmpfs_enospc_batch "exit $RC, log $(cmp -s "$MNT/log.flog" "$T/base.flog" && echo same || echo CHANGED): $(head -c 200 "$T/err")"
+    fi
+    # A batch spilling its EVENTS blocks beside the log, more of them than
+    # the file system holds (random times: ~170 KB of blocks, and small
+    # dictionaries): ENOSPC while spilling, before the log is touched.
+    awk 'BEGIN { srand(8); print "time,entity,stage,channel"
+        for (i = 0; i < 60000; i++) printf "%d,S%d,suspect,sales\n", 1600000000 + int(rand() * 100000000), int(rand() * 300) }' >"$T/rand2.csv"
+    export FUNNEL_SPILL_BYTES=4096
+    run "$FUNNEL" append -q "$MNT/log.flog" "$T/rand2.csv"
+    unset FUNNEL_SPILL_BYTES
+    left=$(find "$MNT" -name '.funnel-spill*' | wc -l)
+    if [ "$RC" -eq 5 ] && grep -q "temporary file of the batch: No space left on device" "$T/err" &&
+        cmp -s "$MNT/log.flog" "$T/base.flog" && [ "$left" -eq 0 ]; then
+        pass tmpfs_enospc_while_spilling
+    else
+        fail tmpfs_enospc_while_spilling "exit $RC, log $(cmp -s "$MNT/log.flog" "$T/base.flog" && echo same || echo CHANGED), $left spill files: $(head -c 200 "$T/err")"
     fi
     run "$FUNNEL" append -q "$MNT/log.flog" "$T/small.csv"
     if [ "$RC" -eq 0 ] && "$FUNNEL" verify "$MNT/log.flog" >/dev/null 2>&1; then pass tmpfs_next_append_succeeds; else

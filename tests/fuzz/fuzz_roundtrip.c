@@ -248,8 +248,8 @@ static void append_batch(const char *logpath, struct fuzz_in *in, const struct p
         rc = ingest_finish(ing, app.scan.dict_sizes, &blocks, fp, &err);
         FUZZ_CHECK(rc == 0, "ingest_finish: %s", err.msg);
         const struct blog_commit *dup = app_find_duplicate(&app, fp, to - from);
-        rc = app_commit(&app, blocks.p, blocks.len, to - from, fp, dup ? BLOG_COMMIT_F_ALLOW_DUP : 0,
-                        &err);
+        rc = app_commit(&app, blocks.p, blocks.len, ingest_blocks(ing), to - from, fp,
+                        dup ? BLOG_COMMIT_F_ALLOW_DUP : 0, &err);
         FUZZ_CHECK(rc == 0, "app_commit: %s", err.msg);
     } else {
         FUZZ_CHECK(app_ensure_header(&app, &err) == 0, "app_ensure_header: %s", err.msg);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <sys/stat.h>
@@ -164,22 +165,11 @@ static char *make_csv(unsigned n, unsigned seed)
     return s;
 }
 
-/* Append csv to log as one batch: 0 and the batch's event count in
+/* Append csv to log as one batch, holding at most spill bytes of EVENTS
+ * blocks in memory (0: the default): 0 and the batch's event count in
  * *events, or ingest_file's error in err (nothing appended). */
-static int try_append_csv(const char *log, const char *csv, uint64_t *events, struct fb_error *err);
-
-/* Append csv to log as one batch; returns the batch's event count. */
-static uint64_t append_csv(const char *log, const char *csv)
-{
-    struct fb_error err;
-    uint64_t events = 0;
-    int rc = try_append_csv(log, csv, &events, &err);
-    if (rc)
-        fail_msg("ingest_file: %d %s", rc, err.msg);
-    return events;
-}
-
-static int try_append_csv(const char *log, const char *csv, uint64_t *events_out, struct fb_error *errp)
+static int try_append_csv(const char *log, const char *csv, size_t spill, uint64_t *events_out,
+                          struct fb_error *errp)
 {
     struct appender a;
     struct fb_error err;
@@ -190,7 +180,7 @@ static int try_append_csv(const char *log, const char *csv, uint64_t *events_out
     uint32_t base[BLOG_D_COUNT];
     for (int k = 0; k < BLOG_D_COUNT; k++)
         base[k] = dict_size(a.dicts[k]);
-    struct ingest_opts o = {6, NULL, NULL, NULL};
+    struct ingest_opts o = {.level = 6, .spill = {.dir = tmpdir, .limit = spill}};
     struct ingest *in = ingest_new(a.dicts, &o);
     assert_non_null(in);
     char path[128];
@@ -213,7 +203,7 @@ static int try_append_csv(const char *log, const char *csv, uint64_t *events_out
     assert_int_equal(ingest_finish(in, base, &out, fp, &err), 0);
     uint64_t events = ingest_events(in);
     assert_int_equal(ingest_rejected(in), 0);
-    rc = app_commit(&a, out.p, out.len, events, fp, 0, &err);
+    rc = app_commit(&a, out.p, out.len, ingest_blocks(in), events, fp, 0, &err);
     if (rc)
         fail_msg("app_commit: %d %s", rc, err.msg);
     buf_free(&out);
@@ -222,6 +212,23 @@ static int try_append_csv(const char *log, const char *csv, uint64_t *events_out
     unlink(path);
     *events_out = events;
     return 0;
+}
+
+/* Append csv to log as one batch, spilling past spill bytes; returns the
+ * batch's event count. */
+static uint64_t append_csv_spilling(const char *log, const char *csv, size_t spill)
+{
+    struct fb_error err;
+    uint64_t events = 0;
+    int rc = try_append_csv(log, csv, spill, &events, &err);
+    if (rc)
+        fail_msg("ingest_file: %d %s", rc, err.msg);
+    return events;
+}
+
+static uint64_t append_csv(const char *log, const char *csv)
+{
+    return append_csv_spilling(log, csv, 0);
 }
 
 /* A CSV of one row with n attribute columns PREFIX1..PREFIXn. */
@@ -244,7 +251,7 @@ static int append_attrs(const char *log, const char *prefix, unsigned n, struct 
 {
     char *csv = attrs_csv(prefix, n);
     uint64_t events;
-    int rc = try_append_csv(log, csv, &events, err);
+    int rc = try_append_csv(log, csv, 0, &events, err);
     free(csv);
     return rc;
 }
@@ -255,6 +262,36 @@ static uint64_t append_rows(const char *log, unsigned n, unsigned seed)
     uint64_t ev = append_csv(log, csv);
     free(csv);
     return ev;
+}
+
+/* docs/FORMAT.md §9 step 4: a batch whose EVENTS blocks wait in the spill
+ * file is the same bytes as one built in memory, and the file leaves no
+ * name behind. */
+static void batch_spilled_to_a_file_is_the_same_bytes_as_one_in_memory(void **state)
+{
+    (void)state;
+    char mem[160], spilled[160];
+    tmp_path(mem, sizeof mem, "inmem.flog");
+    tmp_path(spilled, sizeof spilled, "spilled.flog");
+    /* three EVENTS blocks of 65,536, 65,536 and 8,928 events */
+    char *csv = make_csv(2 * BLOG_EVENTS_PER_BLOCK + 8928, 5);
+    uint64_t a = append_csv_spilling(mem, csv, 0);
+    uint64_t b = append_csv_spilling(spilled, csv, 1);
+    free(csv);
+    assert_int_equal(a, 2 * BLOG_EVENTS_PER_BLOCK + 8928);
+    assert_int_equal(b, a);
+    size_t nx, ny;
+    unsigned char *x = read_file(mem, &nx), *y = read_file(spilled, &ny);
+    assert_int_equal(nx, ny);
+    assert_memory_equal(x, y, nx);
+    free(x);
+    free(y);
+    DIR *d = opendir(tmpdir);
+    assert_non_null(d);
+    for (struct dirent *e; (e = readdir(d));)
+        if (strstr(e->d_name, ".funnel-spill"))
+            fail_msg("a spill file was left behind: %s", e->d_name);
+    closedir(d);
 }
 
 /* ---- writing by hand ---- */
@@ -1136,6 +1173,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(block_header_round_trips),
+        cmocka_unit_test(batch_spilled_to_a_file_is_the_same_bytes_as_one_in_memory),
         cmocka_unit_test(block_header_layout_is_little_endian_with_a_trailing_crc),
         cmocka_unit_test(header_crc_catches_any_flipped_bit),
         cmocka_unit_test(header_with_reserved_bytes_set_is_rejected_even_with_a_good_crc),

@@ -70,6 +70,16 @@ ssize_t pwrite(int fd, const void *b, size_t n, off_t off)
 {
     return fail_now() ? -1 : syscall(SYS_pwrite64, fd, b, n, off);
 }
+/* copy_file_range moves spilled EVENTS blocks into the log; with
+ * cfr_exdev set it refuses as between two file systems, so the pread and
+ * pwrite fallback is taken (core/appender.c). */
+static int cfr_exdev;
+ssize_t copy_file_range(int in, loff_t *in_off, int out, loff_t *out_off, size_t n, unsigned flags)
+{
+    if (cfr_exdev)
+        return errno = EXDEV, -1;
+    return fail_now() ? -1 : syscall(SYS_copy_file_range, in, in_off, out, out_off, n, flags);
+}
 int ftruncate(int fd, off_t n) { return fail_sync() ? -1 : (int)syscall(SYS_ftruncate, fd, n); }
 int fdatasync(int fd) { return fail_sync() ? -1 : (int)syscall(SYS_fdatasync, fd); }
 int fsync(int fd) { return fail_sync() ? -1 : (int)syscall(SYS_fsync, fd); }
@@ -152,13 +162,16 @@ static int op_verify(struct fb_error *err)
     return rc;
 }
 
+/* Bytes of EVENTS blocks an append holds in memory (0: the default). */
+static size_t spill_limit;
+
 /* One append of csv to path, as `funnel append` does it. */
 static int append_to(const char *path, struct fb_error *err)
 {
     struct appender a;
     int rc = app_open(&a, path, NULL, err);
     if (rc == 0) {
-        struct ingest_opts o = {.level = 1};
+        struct ingest_opts o = {.level = 1, .spill = {.dir = dir, .limit = spill_limit}};
         struct ingest *in = ingest_new(a.dicts, &o);
         struct buf out = {0};
         unsigned char fp[16];
@@ -169,7 +182,8 @@ static int append_to(const char *path, struct fb_error *err)
             rc = ingest_finish(in, a.scan.dict_sizes, &out, fp, err);
         const struct blog_commit *dup = rc == 0 ? app_find_duplicate(&a, fp, 3) : NULL;
         if (rc == 0)
-            rc = app_commit(&a, out.p, out.len, 3, fp, dup ? BLOG_COMMIT_F_ALLOW_DUP : 0, err);
+            rc = app_commit(&a, out.p, out.len, ingest_blocks(in), 3, fp,
+                            dup ? BLOG_COMMIT_F_ALLOW_DUP : 0, err);
         if (rc)
             app_abandon(&a);
         close(fd);
@@ -218,6 +232,25 @@ static int op_append_existing(struct fb_error *err)
     copy_file(base_log, p);
     int rc = append_to(p, err);
     assert_whole(p, 6);
+    return rc;
+}
+
+/* The EVENTS blocks go through the spill file (docs/FORMAT.md §9 step 4):
+ * its writes and the copy into the log fail in turn too. */
+static int op_append_spilling(struct fb_error *err)
+{
+    spill_limit = 1;
+    int rc = op_append_existing(err);
+    spill_limit = 0;
+    return rc;
+}
+
+/* The same where copy_file_range cannot copy: pread and pwrite do. */
+static int op_append_spilling_no_cfr(struct fb_error *err)
+{
+    cfr_exdev = 1;
+    int rc = op_append_spilling(err);
+    cfr_exdev = 0;
     return rc;
 }
 
@@ -342,6 +375,8 @@ static void a_failed_append_leaves_the_batch_wholly_absent_or_present(void **sta
     (void)state;
     skip_without_hooks();
     every_io_call_fails("append", op_append_existing, EIO);
+    every_io_call_fails("append spilling its blocks", op_append_spilling, EIO);
+    every_io_call_fails("append spilling, without copy_file_range", op_append_spilling_no_cfr, EIO);
     every_io_call_fails("append after a torn tail", op_append_torn, EIO);
     every_io_call_fails("append to a new log", op_append_new, EIO);
     every_io_call_fails("append to an empty file", op_append_empty, EIO);
@@ -354,6 +389,8 @@ static void interrupted_writes_are_retried(void **state)
     (void)state;
     skip_without_hooks();
     every_io_call_fails("append", op_append_existing, EINTR);
+    every_io_call_fails("append spilling its blocks", op_append_spilling, EINTR);
+    every_io_call_fails("append spilling, without copy_file_range", op_append_spilling_no_cfr, EINTR);
     /* Not yet for a new log: create_log (core/log/appender.c) writes the header
      * with one pwrite and takes EINTR as failure (reported to the lead). */
 }

@@ -54,7 +54,8 @@ static void append_batch(const char *path)
     assert_int_equal(ingest_file(in, fd, "in.csv", &err), 0);
     assert_int_equal(ingest_finish(in, a.scan.dict_sizes, &out, fp, &err), 0);
     const struct blog_commit *dup = app_find_duplicate(&a, fp, 3);
-    assert_int_equal(app_commit(&a, out.p, out.len, 3, fp, dup ? BLOG_COMMIT_F_ALLOW_DUP : 0, &err), 0);
+    assert_int_equal(app_commit(&a, out.p, out.len, ingest_blocks(in), 3, fp,
+                                dup ? BLOG_COMMIT_F_ALLOW_DUP : 0, &err), 0);
     buf_free(&out);
     close(fd);
     ingest_free(in);

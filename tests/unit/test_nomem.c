@@ -254,15 +254,21 @@ struct input {
     const char *text;
     size_t len;
     uint64_t events, rejected;
+    size_t spill;   /* spill limit (0: the default, nothing spills) */
 };
 
-static const struct input small_csv = {csv, sizeof csv - 1, 3, 1};
+static const struct input small_csv = {csv, sizeof csv - 1, 3, 1, 0};
+/* The same with every EVENTS block going through the spill file. */
+static const struct input small_spilled = {csv, sizeof csv - 1, 3, 1, 1};
 
-/* A whole batch of `in` as `funnel append` builds it, blocks into out. */
+/* A whole batch of `in` as `funnel append` builds it, DICT blocks into out.
+ * keep (may be NULL) gets the ingest, holding the EVENTS blocks, on success. */
 static int build_batch(const struct input *inp, struct dict **d, const uint32_t *base,
-                       struct buf *out, unsigned char fp[16], struct fb_error *err)
+                       struct buf *out, unsigned char fp[16], struct ingest **keep,
+                       struct fb_error *err)
 {
-    struct ingest_opts o = {.level = 1, .on_reject = reject_ok};
+    struct ingest_opts o = {.level = 1, .on_reject = reject_ok,
+                            .spill = {.dir = dir, .limit = inp->spill}};
     struct ingest *in = ingest_new(d, &o);
     if (!in)
         return fb_fail(err, FB_ENOMEM, "out of memory");
@@ -273,7 +279,10 @@ static int build_batch(const struct input *inp, struct dict **d, const uint32_t 
     assert_true(rc != 0 ||
                 (ingest_events(in) == inp->events && ingest_rejected(in) == inp->rejected));
     close(fd);
-    ingest_free(in);
+    if (keep && rc == 0)
+        *keep = in;
+    else
+        ingest_free(in);
     return rc;
 }
 
@@ -289,7 +298,7 @@ static int op_ingest(void *ctx, struct fb_error *err)
         base[k] = dict_size(d[k]);
     struct buf out = {0};
     unsigned char fp[16];
-    rc = build_batch(ctx, d, base, &out, fp, err);
+    rc = build_batch(ctx, d, base, &out, fp, NULL, err);
     buf_free(&out);
     free_dicts(d);
     return rc;
@@ -456,17 +465,20 @@ static int op_scan_damaged(void *ctx, struct fb_error *err)
 }
 
 /* One append as `funnel append` does it, to `path` (absent or a log). */
-static int append_to(const char *path, struct fb_error *err)
+static int append_to(const char *path, const struct input *inp, struct fb_error *err)
 {
     struct appender a;
     int rc = app_open(&a, path, NULL, err);
     if (rc == 0) {
         struct buf out = {0};
         unsigned char fp[16];
-        rc = build_batch(&small_csv, a.dicts, a.scan.dict_sizes, &out, fp, err);
+        struct ingest *in = NULL;
+        rc = build_batch(inp, a.dicts, a.scan.dict_sizes, &out, fp, &in, err);
         const struct blog_commit *dup = rc == 0 ? app_find_duplicate(&a, fp, 3) : NULL;
         if (rc == 0)
-            rc = app_commit(&a, out.p, out.len, 3, fp, dup ? BLOG_COMMIT_F_ALLOW_DUP : 0, err);
+            rc = app_commit(&a, out.p, out.len, ingest_blocks(in), 3, fp,
+                            dup ? BLOG_COMMIT_F_ALLOW_DUP : 0, err);
+        ingest_free(in);
         buf_free(&out);
         if (rc)
             app_abandon(&a);
@@ -493,13 +505,13 @@ static void assert_events(const char *path, uint64_t want_a, uint64_t want_b)
 }
 
 
+/* ctx: the struct input to append. */
 static int op_append_existing(void *ctx, struct fb_error *err)
 {
-    (void)ctx;
     char p[160];
     snprintf(p, sizeof p, "%s/existing.flog", dir);
     copy_file(base_log, p);
-    int rc = append_to(p, err);
+    int rc = append_to(p, ctx, err);
     atomic_store(&countdown, 0);   /* the check itself must not fail */
     assert_events(p, 6, 9);
     return rc;
@@ -511,7 +523,7 @@ static int op_append_new(void *ctx, struct fb_error *err)
     char p[160];
     snprintf(p, sizeof p, "%s/new.flog", dir);
     unlink(p);
-    int rc = append_to(p, err);
+    int rc = append_to(p, &small_csv, err);
     atomic_store(&countdown, 0);
     assert_events(p, 0, 3);
     return rc;
@@ -547,7 +559,7 @@ static void ingest_growing_its_columns(void **state)
     }
     /* 2,100 rows: the encoder's columns start with room for 1,024 events
      * and grow twice (core/log/blockenc.c), so each growth step fails once. */
-    struct input big = {(const char *)text.p, text.len, 2100, 0};
+    struct input big = {(const char *)text.p, text.len, 2100, 0, 0};
     every_allocation_fails_cleanly("ingest growing its columns", op_ingest, &big);
     buf_free(&text);
 }
@@ -593,7 +605,16 @@ static void append_to_a_log_is_all_or_nothing(void **state)
 {
     (void)state;
     skip_under_asan();
-    every_allocation_fails_cleanly("append to a log", op_append_existing, NULL);
+    every_allocation_fails_cleanly("append to a log", op_append_existing, (void *)&small_csv);
+}
+
+/* The EVENTS blocks go through the spill file (docs/FORMAT.md §9 step 4). */
+static void append_spilling_its_blocks_is_all_or_nothing(void **state)
+{
+    (void)state;
+    skip_under_asan();
+    every_allocation_fails_cleanly("append spilling its blocks", op_append_existing,
+                                   (void *)&small_spilled);
 }
 
 static void append_creating_a_log_is_all_or_nothing(void **state)
@@ -618,7 +639,7 @@ static int setup(void **state)
     snprintf(base_log, sizeof base_log, "%s/base.flog", dir);
     struct fb_error err;
     /* the same batch twice (the second flagged as an allowed duplicate) */
-    if (append_to(base_log, &err) != 0 || append_to(base_log, &err) != 0) {
+    if (append_to(base_log, &small_csv, &err) != 0 || append_to(base_log, &small_csv, &err) != 0) {
         fprintf(stderr, "setup: %s\n", err.msg);
         return -1;
     }
@@ -649,6 +670,7 @@ int main(void)
         cmocka_unit_test(replay_of_a_log),
         cmocka_unit_test(scan_of_a_damaged_log),
         cmocka_unit_test(append_to_a_log_is_all_or_nothing),
+        cmocka_unit_test(append_spilling_its_blocks_is_all_or_nothing),
         cmocka_unit_test(append_creating_a_log_is_all_or_nothing),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
