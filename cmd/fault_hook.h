@@ -4,7 +4,7 @@
  *
  * kills `append` with SIGKILL right after the K-th I/O step of kind STEP
  * (write, sync, truncate, dirsync, rename [the link() that creates a new log],
- * spill [a write to the batch's nameless spill file, core/spill.h], or any).
+ * spill [a write to the batch's nameless spill file, core/log/spill.h], or any).
  * MODE simulates power loss at that moment: `cut` truncates the file to the
  * length last synced; `garbage` overwrites everything after it with
  * pseudo-random 512-byte sectors (for `spill`, the spill file from 0).

@@ -1,5 +1,5 @@
 /* funnel.c - the partial state (per-entity min/max, counts), its merge,
- * and the summary made from it (core/summary.h finishes the metrics); see
+ * and the summary made from it (core/aggregate/summary.h finishes the metrics); see
  * funnel.h and docs/METRICS.md for the definitions followed here. */
 #include "funnel.h"
 

@@ -6,7 +6,7 @@
  * of the events merge exactly (min, max, sum) and finish to the same report,
  * whatever the order and tree shape of the merges: part_new, part_add (a
  * decoded block), part_merge, then part_summarise into the entity-free
- * summary of core/summary.h, which finishes the report (part_finish does
+ * summary of core/aggregate/summary.h, which finishes the report (part_finish does
  * both).
  */
 #ifndef FUNNEL_FUNNEL_H

@@ -14,7 +14,7 @@
 /* The I/O steps of an append, for fault injection in tests (issue 4): a
  * hook called right after each one may kill the process there. */
 enum app_step { APP_STEP_WRITE, APP_STEP_SYNC, APP_STEP_TRUNCATE, APP_STEP_DIRSYNC, APP_STEP_RENAME,
-                APP_STEP_SPILL /* a write to the batch's spill file (core/spill.h), not the log */ };
+                APP_STEP_SPILL /* a write to the batch's spill file (core/log/spill.h), not the log */ };
 struct app_hook {
     /* synced_len: the file length known to be on disk at this moment. */
     void (*after)(void *ctx, enum app_step step, int fd, int64_t synced_len);

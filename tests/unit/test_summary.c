@@ -1,4 +1,4 @@
-/* test_summary.c - the entity-free summary of core/summary.h: undecided
+/* test_summary.c - the entity-free summary of core/aggregate/summary.h: undecided
  * entities classified at the final as_of (the stale boundary), merging
  * (counts summed, sets concatenated, unmapped names merged by bytes, the
  * latest time kept), refusals, and the property sharding rests on: split

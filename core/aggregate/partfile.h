@@ -1,7 +1,7 @@
 /* partfile.h - the partial state file of `funnel partial` and `funnel merge
  * --partial` (docs/FORMAT.md §14): which shards of which shard set it
  * covers, the funnel and options it was computed with, and the summary of
- * core/summary.h in checksummed zlib sections.  Decoding checks every byte
+ * core/aggregate/summary.h in checksummed zlib sections.  Decoding checks every byte
  * a reader relies on; merging checks that two partials belong together.
  */
 #ifndef FUNNEL_PARTFILE_H
