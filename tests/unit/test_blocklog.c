@@ -948,6 +948,42 @@ static void a_later_commit_across_a_search_window_boundary_is_still_found(void *
     }
 }
 
+/* An intact block after a damaged one whose payload runs past the window
+ * the search reads: its CRC is checked over the whole payload, read in
+ * pieces.  Intact, it makes the log corrupt; with one payload byte
+ * changed it is no evidence, and the file is a torn tail. */
+static void an_intact_block_past_the_search_window_is_checked_in_full(void **state)
+{
+    (void)state;
+    struct buf b = {0};
+    craft_file_header(&b);
+    int64_t bad_at = (int64_t)b.len;
+    int64_t block_at = bad_at + (INT64_C(1) << 20) - 50;
+    assert_int_equal(buf_reserve(&b, (size_t)(block_at - bad_at)), 0);
+    memset(b.p + b.len, 0, (size_t)(block_at - bad_at));   /* no header at bad_at */
+    b.len = (size_t)block_at;
+    static char payload[70000];
+    for (size_t i = 0; i + 1 < sizeof payload; i++)
+        payload[i] = (char)('a' + i % 26);
+    craft_block(&b, BLOG_T_EVENTS, 0, payload);
+    char p[128];
+    tmp_path(p, sizeof p, "wide.flog");
+    write_file(p, b.p, b.len);
+    struct blog_scan s;
+    struct fb_error err;
+    int rc = scan_path(p, &s, &err);
+    blog_scan_free(&s);
+    if (rc != FB_ECORRUPT || err.offset != bad_at)
+        fail_msg("intact block past the window: rc %d, offset %lld", rc, (long long)err.offset);
+    b.p[b.len - 1] ^= 0x20;
+    write_file(p, b.p, b.len);
+    scan_ok(p, &s);
+    assert_int_equal(s.committed_end, BLOG_FILE_HEADER_LEN);
+    assert_int_equal(s.tail_len, (int64_t)b.len - BLOG_FILE_HEADER_LEN);
+    blog_scan_free(&s);
+    buf_free(&b);
+}
+
 static void a_commit_with_the_wrong_sequence_or_start_is_not_accepted(void **state)
 {
     (void)state;
@@ -1239,6 +1275,7 @@ int main(void)
         cmocka_unit_test(intact_blocks_then_garbage_to_the_end_is_a_torn_tail),
         cmocka_unit_test(an_intact_block_after_an_unreadable_one_is_corruption),
         cmocka_unit_test(a_later_commit_across_a_search_window_boundary_is_still_found),
+        cmocka_unit_test(an_intact_block_past_the_search_window_is_checked_in_full),
         cmocka_unit_test(a_commit_with_the_wrong_sequence_or_start_is_not_accepted),
         cmocka_unit_test(a_payload_length_past_the_bound_is_a_bad_block),
         cmocka_unit_test(an_unknown_block_type_that_is_not_skippable_is_refused),
