@@ -197,7 +197,7 @@ static int bad_block(int fd, const char *path, struct blog_scan *s, int64_t off,
     if (commit)
         return fb_fail_off(err, FB_ECORRUPT, path, off,
                            "%s: the commit block of batch %llu is complete but damaged "
-                           "(a crash leaves a commit short or unwritten, and nothing after it)",
+                           "(a crash leaves a commit short or unwritten, never whole and wrong)",
                            why, (unsigned long long)s->ncommits + 1);
     if (later >= 0)
         return fb_fail_off(err, FB_ECORRUPT, path, off,
