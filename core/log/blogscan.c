@@ -67,12 +67,53 @@ static int valid_commit_at(const unsigned char *p, size_t avail, int64_t off)
            (int64_t)rd_u64(pl) == off;
 }
 
-/* Search [from, size) for a valid commit block; returns its offset, -1
- * when there is none, or -2 with *error set (ENOMEM, or pread's errno): a
- * search that could not look must not pass for one that found nothing, or
- * damage before a committed batch would be taken for a torn tail, which the
- * next append cuts (found by tests/unit/test_ioerr.c). */
-static int64_t find_later_commit(int fd, int64_t from, int64_t size, int *error)
+/* Does the payload of len bytes at off, not all in memory, match crc?
+ * Returns 1, 0 (also when the file ended first), or -1 with *error set. */
+static int payload_crc_matches(int fd, int64_t off, uint32_t len, uint32_t want, int *error)
+{
+    unsigned char piece[16384];
+    uLong c = crc32(0L, Z_NULL, 0);
+    while (len > 0) {
+        size_t n = len < sizeof piece ? len : sizeof piece;
+        ssize_t got;
+        do
+            got = pread(fd, piece, n, (off_t)off);
+        while (got < 0 && errno == EINTR);
+        if (got < 0)
+            return *error = errno, -1;
+        if (got == 0)
+            return 0;
+        c = crc32(c, piece, (uInt)got);
+        off += got;
+        len -= (uint32_t)got;
+    }
+    return (uint32_t)c == want;
+}
+
+/* Is the block at p (absolute offset x, avail bytes of it in memory) intact:
+ * a valid header (§3) whose whole payload is in the file and matches its
+ * CRC?  Returns 1, 0, or -1 with *error set. */
+static int intact_block_at(int fd, const unsigned char *p, size_t avail, int64_t x,
+                           int64_t size, int *error)
+{
+    struct blog_hdr h;
+    if (avail < BLOG_BLOCK_HEADER_LEN || blog_hdr_decode(p, &h) != 0 ||
+        h.payload_len > BLOG_MAX_PAYLOAD ||
+        x + BLOG_BLOCK_HEADER_LEN + (int64_t)h.payload_len > size)
+        return 0;
+    if (BLOG_BLOCK_HEADER_LEN + (size_t)h.payload_len <= avail)
+        return (uint32_t)crc32(0L, p + BLOG_BLOCK_HEADER_LEN, h.payload_len) == h.payload_crc;
+    return payload_crc_matches(fd, x + BLOG_BLOCK_HEADER_LEN, h.payload_len, h.payload_crc, error);
+}
+
+/* Search [from, size) for the first intact block (docs/FORMAT.md §8.1,
+ * BAD); *is_commit says whether it is a commit naming its own offset.
+ * Returns its offset, -1 when there is none, or -2 with *error set (ENOMEM,
+ * or pread's errno): a search that could not look must not pass for one
+ * that found nothing, or damage before a committed batch would be taken
+ * for a torn tail, which the next append cuts (found by
+ * tests/unit/test_ioerr.c). */
+static int64_t find_intact_block(int fd, int64_t from, int64_t size, int *is_commit, int *error)
 {
     unsigned char *chunk = malloc(SEARCH_CHUNK + COMMIT_BLOCK_LEN);
     if (!chunk)
@@ -99,8 +140,11 @@ static int64_t find_later_commit(int fd, int64_t from, int64_t size, int *error)
             if (!m || (size_t)(m - chunk) >= SEARCH_CHUNK)
                 break;
             i = (size_t)(m - chunk);
-            if (valid_commit_at(m, (size_t)got - i, base + (int64_t)i)) {
-                found = base + (int64_t)i;
+            int64_t x = base + (int64_t)i;
+            int intact = intact_block_at(fd, m, (size_t)got - i, x, size, error);
+            if (intact != 0) {
+                found = intact < 0 ? -2 : x;
+                *is_commit = intact > 0 && valid_commit_at(m, (size_t)got - i, x);
                 break;
             }
         }
@@ -109,44 +153,57 @@ static int64_t find_later_commit(int fd, int64_t from, int64_t size, int *error)
     return found;
 }
 
-/* A commit block that reaches exactly to the end of the file and still names
- * its own offset or carries the block magic is a damaged final commit, not
- * a torn write: a crash leaves such a block short or unwritten.  Returns 1,
- * 0, or FB_EIO when it cannot be read. */
-static int damaged_final_commit(int fd, const char *path, int64_t off, int64_t size,
-                                struct fb_error *err)
+/* Is the block at off a complete commit: all its 112 bytes in the file, and
+ * either the start of a commit header (block magic, type 3, payload_len 72)
+ * or a payload naming off?  One flipped bit cannot destroy both marks, and
+ * garbage cannot fake either: the magic and type byte alone are not enough,
+ * since power loss may turn a data block's header into garbage from its
+ * type byte on, which holds 3 once in 256 times.  Returns 1, 0, or FB_EIO
+ * when it cannot be read. */
+static int complete_commit_at(int fd, const char *path, int64_t off, int64_t size,
+                              struct fb_error *err)
 {
-    unsigned char b[COMMIT_BLOCK_LEN];
-    if (size - off != COMMIT_BLOCK_LEN)
+    unsigned char b[BLOG_BLOCK_HEADER_LEN + 8];
+    if (size - off < COMMIT_BLOCK_LEN)
         return 0;
     int rc = blog_pread_all(fd, path, b, sizeof b, off, err);
     if (rc)
         return rc;
-    int magic_ok = rd_u32(b) == BLOG_BLOCK_MAGIC && b[4] == BLOG_T_COMMIT;
+    int header_ok = rd_u32(b) == BLOG_BLOCK_MAGIC && b[4] == BLOG_T_COMMIT &&
+                    rd_u32(b + 8) == BLOG_COMMIT_PAYLOAD_LEN;
     int offset_ok = (int64_t)rd_u64(b + BLOG_BLOCK_HEADER_LEN) == off;
-    return magic_ok || offset_ok;
+    return header_ok || offset_ok;
 }
 
-/* The walk met a block it cannot read at `off`: damage in the middle when a
- * later batch committed after it, otherwise the start of a torn tail. */
+/* The walk met a block it cannot read at `off`.  A crash leaves after the
+ * last commit a prefix of one batch that, once unreadable, stays so to the
+ * end of the file and holds no complete commit; anything else means bytes
+ * were damaged after they were written (docs/FORMAT.md §8.1, BAD). */
 static int bad_block(int fd, const char *path, struct blog_scan *s, int64_t off,
                      const char *why, struct fb_error *err)
 {
-    int error = 0;
-    int64_t later = find_later_commit(fd, off + 1, s->file_size, &error);
+    int error = 0, is_commit = 0;
+    int64_t later = find_intact_block(fd, off + 1, s->file_size, &is_commit, &error);
     if (later == -2)
         return error == ENOMEM ? fb_fail(err, FB_ENOMEM, "out of memory scanning the log")
                                : fb_fail_off(err, FB_EIO, path, off, "read error: %s", strerror(error));
-    if (later >= 0)
+    if (later >= 0 && is_commit)
         return fb_fail_off(err, FB_ECORRUPT, path, off,
                            "%s (a later batch commits at offset %lld): the log is damaged",
                            why, (long long)later);
-    int damaged = damaged_final_commit(fd, path, off, s->file_size, err);
-    if (damaged < 0)
-        return damaged;
-    if (damaged)
+    int commit = complete_commit_at(fd, path, off, s->file_size, err);
+    if (commit < 0)
+        return commit;
+    if (commit)
         return fb_fail_off(err, FB_ECORRUPT, path, off,
-                           "%s: the last batch's commit block is damaged", why);
+                           "%s: the commit block of batch %llu is complete but damaged "
+                           "(a crash leaves a commit short or unwritten, never whole and wrong)",
+                           why, (unsigned long long)s->ncommits + 1);
+    if (later >= 0)
+        return fb_fail_off(err, FB_ECORRUPT, path, off,
+                           "%s (an intact block follows at offset %lld, which no crash "
+                           "leaves after an unreadable one): the log is damaged",
+                           why, (long long)later);
     snprintf(s->tail_reason, sizeof s->tail_reason, "%s at offset %lld", why, (long long)off);
     return 0;
 }

@@ -845,6 +845,161 @@ static void every_damaged_byte_of_the_final_commit_is_corruption(void **state)
     free(whole);
 }
 
+/* A damaged last commit followed by a torn tail: the tail proves the commit
+ * was once complete (the next append starts only after it is synced), so
+ * every bit of it, flipped, is corruption at its offset whatever follows
+ * (docs/FORMAT.md §8.1, BAD).  The tails are the prefixes of a real next
+ * append: every length up to its first block and one byte more, then its
+ * blocks without the commit and with all but the commit's last byte. */
+static void every_bit_of_the_last_commit_before_a_torn_tail_is_corruption(void **state)
+{
+    (void)state;
+    char log[128], next[128], bad[128];
+    tmp_path(log, sizeof log, "last.flog");
+    tmp_path(next, sizeof next, "last-next.flog");
+    tmp_path(bad, sizeof bad, "last-bad.flog");
+    append_rows(log, 20, 1);
+    append_rows(log, 20, 2);
+    int64_t end = file_size(log), at = end - COMMIT_LEN;
+    copy_file(log, next);
+    append_rows(next, 20, 3);
+    size_t n;
+    unsigned char *whole = read_file(next, &n);
+    struct blog_hdr h;
+    assert_int_equal(blog_hdr_decode(whole + end, &h), 0);
+    int64_t first = BLOG_BLOCK_HEADER_LEN + (int64_t)h.payload_len;
+    int64_t data = (int64_t)n - end - COMMIT_LEN;
+    assert_true(data > first);
+    int64_t lens[1024];
+    size_t nlens = 0;
+    for (int64_t len = 0; len <= first + 1; len++)
+        lens[nlens++] = len;
+    lens[nlens++] = data;
+    lens[nlens++] = data + COMMIT_LEN - 1;
+    assert_true(nlens <= sizeof lens / sizeof *lens);
+    for (size_t l = 0; l < nlens; l++) {
+        write_file(bad, whole, (size_t)(end + lens[l]));
+        int fd = open(bad, O_RDWR);
+        assert_true(fd >= 0);
+        for (int64_t off = at; off < end; off++)
+            for (unsigned mask = 1; mask < 256; mask <<= 1) {
+                unsigned char b = whole[off] ^ (unsigned char)mask;
+                assert_int_equal(pwrite(fd, &b, 1, (off_t)off), 1);
+                struct blog_scan s;
+                struct fb_error err;
+                fb_error_clear(&err);
+                int rc = blog_scan_fd(fd, bad, &s, &err);
+                blog_scan_free(&s);
+                if (rc != FB_ECORRUPT || err.offset != at)
+                    fail_msg("tail %lld, commit byte %lld ^ 0x%02x: rc %d offset %lld (%s)",
+                             (long long)lens[l], (long long)(off - at), mask, rc,
+                             (long long)err.offset, rc ? err.msg : s.tail_reason);
+                assert_int_equal(pwrite(fd, whole + off, 1, (off_t)off), 1);
+            }
+        /* unflipped, the same tail is what a crash leaves: a torn tail */
+        struct blog_scan s;
+        struct fb_error err;
+        fb_error_clear(&err);
+        assert_int_equal(blog_scan_fd(fd, bad, &s, &err), 0);
+        assert_int_equal(s.committed_end, end);
+        assert_int_equal(s.tail_len, lens[l]);
+        blog_scan_free(&s);
+        close(fd);
+    }
+    free(whole);
+}
+
+/* xorshift64 bytes, as the power-loss mode of cmd/fault_hook.c writes them. */
+static void fill_garbage(unsigned char *p, size_t n, uint64_t seed)
+{
+    uint64_t x = 0x9E3779B97F4A7C15u ^ seed;
+    for (size_t i = 0; i < n; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        p[i] = (unsigned char)x;
+    }
+}
+
+/* What a power loss can leave after the last commit: the next batch's
+ * blocks up to some point, then garbage to the end of the file (its commit
+ * included).  Never corruption, even when the garbage starts at a block's
+ * type byte with a 3, so that the block begins like a commit. */
+static void intact_blocks_then_garbage_to_the_end_is_a_torn_tail(void **state)
+{
+    (void)state;
+    char log[128], next[128];
+    tmp_path(log, sizeof log, "pl.flog");
+    tmp_path(next, sizeof next, "pl-next.flog");
+    append_rows(log, 30, 1);
+    int64_t end = file_size(log);
+    copy_file(log, next);
+    append_rows(next, 30, 2);
+    size_t n;
+    unsigned char *whole = read_file(next, &n);
+    unsigned char *junk = malloc(n);
+    assert_non_null(junk);
+    int fd = open(next, O_RDWR);
+    assert_true(fd >= 0);
+    /* garbage from every offset of the next batch's blocks, and from its
+     * commit's first byte (the commit is written after the data sync, so
+     * power loss leaves all of it or none of it unsynced) */
+    for (int64_t from = end; from <= (int64_t)n - COMMIT_LEN; from++)
+        for (int forced = 0; forced < 2; forced++) {
+            size_t len = n - (size_t)from;
+            fill_garbage(junk, len, (uint64_t)from);
+            if (forced)
+                junk[0] = BLOG_T_COMMIT;   /* a header's type byte turned 3 */
+            assert_int_equal(pwrite(fd, junk, len, (off_t)from), (ssize_t)len);
+            struct blog_scan s;
+            struct fb_error err;
+            fb_error_clear(&err);
+            int rc = blog_scan_fd(fd, next, &s, &err);
+            if (rc != 0 || s.ncommits != 1 || s.committed_end != end)
+                fail_msg("garbage from %lld%s: rc %d at %lld, %zu commits (%s)", (long long)from,
+                         forced ? " (first byte 3)" : "", rc, (long long)err.offset, s.ncommits,
+                         rc ? err.msg : s.tail_reason);
+            blog_scan_free(&s);
+            assert_int_equal(pwrite(fd, whole + from, len, (off_t)from), (ssize_t)len);
+        }
+    close(fd);
+    free(junk);
+    free(whole);
+}
+
+/* Damage that leaves neither the magic nor the self-offset of the last
+ * commit: an intact block after it still shows that a commit was there;
+ * without one, it is taken for a torn tail (docs/FORMAT.md §12). */
+static void an_intact_block_after_an_unreadable_one_is_corruption(void **state)
+{
+    (void)state;
+    struct buf b = {0};
+    craft_file_header(&b);
+    craft_block(&b, BLOG_T_DICT, 0, "d");
+    craft_commit(&b, 1, BLOG_FILE_HEADER_LEN, 0);
+    int64_t end1 = (int64_t)b.len;
+    craft_block(&b, BLOG_T_DICT, 0, "e");
+    int64_t at = (int64_t)b.len;
+    craft_commit(&b, 2, end1, 0);
+    memset(b.p + at, 0, BLOG_BLOCK_HEADER_LEN + 8);   /* magic, type, self-offset gone */
+    int64_t end2 = (int64_t)b.len;
+    craft_block(&b, BLOG_T_DICT, 0, "the next append's first block");
+    int64_t next_end = (int64_t)b.len;
+    char p[128];
+    tmp_path(p, sizeof p, "intact-after.flog");
+    for (int64_t len = end2; len <= next_end; len++) {
+        write_file(p, b.p, (size_t)len);
+        struct blog_scan s;
+        struct fb_error err;
+        int rc = scan_path(p, &s, &err);
+        int want_corrupt = len == next_end;
+        if (want_corrupt ? rc != FB_ECORRUPT || err.offset != at
+                         : rc != 0 || s.committed_end != end1)
+            fail_msg("cut at %lld: rc %d, offset %lld, committed_end %lld (%s)", (long long)len, rc,
+                     (long long)err.offset, (long long)s.committed_end, rc ? err.msg : s.tail_reason);
+        blog_scan_free(&s);
+    }
+    buf_free(&b);
+}
+
 /* A damaged block before a later commit that sits across the 1 MiB window
  * the search for later commits reads in: still damage, never a torn tail
  * (a torn tail is cut by the next append, which would drop a batch). */
@@ -874,6 +1029,42 @@ static void a_later_commit_across_a_search_window_boundary_is_still_found(void *
         unlink(p);
         buf_free(&b);
     }
+}
+
+/* An intact block after a damaged one whose payload runs past the window
+ * the search reads: its CRC is checked over the whole payload, read in
+ * pieces.  Intact, it makes the log corrupt; with one payload byte
+ * changed it is no evidence, and the file is a torn tail. */
+static void an_intact_block_past_the_search_window_is_checked_in_full(void **state)
+{
+    (void)state;
+    struct buf b = {0};
+    craft_file_header(&b);
+    int64_t bad_at = (int64_t)b.len;
+    int64_t block_at = bad_at + (INT64_C(1) << 20) - 50;
+    assert_int_equal(buf_reserve(&b, (size_t)(block_at - bad_at)), 0);
+    memset(b.p + b.len, 0, (size_t)(block_at - bad_at));   /* no header at bad_at */
+    b.len = (size_t)block_at;
+    static char payload[70000];
+    for (size_t i = 0; i + 1 < sizeof payload; i++)
+        payload[i] = (char)('a' + i % 26);
+    craft_block(&b, BLOG_T_EVENTS, 0, payload);
+    char p[128];
+    tmp_path(p, sizeof p, "wide.flog");
+    write_file(p, b.p, b.len);
+    struct blog_scan s;
+    struct fb_error err;
+    int rc = scan_path(p, &s, &err);
+    blog_scan_free(&s);
+    if (rc != FB_ECORRUPT || err.offset != bad_at)
+        fail_msg("intact block past the window: rc %d, offset %lld", rc, (long long)err.offset);
+    b.p[b.len - 1] ^= 0x20;
+    write_file(p, b.p, b.len);
+    scan_ok(p, &s);
+    assert_int_equal(s.committed_end, BLOG_FILE_HEADER_LEN);
+    assert_int_equal(s.tail_len, (int64_t)b.len - BLOG_FILE_HEADER_LEN);
+    blog_scan_free(&s);
+    buf_free(&b);
 }
 
 static void a_commit_with_the_wrong_sequence_or_start_is_not_accepted(void **state)
@@ -1194,7 +1385,11 @@ int main(void)
         cmocka_unit_test(a_damaged_block_before_a_later_commit_is_corruption_at_its_offset),
         cmocka_unit_test(a_damaged_payload_is_reported_by_blog_read_payload_with_its_offset),
         cmocka_unit_test(every_damaged_byte_of_the_final_commit_is_corruption),
+        cmocka_unit_test(every_bit_of_the_last_commit_before_a_torn_tail_is_corruption),
+        cmocka_unit_test(intact_blocks_then_garbage_to_the_end_is_a_torn_tail),
+        cmocka_unit_test(an_intact_block_after_an_unreadable_one_is_corruption),
         cmocka_unit_test(a_later_commit_across_a_search_window_boundary_is_still_found),
+        cmocka_unit_test(an_intact_block_past_the_search_window_is_checked_in_full),
         cmocka_unit_test(a_commit_with_the_wrong_sequence_or_start_is_not_accepted),
         cmocka_unit_test(a_payload_length_past_the_bound_is_a_bad_block),
         cmocka_unit_test(an_unknown_block_type_that_is_not_skippable_is_refused),
