@@ -6,7 +6,7 @@ CFLAGS  ?= -O2 -g
 WFLAGS  := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
 CONFIG  ?= release
 BUILD   := build/$(CONFIG)
-LIBS    := -lcsv -ljansson -lz -lpthread -lm
+LIBS    := -lcsv -ljansson -ldeflate -lz -lpthread -lm
 # The layer rule, enforced by the compiler (docs/ARCHITECTURE.md): core/
 # sees only core/, reports/ sees core/ and reports/, cmd/ sees all three, so
 # an include that runs back up a floor fails to build.  Unit tests and fuzz
@@ -118,7 +118,7 @@ fuzz: deps
 	@scripts/fuzz_deps.sh
 	@if grep -qx instrumented $(FUZZ_DEPS)/STATUS; then \
 	  inc="-I$(FUZZ_DEPS)/include"; \
-	  libs="$(FUZZ_DEPS)/lib/libcsv.a $(FUZZ_DEPS)/lib/libjansson.a -lz -lpthread -lm"; \
+	  libs="$(FUZZ_DEPS)/lib/libcsv.a $(FUZZ_DEPS)/lib/libjansson.a -ldeflate -lz -lpthread -lm"; \
 	else \
 	  echo "fuzz: WARNING: $$(cat $(FUZZ_DEPS)/STATUS); libcsv and jansson are not instrumented" >&2; \
 	  inc=""; libs="$(LIBS)"; \

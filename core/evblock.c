@@ -90,6 +90,7 @@ void evb_scratch_free(struct evb_scratch *s)
     free(s->tmp);
     free(s->key);
     free(s->tkey);
+    zinf_free(&s->inflater);
     memset(s, 0, sizeof *s);
 }
 
@@ -274,11 +275,10 @@ static int inflate_column(struct evb_scratch *s, const unsigned char *src, uint3
 {
     if (buf_reserve(&s->raw, (size_t)raw_len + 1) != 0)
         return fb_fail(err, FB_ENOMEM, "out of memory decoding a block");
-    uLongf got = raw_len;
-    int zrc = uncompress(s->raw.p, &got, src, clen);
-    if (zrc == Z_MEM_ERROR)
+    int rc = zinf_exact(&s->inflater, src, clen, s->raw.p, raw_len);
+    if (rc == FB_ENOMEM)
         return fb_fail(err, FB_ENOMEM, "out of memory decoding a block");
-    if (zrc != Z_OK || got != raw_len)
+    if (rc)
         return corrupt(err, "column does not inflate to its stated size");
     s->raw.len = raw_len;
     return 0;
