@@ -365,27 +365,30 @@ static int decode_ids(const struct buf *raw, int enc, uint32_t n, uint32_t bound
                                 : decode_varints(raw, n, bound, out, err);
 }
 
+/* Times as offsets u = t - lo from the block's minimum: in unsigned
+ * arithmetic (which wraps, never overflows) u + d lands in [0, hi - lo]
+ * exactly when lo <= t + d <= hi, since |d| < 2^63 and hi - lo < 2^39
+ * (FTIME_MIN..FTIME_MAX), so one comparison bounds each event. */
 static int decode_times(const struct buf *raw, uint32_t n, int64_t lo, int64_t hi,
                         int64_t *out, struct fb_error *err)
 {
     const unsigned char *p = raw->p, *end = raw->p + raw->len;
-    int64_t t = lo, seen_lo = INT64_MAX, seen_hi = INT64_MIN;
+    const uint64_t span = (uint64_t)(hi - lo);
+    uint64_t u = 0, seen_lo = UINT64_MAX, seen_hi = 0;
     for (uint32_t i = 0; i < n; i++) {
         uint64_t v;
         if (get_varint(&p, end, &v) != 0)
             return corrupt(err, "truncated time column");
-        int64_t d = unzigzag(v);
-        /* Bound before adding so damaged deltas cannot overflow. */
-        if (d > hi - t || d < lo - t)
+        u += (v >> 1) ^ (0 - (v & 1));   /* the zigzag delta, as unzigzag */
+        if (u > span)
             return corrupt(err, "time outside the block's range");
-        t += d;
-        out[i] = t;
-        seen_lo = t < seen_lo ? t : seen_lo;
-        seen_hi = t > seen_hi ? t : seen_hi;
+        out[i] = lo + (int64_t)u;
+        seen_lo = u < seen_lo ? u : seen_lo;
+        seen_hi = u > seen_hi ? u : seen_hi;
     }
     if (p != end)
         return corrupt(err, "trailing bytes in the time column");
-    if (n && (seen_lo != lo || seen_hi != hi))
+    if (n && (seen_lo != 0 || seen_hi != span))
         return corrupt(err, "block time range does not match its events");
     return 0;
 }
