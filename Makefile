@@ -6,7 +6,7 @@ CFLAGS  ?= -O2 -g
 WFLAGS  := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
 CONFIG  ?= release
 BUILD   := build/$(CONFIG)
-LIBS    := -lcsv -ljansson -lz -lpthread -lm
+LIBS    := -lcsv -ljansson -ldeflate -lz -lpthread -lm
 # core/ is grouped by what it is for (docs/ARCHITECTURE.md): log/ (the
 # file format, its reader and writer), input/ (CSV, times, funnel
 # definitions), aggregate/ (partial states and the metrics), shard/ (shard
@@ -130,7 +130,7 @@ fuzz: deps
 	@scripts/fuzz_deps.sh
 	@if grep -qx instrumented $(FUZZ_DEPS)/STATUS; then \
 	  inc="-I$(FUZZ_DEPS)/include"; \
-	  libs="$(FUZZ_DEPS)/lib/libcsv.a $(FUZZ_DEPS)/lib/libjansson.a -lz -lpthread -lm"; \
+	  libs="$(FUZZ_DEPS)/lib/libcsv.a $(FUZZ_DEPS)/lib/libjansson.a -ldeflate -lz -lpthread -lm"; \
 	else \
 	  echo "fuzz: WARNING: $$(cat $(FUZZ_DEPS)/STATUS); libcsv and jansson are not instrumented" >&2; \
 	  inc=""; libs="$(LIBS)"; \

@@ -15,7 +15,7 @@
 #   valgrind  test + valgrind (make valgrind)
 set -eu
 mode=${1:-build}
-pkgs="gcc make libc6-dev pkg-config libcsv-dev zlib1g-dev libjansson-dev"
+pkgs="gcc make libc6-dev pkg-config libcsv-dev zlib1g-dev libdeflate-dev libjansson-dev"
 case $mode in
 build) ;;
 demo) pkgs="$pkgs gnuplot-nox" ;;

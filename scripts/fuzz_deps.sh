@@ -23,7 +23,7 @@ FLAGS="-O1 -g -fno-omit-frame-pointer $SAN -fno-sanitize-recover=all"
 say() { echo "fuzz_deps: $*" >&2; }
 
 install_packages() {
-    pkgs="clang-14 libclang-rt-14-dev llvm-14 dpkg-dev libcsv-dev libjansson-dev zlib1g-dev libcmocka-dev make"
+    pkgs="clang-14 libclang-rt-14-dev llvm-14 dpkg-dev libcsv-dev libjansson-dev zlib1g-dev libdeflate-dev libcmocka-dev make"
     missing=""
     for p in $pkgs; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -5,6 +5,7 @@
 #include <zlib.h>
 
 #include "bytes.h"
+#include "zinflate.h"
 
 static int write_one(const struct dict *d, int kind, uint32_t from, uint32_t to,
                      struct buf *raw, struct buf *comp, struct buf *out)
@@ -54,7 +55,7 @@ static int corrupt(struct fb_error *err, const char *path, int64_t off, const ch
 
 /* Decode one DICT payload into d, whose size must equal the block's first id. */
 static int load_one(const struct blog_block *blk, const struct buf *pl, struct dict *d,
-                    struct buf *raw, const char *path, struct fb_error *err)
+                    struct buf *raw, struct zinf *z, const char *path, struct fb_error *err)
 {
     if (pl->len < 4 || (uint64_t)blk->h.b != dict_size(d))
         return corrupt(err, path, blk->offset, "ids out of order");
@@ -69,11 +70,10 @@ static int load_one(const struct blog_block *blk, const struct buf *pl, struct d
         return corrupt(err, path, blk->offset, "stated size too large");
     if (buf_reserve(raw, (size_t)raw_len + 1) != 0)
         return fb_fail(err, FB_ENOMEM, "out of memory loading dictionaries");
-    uLongf got = raw_len;
-    int zrc = uncompress(raw->p, &got, pl->p + 4, (uLong)(pl->len - 4));
-    if (zrc == Z_MEM_ERROR)
+    int zrc = zinf_exact(z, pl->p + 4, pl->len - 4, raw->p, raw_len);
+    if (zrc == FB_ENOMEM)
         return fb_fail(err, FB_ENOMEM, "out of memory loading dictionaries");
-    if (zrc != Z_OK || got != raw_len)
+    if (zrc)
         return corrupt(err, path, blk->offset, "does not inflate to its stated size");
     const unsigned char *p = raw->p, *end = raw->p + raw_len;
     for (uint32_t i = 0; i < blk->h.count; i++) {
@@ -95,6 +95,7 @@ int dictblock_load(int fd, const char *path, const struct blog_scan *s, unsigned
                    struct dict **dicts, struct fb_error *err)
 {
     struct buf pl = {0}, raw = {0};
+    struct zinf z = {0};
     int rc = 0;
     for (size_t i = 0; i < s->nblocks && rc == 0; i++) {
         const struct blog_block *blk = &s->blocks[i];
@@ -108,7 +109,7 @@ int dictblock_load(int fd, const char *path, const struct blog_scan *s, unsigned
             continue;
         rc = blog_read_payload(fd, path, blk, &pl, err);
         if (rc == 0)
-            rc = load_one(blk, &pl, dicts[blk->h.a], &raw, path, err);
+            rc = load_one(blk, &pl, dicts[blk->h.a], &raw, &z, path, err);
     }
     for (int k = 0; k < BLOG_D_COUNT && rc == 0; k++)
         if ((kind_mask & (1u << k)) && dict_size(dicts[k]) != s->dict_sizes[k])
@@ -117,5 +118,6 @@ int dictblock_load(int fd, const char *path, const struct blog_scan *s, unsigned
                             dict_size(dicts[k]), s->dict_sizes[k]);
     buf_free(&pl);
     buf_free(&raw);
+    zinf_free(&z);
     return rc;
 }

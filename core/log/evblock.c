@@ -90,6 +90,7 @@ void evb_scratch_free(struct evb_scratch *s)
     free(s->tmp);
     free(s->key);
     free(s->tkey);
+    zinf_free(&s->inflater);
     memset(s, 0, sizeof *s);
 }
 
@@ -274,11 +275,10 @@ static int inflate_column(struct evb_scratch *s, const unsigned char *src, uint3
 {
     if (buf_reserve(&s->raw, (size_t)raw_len + 1) != 0)
         return fb_fail(err, FB_ENOMEM, "out of memory decoding a block");
-    uLongf got = raw_len;
-    int zrc = uncompress(s->raw.p, &got, src, clen);
-    if (zrc == Z_MEM_ERROR)
+    int rc = zinf_exact(&s->inflater, src, clen, s->raw.p, raw_len);
+    if (rc == FB_ENOMEM)
         return fb_fail(err, FB_ENOMEM, "out of memory decoding a block");
-    if (zrc != Z_OK || got != raw_len)
+    if (rc)
         return corrupt(err, "column does not inflate to its stated size");
     s->raw.len = raw_len;
     return 0;
@@ -299,6 +299,52 @@ static int decode_varints(const struct buf *raw, uint32_t n, uint32_t bound, uin
     return p == end ? 0 : corrupt(err, "trailing bytes in an id column");
 }
 
+/* Planes of width w (a constant where it is inlined) into out; returns
+ * the largest id.  One pass writes each id and its running maximum; in
+ * chunks of PLANE_CHUNK, a loop of fixed length over pointers that cannot
+ * alias, which gcc's -O2 vectorizer takes on as clang's does (a loop of n
+ * it leaves scalar), so the planes cost about an instruction an id. */
+#define PLANE_CHUNK 64
+static inline __attribute__((always_inline)) uint32_t
+planes_of(const unsigned char *restrict p, uint32_t n, uint32_t *restrict out, const unsigned w)
+{
+    /* Planes past w are never read; they point at plane 0 so that no
+     * pointer leaves the column. */
+    const unsigned char *restrict p1 = w > 1 ? p + n : p, *restrict p2 = w > 2 ? p1 + n : p,
+                                  *restrict p3 = w > 3 ? p2 + n : p;
+    uint32_t max = 0, i = 0;
+    for (; n - i >= PLANE_CHUNK; i += PLANE_CHUNK) {
+        const unsigned char *restrict q0 = p + i, *restrict q1 = p1 + i, *restrict q2 = p2 + i,
+                            *restrict q3 = p3 + i;
+        uint32_t *restrict o = out + i;
+        uint32_t m = 0;
+        for (unsigned j = 0; j < PLANE_CHUNK; j++) {
+            uint32_t v = q0[j];
+            if (w > 1)
+                v |= (uint32_t)q1[j] << 8;
+            if (w > 2)
+                v |= (uint32_t)q2[j] << 16;
+            if (w > 3)
+                v |= (uint32_t)q3[j] << 24;
+            o[j] = v;
+            m = v > m ? v : m;
+        }
+        max = m > max ? m : max;
+    }
+    for (; i < n; i++) {
+        uint32_t v = p[i];
+        if (w > 1)
+            v |= (uint32_t)p1[i] << 8;
+        if (w > 2)
+            v |= (uint32_t)p2[i] << 16;
+        if (w > 3)
+            v |= (uint32_t)p3[i] << 24;
+        out[i] = v;
+        max = v > max ? v : max;
+    }
+    return max;
+}
+
 static int decode_planes(const struct buf *raw, uint32_t n, uint32_t bound, uint32_t *out,
                          struct fb_error *err)
 {
@@ -306,14 +352,9 @@ static int decode_planes(const struct buf *raw, uint32_t n, uint32_t bound, uint
     if (w < 1 || w > 4 || raw->len != 1 + (size_t)n * w)
         return corrupt(err, "id column of the wrong size");
     const unsigned char *p = raw->p + 1;
-    for (uint32_t i = 0; i < n; i++)
-        out[i] = p[i];
-    for (unsigned b = 1; b < w; b++)
-        for (uint32_t i = 0; i < n; i++)
-            out[i] |= (uint32_t)p[(size_t)b * n + i] << (8 * b);
-    uint32_t max = 0;   /* one check after the loops keeps them simple */
-    for (uint32_t i = 0; i < n; i++)
-        max = out[i] > max ? out[i] : max;
+    uint32_t max = w == 1 ? planes_of(p, n, out, 1)
+                 : w == 2 ? planes_of(p, n, out, 2)
+                 : w == 3 ? planes_of(p, n, out, 3) : planes_of(p, n, out, 4);
     return max < bound ? 0 : corrupt(err, "id outside its dictionary");
 }
 
@@ -324,27 +365,30 @@ static int decode_ids(const struct buf *raw, int enc, uint32_t n, uint32_t bound
                                 : decode_varints(raw, n, bound, out, err);
 }
 
+/* Times as offsets u = t - lo from the block's minimum: in unsigned
+ * arithmetic (which wraps, never overflows) u + d lands in [0, hi - lo]
+ * exactly when lo <= t + d <= hi, since |d| < 2^63 and hi - lo < 2^39
+ * (FTIME_MIN..FTIME_MAX), so one comparison bounds each event. */
 static int decode_times(const struct buf *raw, uint32_t n, int64_t lo, int64_t hi,
                         int64_t *out, struct fb_error *err)
 {
     const unsigned char *p = raw->p, *end = raw->p + raw->len;
-    int64_t t = lo, seen_lo = INT64_MAX, seen_hi = INT64_MIN;
+    const uint64_t span = (uint64_t)(hi - lo);
+    uint64_t u = 0, seen_lo = UINT64_MAX, seen_hi = 0;
     for (uint32_t i = 0; i < n; i++) {
         uint64_t v;
         if (get_varint(&p, end, &v) != 0)
             return corrupt(err, "truncated time column");
-        int64_t d = unzigzag(v);
-        /* Bound before adding so damaged deltas cannot overflow. */
-        if (d > hi - t || d < lo - t)
+        u += (v >> 1) ^ (0 - (v & 1));   /* the zigzag delta, as unzigzag */
+        if (u > span)
             return corrupt(err, "time outside the block's range");
-        t += d;
-        out[i] = t;
-        seen_lo = t < seen_lo ? t : seen_lo;
-        seen_hi = t > seen_hi ? t : seen_hi;
+        out[i] = lo + (int64_t)u;
+        seen_lo = u < seen_lo ? u : seen_lo;
+        seen_hi = u > seen_hi ? u : seen_hi;
     }
     if (p != end)
         return corrupt(err, "trailing bytes in the time column");
-    if (n && (seen_lo != lo || seen_hi != hi))
+    if (n && (seen_lo != 0 || seen_hi != span))
         return corrupt(err, "block time range does not match its events");
     return 0;
 }

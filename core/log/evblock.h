@@ -10,6 +10,7 @@
 #include "blocklog_format.h"
 #include "buf.h"
 #include "err.h"
+#include "zinflate.h"
 
 /* Fixed id columns, indexed by blog_col_kind - 1 (entity .. amount). */
 #define EVB_NIDS (BLOG_C_FIXED - 1)
@@ -47,6 +48,7 @@ struct evb_scratch {
     uint32_t *perm, *tmp;     /* encode order (time-sorted) */
     uint64_t *key, *tkey;
     uint32_t perm_cap;
+    struct zinf inflater;     /* decode */
 };
 void evb_scratch_free(struct evb_scratch *s);
 

@@ -2,7 +2,7 @@
  * spill.h.  Why the log's directory: the file is then on the log's file
  * system, so the bytes spilled are bytes that file system can hold, and
  * copy_file_range can move them to the log without a trip through user
- * space (core/appender.c). */
+ * space (core/log/appender.c). */
 #include "spill.h"
 
 #include <errno.h>

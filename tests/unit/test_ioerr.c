@@ -72,7 +72,7 @@ ssize_t pwrite(int fd, const void *b, size_t n, off_t off)
 }
 /* copy_file_range moves spilled EVENTS blocks into the log; with
  * cfr_exdev set it refuses as between two file systems, so the pread and
- * pwrite fallback is taken (core/appender.c). */
+ * pwrite fallback is taken (core/log/appender.c). */
 static int cfr_exdev;
 ssize_t copy_file_range(int in, loff_t *in_off, int out, loff_t *out_off, size_t n, unsigned flags)
 {
