@@ -1,4 +1,4 @@
-/* test_zinflate.c - core/zinflate.h reads the zlib streams of a log
+/* test_zinflate.c - core/log/zinflate.h reads the zlib streams of a log
  * (docs/FORMAT.md §2 "zlib stream", §5.3, §6.1) exactly as zlib's
  * uncompress with the stated size did before it: the same streams accepted
  * with the same bytes, and, differentially against zlib itself, the same
