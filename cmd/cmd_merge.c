@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "cli_opts.h"
+#include "outpath.h"
 #include "commands.h"
 #include "json_report.h"
 #include "outfile.h"
@@ -145,6 +146,10 @@ int cmd_merge(int argc, char **argv)
     struct fb_error err;
     memset(&rep, 0, sizeof rep);
     fb_error_clear(&err);
+    /* The output may not be one of the parts (docs/RELIABILITY.md). */
+    const struct outpath_inputs ins = {NULL, (const char *const *)a.in, (size_t)a.nin};
+    if (outpath_refuse(a.out ? a.out : "-", &ins, &err) != 0)
+        return cli_report(&err);
     int rc = merge_all(&a, &acc, &err);
     if (rc == 0 && a.partial)
         rc = partial_write(a.out, &acc, &err);

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "cli_opts.h"
+#include "outpath.h"
 #include "commands.h"
 #include "partfile.h"
 #include "replay_args.h"
@@ -161,6 +162,15 @@ static int run(struct partial_args *a, const struct shardset *m, uint32_t index,
     struct replay_info info;
     if (shardset_shard_path(path, sizeof path, a->dir, index, m->n) != 0)
         return fb_fail_at(err, FB_EUSAGE, a->dir, 0, 0, "directory name too long");
+    /* The partial may not replace what it reads: the shard, the MANIFEST,
+     * the funnel file (docs/RELIABILITY.md). */
+    char manifest[4096];
+    snprintf(manifest, sizeof manifest, "%s/%s", a->dir, SHARDSET_MANIFEST);
+    const char *files[2] = {manifest, a->r.funnel_file};
+    const struct outpath_inputs ins = {path, files, a->r.funnel_file ? 2 : 1};
+    int refused = outpath_refuse(a->r.out, &ins, err);
+    if (refused)
+        return refused;
     const struct replay_shard sh = {m, index};
     int rc = replay_summary(path, &a->r.o, &sh, &p->sum, &info, err);
     if (rc)

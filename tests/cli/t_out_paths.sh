@@ -59,6 +59,21 @@ for a in $(aliases rep.json); do
     aliases rep.json >/dev/null
     guard "chart_dir_is_input[$a]" rep.json "$FUNNEL" chart rep.json -o "$a" --no-render
 done
+# Sharded runs: a partial may not replace its shard, the MANIFEST or the
+# funnel file; merge's output may not be one of its parts.
+"$FUNNEL" shard p.flog -o S --shards 2 && "$FUNNEL" partial S --shard 0/2 -o p0.part &&
+    "$FUNNEL" partial S --shard 1/2 -o p1.part || { fail setup_shards "cannot shard the log"; exit 0; }
+for a in S/shard-0000-of-0002.flog ./S/shard-0000-of-0002.flog S/../S/shard-0000-of-0002.flog; do
+    guard "partial_o_is_shard[$a]" S/shard-0000-of-0002.flog "$FUNNEL" partial S --shard 0/2 -o "$a"
+done
+guard partial_o_is_manifest S/MANIFEST "$FUNNEL" partial S --shard 1/2 -o S/MANIFEST
+guard partial_o_is_funnel_file stages.txt "$FUNNEL" partial S --shard 1/2 --funnel stages.txt -o stages.txt
+for a in $(aliases p1.part); do
+    aliases p1.part >/dev/null
+    guard "merge_o_is_part[$a]" p1.part "$FUNNEL" merge p0.part p1.part -o "$a"
+    guard "merge_partial_o_is_part[$a]" p1.part "$FUNNEL" merge --partial p0.part p1.part -o "$a"
+done
+
 # An input given as "-": standard input is the rejects file.
 guard append_rejects_is_stdin bad.csv sh -c '"$1" append --skip-invalid bad.csv p.flog - <bad.csv' sh "$FUNNEL"
 # Standard output appended to the log.
