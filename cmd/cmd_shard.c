@@ -14,10 +14,9 @@
 #include "cli.h"
 #include "cli_opts.h"
 #include "commands.h"
-#include "dictblock.h"
-#include "evblock.h"
 #include "fault_hook.h"
 #include "ftime.h"
+#include "logreader.h"
 #include "shardwrite.h"
 
 const char cmd_shard_usage[] =
@@ -47,18 +46,14 @@ const char cmd_shard_usage[] =
     "Exit codes: 0 ok, 2 usage (also: DIR not empty), 4 corrupt log or set,\n"
     "5 I/O or system error.\n";
 
-/* Decoding LOG and feeding its events to the set: kept in one place so it
- * can move onto the shared log reader when that exists (docs/DECISIONS.md,
- * "Shard sets"). */
+/* Decoding LOG through the one log reader (docs/ARCHITECTURE.md "The
+ * reader") and feeding its events to the set. */
 struct shard_run {
     const char *path;
-    int fd;
     struct shardw *w;
-    struct blog_scan scan;
-    struct dict *dicts[BLOG_D_COUNT];
-    struct evb_cols cols;
-    struct evb_scratch scratch;
-    struct buf payload;
+    struct logr r;
+    struct logr_want want;
+    struct logr_cursor cur;
     uint32_t nfields;            /* 7 fixed columns + every attribute name */
     const char **field;
     uint32_t *len;
@@ -85,7 +80,7 @@ static int feed_header(struct shard_run *s, struct fb_error *err)
                                                     "touch", "outcome", "amount"};
     for (uint32_t f = 0; f < s->nfields; f++) {
         size_t n;
-        s->field[f] = f < BLOG_C_FIXED ? fixed[f] : dict_str(s->dicts[BLOG_D_ATTR_NAME], f - BLOG_C_FIXED + 1, &n);
+        s->field[f] = f < BLOG_C_FIXED ? fixed[f] : dict_str(logr_dict(&s->r, BLOG_D_ATTR_NAME), f - BLOG_C_FIXED + 1, &n);
         s->len[f] = f < BLOG_C_FIXED ? (uint32_t)strlen(fixed[f]) : (uint32_t)n;
     }
     struct csvin_rec r = {.nfields = s->nfields, .field = s->field, .len = s->len, .line = 1};
@@ -96,21 +91,22 @@ static int feed_header(struct shard_run *s, struct fb_error *err)
 /* Event i of the decoded block as a record, to its shard. */
 static int feed_event(struct shard_run *s, uint32_t i, uint64_t ordinal, struct fb_error *err)
 {
+    const struct evb_cols *c = &s->cur.cols;
     size_t n;
-    ftime_format(s->cols.time[i], s->when);
+    ftime_format(c->time[i], s->when);
     s->field[0] = s->when;
     s->len[0] = (uint32_t)strlen(s->when);
     for (int k = BLOG_C_ENTITY; k < BLOG_C_FIXED; k++) {
-        s->field[k] = dict_str(s->dicts[EVB_IDX(k)], s->cols.ids[EVB_IDX(k)][i], &n);
+        s->field[k] = dict_str(logr_dict(&s->r, EVB_IDX(k)), c->ids[EVB_IDX(k)][i], &n);
         s->len[k] = (uint32_t)n;
     }
     for (uint32_t f = BLOG_C_FIXED; f < s->nfields; f++) {
         s->field[f] = "";
         s->len[f] = 0;
     }
-    for (uint32_t a = 0; a < s->cols.natt; a++) {
-        uint32_t f = BLOG_C_FIXED + s->cols.att_name[a] - 1;
-        s->field[f] = dict_str(s->dicts[BLOG_D_ATTR_VALUE], s->cols.att[a][i], &n);
+    for (uint32_t a = 0; a < c->natt; a++) {
+        uint32_t f = BLOG_C_FIXED + c->att_name[a] - 1;
+        s->field[f] = dict_str(logr_dict(&s->r, BLOG_D_ATTR_VALUE), c->att[a][i], &n);
         s->len[f] = (uint32_t)n;
     }
     struct csvin_rec r = {.nfields = s->nfields, .field = s->field, .len = s->len,
@@ -123,19 +119,11 @@ static int feed_event(struct shard_run *s, uint32_t i, uint64_t ordinal, struct 
     return rc;
 }
 
-static int feed_block(struct shard_run *s, const struct blog_block *blk, uint64_t *ordinal,
-                      struct fb_error *err)
+/* EVENTS block number `ev` of the reader (file order). */
+static int feed_block(struct shard_run *s, size_t ev, uint64_t *ordinal, struct fb_error *err)
 {
-    int rc = blog_read_payload(s->fd, s->path, blk, &s->payload, err);
-    if (rc == 0)
-        rc = evb_decode(s->payload.p, s->payload.len, blk->h.count, blk->h.a, blk->h.b, ~0u,
-                        s->scan.dict_sizes, &s->cols, &s->scratch, err);
-    if (rc == FB_ECORRUPT && err->offset < 0) {
-        char why[sizeof err->msg];
-        memcpy(why, err->msg, sizeof why);
-        rc = fb_fail_off(err, rc, s->path, blk->offset, "%s", why);
-    }
-    for (uint32_t i = 0; rc == 0 && i < s->cols.n; i++)
+    int rc = logr_decode(&s->cur, ev, err);
+    for (uint32_t i = 0; rc == 0 && i < s->cur.cols.n; i++)
         rc = feed_event(s, i, ++*ordinal, err);
     /* A shard's block holds a subset of one of LOG's blocks, so the time
      * sort of evb_encode keeps LOG's order (cat of a shard = cat of LOG,
@@ -148,9 +136,10 @@ static int feed_log(struct shard_run *s, struct fb_error *err)
 {
     struct ingest_opts o = {.level = INGEST_DEFAULT_LEVEL, .on_reject = on_reject, .ctx = s};
     uint64_t ordinal = 0;
+    size_t ev = 0;
     int open_batch = 0, rc = 0;
-    for (size_t b = 0; rc == 0 && b < s->scan.nblocks; b++) {
-        const struct blog_block *blk = &s->scan.blocks[b];
+    for (size_t b = 0; rc == 0 && b < s->r.scan.nblocks; b++) {
+        const struct blog_block *blk = &s->r.scan.blocks[b];
         if (!open_batch && (blk->h.type == BLOG_T_EVENTS || blk->h.type == BLOG_T_COMMIT)) {
             rc = shardw_begin(s->w, &o, err);
             if (rc == 0)
@@ -158,7 +147,7 @@ static int feed_log(struct shard_run *s, struct fb_error *err)
             open_batch = 1;
         }
         if (rc == 0 && blk->h.type == BLOG_T_EVENTS)
-            rc = feed_block(s, blk, &ordinal, err);
+            rc = feed_block(s, ev++, &ordinal, err);
         if (rc == 0 && blk->h.type == BLOG_T_COMMIT) {
             struct shardw_result res;
             rc = shardw_commit(s->w, SHARDW_PRESERVE, &res, err);
@@ -170,40 +159,31 @@ static int feed_log(struct shard_run *s, struct fb_error *err)
 
 static int open_log(struct shard_run *s, struct fb_error *err)
 {
-    s->fd = open(s->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (s->fd < 0)
-        return fb_fail_at(err, FB_EIO, s->path, 0, 0, "cannot open the log: %s", strerror(errno));
-    int rc = blog_scan_fd(s->fd, s->path, &s->scan, err);
-    for (int k = 0; rc == 0 && k < BLOG_D_COUNT; k++)
-        if (!(s->dicts[k] = dict_new(k == BLOG_D_ATTR_NAME)))
-            rc = fb_fail(err, FB_ENOMEM, "out of memory");
+    int rc = logr_open(&s->r, s->path, err);
     if (rc == 0)
-        rc = dictblock_load(s->fd, s->path, &s->scan, (1u << BLOG_D_COUNT) - 1, s->dicts, err);
+        rc = logr_load_dicts(&s->r, ~0u, err);
     if (rc)
         return rc;
-    if (s->scan.tail_len > 0)
+    if (s->r.scan.tail_len > 0)
         cli_msg("%s: ignoring a torn tail of %lld bytes at offset %lld (%s)", s->path,
-                (long long)s->scan.tail_len, (long long)s->scan.committed_end, s->scan.tail_reason);
-    s->nfields = BLOG_C_FIXED + dict_size(s->dicts[BLOG_D_ATTR_NAME]) - 1;
+                (long long)s->r.scan.tail_len, (long long)s->r.scan.committed_end,
+                s->r.scan.tail_reason);
+    s->want.cols = ~0u;
+    s->nfields = BLOG_C_FIXED + dict_size(logr_dict(&s->r, BLOG_D_ATTR_NAME)) - 1;
     s->field = calloc(s->nfields, sizeof *s->field);
     s->len = calloc(s->nfields, sizeof *s->len);
-    if (!s->field || !s->len || evb_cols_init(&s->cols, BLOG_EVENTS_PER_BLOCK, 0) != 0)
+    if (!s->field || !s->len)
         return fb_fail(err, FB_ENOMEM, "out of memory");
-    return 0;
+    return logr_cursor_init(&s->cur, &s->r, &s->want, 0, s->r.nev, err);
 }
 
 static void close_log(struct shard_run *s)
 {
-    for (int k = 0; k < BLOG_D_COUNT; k++)
-        dict_free(s->dicts[k]);
-    evb_cols_free(&s->cols);
-    evb_scratch_free(&s->scratch);
-    buf_free(&s->payload);
+    logr_cursor_free(&s->cur);
+    logr_want_free(&s->want);
+    logr_close(&s->r);
     free(s->field);
     free(s->len);
-    blog_scan_free(&s->scan);
-    if (s->fd >= 0)
-        close(s->fd);
 }
 
 static int write_set(const char *log, const char *dir, uint32_t n, int quiet)
@@ -230,7 +210,7 @@ static int write_set(const char *log, const char *dir, uint32_t n, int quiet)
         shardw_abandon(&w);
     else if (!quiet && isatty(STDERR_FILENO))
         cli_msg("%s: %llu events in %zu batches written to %u shards in %s", log,
-                (unsigned long long)s.scan.events, s.scan.ncommits, (unsigned)n, dir);
+                (unsigned long long)s.r.scan.events, s.r.scan.ncommits, (unsigned)n, dir);
     shardw_close(&w);
     close_log(&s);
     return rc ? cli_report(&err) : CLI_OK;
@@ -240,27 +220,18 @@ static int write_set(const char *log, const char *dir, uint32_t n, int quiet)
 static int check_one(const struct shardset *m, const char *dir, uint32_t i, struct fb_error *err)
 {
     char path[4096];
-    struct blog_scan scan;
-    struct dict *dicts[BLOG_D_COUNT] = {0};
-    memset(&scan, 0, sizeof scan);
+    struct logr r;
+    memset(&r, 0, sizeof r);
     if (shardset_shard_path(path, sizeof path, dir, i, m->n) != 0)
         return fb_fail(err, FB_EUSAGE, "directory name too long");
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    int rc = fd < 0 ? fb_fail_at(err, FB_EIO, path, 0, 0, "cannot open the shard: %s", strerror(errno)) : 0;
+    int rc = logr_open(&r, path, err);
     if (rc == 0)
-        rc = blog_scan_fd(fd, path, &scan, err);
+        rc = shardset_check_history(m, i, &r.scan, path, err);
     if (rc == 0)
-        rc = shardset_check_history(m, i, &scan, path, err);
-    if (rc == 0 && !(dicts[BLOG_D_ENTITY] = dict_new(0)))
-        rc = fb_fail(err, FB_ENOMEM, "out of memory");
+        rc = logr_load_dicts(&r, 1u << BLOG_D_ENTITY, err);
     if (rc == 0)
-        rc = dictblock_load(fd, path, &scan, 1u << BLOG_D_ENTITY, dicts, err);
-    if (rc == 0)
-        rc = shardset_check_entities(dicts[BLOG_D_ENTITY], i, m->n, path, err);
-    dict_free(dicts[BLOG_D_ENTITY]);
-    blog_scan_free(&scan);
-    if (fd >= 0)
-        close(fd);
+        rc = shardset_check_entities(logr_dict(&r, BLOG_D_ENTITY), i, m->n, path, err);
+    logr_close(&r);
     return rc;
 }
 

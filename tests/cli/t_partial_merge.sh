@@ -96,11 +96,14 @@ tree() {
 }
 
 # chain DIR N : (((0,1),2),3)... with merge --partial; the last into $CHAIN_OUT.
+# (merge's output may not be one of its inputs, so the accumulator
+# alternates between two names.)
 chain() {
     cp "$1/p000" "$T/chain.acc"
     i=1
     while [ $i -lt "$2" ]; do
-        "$FUNNEL" merge --partial "$T/chain.acc" "$(printf '%s/p%03d' "$1" $i)" -o "$T/chain.acc" || return 1
+        "$FUNNEL" merge --partial "$T/chain.acc" "$(printf '%s/p%03d' "$1" $i)" -o "$T/chain.next" || return 1
+        mv "$T/chain.next" "$T/chain.acc"
         i=$((i + 1))
     done
     cp "$T/chain.acc" "$T/chain.full"
