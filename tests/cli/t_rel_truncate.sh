@@ -13,7 +13,7 @@
 # the last block of each batch (its commit: where a cut must stay a torn
 # tail), every offset within 2 bytes of a block boundary, and every 11th
 # offset in between (a cut inside a payload is a cut inside a payload);
-# it appends after those within 2 bytes of a boundary and every 21st.
+# it appends after those within 2 bytes of a boundary and every 22nd.
 # Summary: "PASS truncate: N offsets, ... 0 mismatches".
 . "$(dirname "$0")/lib.sh"
 STRESS=${STRESS:-0}
@@ -72,7 +72,6 @@ n=0 nappend=0 mism=0 f_replay=0 f_notice=0 f_verify=0 f_append=0
 m() { mism=$((mism + 1)); eval "$1=\$(($1 + 1))"; fail "truncate[$off]" "$2"; }
 off=$E2
 while [ "$off" -le "$S" ]; do
-    n=$((n + 1))
     isnear=0
     case $near in *" $off "*) isnear=1 ;; esac
     if [ "$STRESS" != 1 ] && [ $isnear = 0 ] && [ $(((off - E2) % 11)) -ne 0 ] &&
@@ -80,6 +79,7 @@ while [ "$off" -le "$S" ]; do
         off=$((off + 1))
         continue
     fi
+    n=$((n + 1))
     if [ "$off" -lt "$E3" ]; then k=2 end=$E2; elif [ "$off" -lt "$S" ]; then k=3 end=$E3; else k=4 end=$S; fi
     tail=$((off - end))
     head -c "$off" "$T/full.flog" >"$T/cut.flog"
@@ -101,7 +101,7 @@ while [ "$off" -le "$S" ]; do
     elif [ $tail -eq 0 ] && { grep -q torn "$T/v.out" || ! grep -q ": ok: $k batches" "$T/v.out"; }; then
         m f_verify "a cut at the end of batch $k: $(head -c 300 "$T/v.out")"
     fi
-    if [ "$STRESS" = 1 ] || [ $isnear = 1 ] || [ $(((off - E2) % 21)) -eq 0 ]; then
+    if [ "$STRESS" = 1 ] || [ $isnear = 1 ] || [ $(((off - E2) % 22)) -eq 0 ]; then
         [ $k = 4 ] && k=3   # (after the complete log: not compared)
         if [ "$off" -lt "$S" ]; then
             nappend=$((nappend + 1))
