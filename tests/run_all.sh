@@ -29,10 +29,6 @@ times=$(mktemp)
 results=$(mktemp)
 VG_LOGDIR=""
 trap 'rm -f "$results" "$times"; [ -z "$VG_LOGDIR" ] || rm -rf "$VG_LOGDIR"' EXIT
-case $SUITE in all) log=test-output.log ;; *) log=test-output-$SUITE.log ;; esac
-log=$(cd "$UNIT_DIR/.." && pwd)/$log
-: >"$log"
-
 # selected NAME : whether NAME is in the suite (the last matching rule of
 # tests/suites decides) or in $TESTS.
 rules=$(awk -v s="$SUITE" '$1 == s { print $2 }' tests/suites)
@@ -59,6 +55,10 @@ if [ "${LIST:-0}" = 1 ]; then
     done
     exit 0
 fi
+
+case $SUITE in all) log=test-output.log ;; *) log=test-output-$SUITE.log ;; esac
+log=$(cd "$UNIT_DIR/.." && pwd)/$log
+: >"$log"
 
 VG=""
 if [ "${VALGRIND:-0}" = 1 ]; then
