@@ -206,7 +206,7 @@ half=$((nplan / 2 + 1))
 worker "$T/small.flog" s1 all 1 $half &
 worker "$T/small.flog" s2 all $half $((nplan + 1)) &
 wait
-summarize bitflip_every_bit s1 s2
+summarize bitflip_small_log s1 s2
 t1=$(date +%s)
 
 # Random flips of the large log.
