@@ -1,5 +1,7 @@
 # funnel - one non-recursive Makefile.  `make` builds ./funnel (optimised);
 # `make test`, `make demo`, `make bench`, `make asan` are described in README.md.
+# The test targets all run tests/run_all.sh over one suite of tests/suites
+# (docs/RELIABILITY.md, "What runs where").
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -33,7 +35,11 @@ UNIT_BIN    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 # The binary that tests and the demo use; `make asan` points it at build/asan.
 FUNNEL_BIN := $(if $(filter release,$(CONFIG)),funnel,$(BUILD)/funnel)
 
-.PHONY: all deps test test-deps demo demo-deps bench asan clean install uninstall unit
+.PHONY: all deps test test-deps demo demo-deps bench asan clean install uninstall unit test-tz
+
+# The suite `make test` runs (tests/suites); `make asan` sets asan.
+SUITE ?= all
+RUN_TESTS = FUNNEL=$(abspath $(FUNNEL_BIN)) UNIT_DIR=$(BUILD)/tests tests/run_all.sh
 all: $(FUNNEL_BIN)
 
 $(FUNNEL_BIN): $(CMD_OBJ) $(LIB_OBJ)
@@ -65,14 +71,20 @@ unit: $(UNIT_BIN)
 
 test: test-deps
 	@$(MAKE) -s --no-print-directory all unit
-	@FUNNEL=$(abspath $(FUNNEL_BIN)) UNIT_DIR=$(BUILD)/tests tests/run_all.sh
+	@SUITE=$(SUITE) $(RUN_TESTS)
 
 # `make stress`: the same suite with the long versions of the reliability
 # tests (STRESS=1; docs/RELIABILITY.md).
 .PHONY: stress
 stress: test-deps
 	@$(MAKE) -s --no-print-directory all unit
-	@STRESS=1 FUNNEL=$(abspath $(FUNNEL_BIN)) UNIT_DIR=$(BUILD)/tests tests/run_all.sh
+	@STRESS=1 SUITE=all $(RUN_TESTS)
+
+# `make test-tz`: the tests that read times, CSV and the appender (suite tz)
+# in a zone with a 45-minute offset and DST, and a UTF-8 locale.
+test-tz: test-deps
+	@$(MAKE) -s --no-print-directory all unit
+	@TZ=Pacific/Chatham LC_ALL=C.UTF-8 SUITE=tz $(RUN_TESTS)
 
 demo: demo-deps
 	@$(MAKE) -s --no-print-directory all
@@ -86,16 +98,16 @@ asan:
 	@scripts/ensure_deps.sh asan
 	@$(MAKE) --no-print-directory CONFIG=asan CC=clang \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
-	  LDFLAGS="-fsanitize=address,undefined" test
+	  LDFLAGS="-fsanitize=address,undefined" SUITE=asan test
 
-# `make valgrind`: the functional CLI test scripts with ./funnel (the normal
-# build) run under valgrind memcheck, leaks included; any valgrind error
-# fails (tests/valgrind/run_vg.sh, docs/RELIABILITY.md).
+# `make valgrind`: suite valgrind (a few unit binaries and CLI scripts) with
+# ./funnel (the normal build) and the unit binaries run under valgrind
+# memcheck, leaks included; any valgrind error fails (tests/valgrind/funnel-vg).
 .PHONY: valgrind
 valgrind:
 	@scripts/ensure_deps.sh valgrind
-	@$(MAKE) -s --no-print-directory all
-	@FUNNEL=$(abspath funnel) tests/valgrind/run_vg.sh
+	@$(MAKE) -s --no-print-directory all unit
+	@VALGRIND=1 SUITE=valgrind $(RUN_TESTS)
 
 # --- Fuzzing and coverage (issue 4; docs/RELIABILITY.md, "Fuzzing,
 # sanitizers, coverage").  Each tests/fuzz/fuzz_T.c is built twice: into

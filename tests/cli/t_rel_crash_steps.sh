@@ -32,7 +32,12 @@
 # ("garbtail"), so that there are >= 500 power-loss scenarios.
 # STRESS=1 also runs "tornhdr": a log whose file header was cut at 9 bytes,
 # as an interrupted creation by an older build could leave it.
-# CRASH_SCENARIOS="clean ..." picks scenarios.
+# Kinds: make test kills only at "any:K", K = 1 .. every step: the hook
+# counts every step for "any", so any:K is the very kill point of the K-th
+# step whatever its kind, and the per-kind runs (write:J, sync:J, ...) repeat
+# those points one kind at a time.  STRESS=1 runs them too, which counts the
+# steps of each kind (the "crash_steps_counts" lines).
+# CRASH_SCENARIOS="clean ..." picks scenarios, CRASH_KINDS="write any" kinds.
 # Summary: "PASS crash_steps: N steps tried (...), 0 violations".
 . "$(dirname "$0")/lib.sh"
 STRESS=${STRESS:-0}
@@ -53,7 +58,7 @@ tail -c +300001 "$T/torn.flog" | head -c 5000 >>"$T/garbtail.flog"
 # tornhdr.flog: a log whose creation was interrupted (9 bytes of its header).
 head -c 9 "$T/base.flog" >"$T/tornhdr.flog"
 
-SHAPES="A S" SCENS="clean torn new"
+SHAPES="A S" SCENS="clean torn new" KINDS="any"
 if [ "$STRESS" = 1 ]; then
     "$FUNNEL" gen --entities 50000 --events 2000000 --seed 6 >"$T/C.csv"   # ~10 MB
     "$FUNNEL" gen --entities 10000 --events 200000 --seed 7 >"$T/B1.csv"
@@ -61,8 +66,10 @@ if [ "$STRESS" = 1 ]; then
         awk 'NR == 1 { print $0 ",region"; next } { print $0 ",r" (NR % 7) }' >"$T/B2.csv"
     "$FUNNEL" gen --entities 20000 --events 400000 --seed 5 >"$T/D.csv"    # ~2 MB
     SHAPES="A S B C D" SCENS="clean torn new garbtail tornhdr"
+    KINDS="rename dirsync sync truncate write spill any"
 fi
 SCENS=${CRASH_SCENARIOS:-$SCENS}
+KINDS=${CRASH_KINDS:-$KINDS}
 files_of() { case $1 in A|S) echo "$T/A.csv" ;; B) echo "$T/B1.csv $T/B2.csv" ;; C) echo "$T/C.csv" ;; D) echo "$T/D.csv" ;; esac; }
 
 steps=0 kills=0 power_kills=0 viol=0 present_n=0 absent_n=0
@@ -155,7 +162,7 @@ for scen in $SCENS; do
 done
 tornlen=$(($(wc -c <"$T/torn.flog") - $(wc -c <"$T/base.flog")))
 if [ "$ok" = 1 ] && [ "$tornlen" -gt 0 ]; then
-    pass "crash_steps_setup[scenarios $SCENS; shapes $SHAPES; torn tail $tornlen bytes]"
+    pass "crash_steps_setup[scenarios $SCENS; shapes $SHAPES; kinds $KINDS; torn tail $tornlen bytes]"
 else
     fail crash_steps_setup "references could not be built (torn tail $tornlen bytes)"
 fi
@@ -167,7 +174,7 @@ for scen in $SCENS; do
     for shape in $SHAPES; do
         for mode in "" cut garbage; do
             ncount=""
-            for kind in rename dirsync sync truncate write spill any; do
+            for kind in $KINDS; do
                 k=1 states=""
                 while :; do
                     if [ -n "$mode" ]; then eval "[ \$k -le \$n_$kind ]" || break; fi
