@@ -9,12 +9,10 @@
 
 #include "cli.h"
 #include "cli_opts.h"
-#include "outpath.h"
 #include "commands.h"
-#include "json_report.h"
-#include "outfile.h"
+#include "outpath.h"
 #include "partfile.h"
-#include "text_report.h"
+#include "replay_args.h"
 
 const char cmd_merge_usage[] =
     "usage: funnel merge PART... [--text] [-o FILE]\n"
@@ -121,20 +119,6 @@ static int merge_all(const struct merge_args *a, struct partial *acc, struct fb_
     return rc;
 }
 
-static int write_report(const struct merge_args *a, const struct res_report *rep, struct fb_error *err)
-{
-    struct outfile o;
-    int rc = outfile_open(&o, a->out ? a->out : "-", err);
-    if (rc)
-        return rc;
-    rc = a->text ? rpt_text_write(rep, o.fp, err) : rpt_json_write(rep, o.fp, err);
-    if (rc) {
-        outfile_abort(&o);
-        return rc;
-    }
-    return outfile_commit(&o, err);
-}
-
 int cmd_merge(int argc, char **argv)
 {
     struct merge_args a;
@@ -156,7 +140,7 @@ int cmd_merge(int argc, char **argv)
     else if (rc == 0) {
         rc = partial_finish(&acc, &rep, &err);
         if (rc == 0)
-            rc = write_report(&a, &rep, &err);
+            rc = replay_args_write(a.out, a.text, &rep, &err);
     }
     code = rc ? cli_report(&err) : CLI_OK;
     res_report_free(&rep);

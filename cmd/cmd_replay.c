@@ -6,11 +6,8 @@
 #include "cli.h"
 #include "commands.h"
 #include "ftime.h"
-#include "json_report.h"
-#include "outfile.h"
 #include "outpath.h"
 #include "replay_args.h"
-#include "text_report.h"
 
 const char cmd_replay_usage[] =
     "usage: funnel replay LOG [--stages a,b,c | --funnel FILE] [--as-of TIME]\n"
@@ -43,20 +40,6 @@ const char cmd_replay_usage[] =
     "is ignored with a notice.  Exit codes: 0 ok, 2 usage, 4 corrupt log,\n"
     "5 I/O or system error.\n";
 
-static int write_report(const struct replay_args *a, const struct res_report *rep, struct fb_error *err)
-{
-    struct outfile o;
-    int rc = outfile_open(&o, a->out ? a->out : "-", err);
-    if (rc)
-        return rc;
-    rc = a->text ? rpt_text_write(rep, o.fp, err) : rpt_json_write(rep, o.fp, err);
-    if (rc) {
-        outfile_abort(&o);
-        return rc;
-    }
-    return outfile_commit(&o, err);
-}
-
 int cmd_replay(int argc, char **argv)
 {
     struct replay_args a;
@@ -78,7 +61,7 @@ int cmd_replay(int argc, char **argv)
     }
     int rc = replay_args_replay(&a, &def, &rep, &err);
     if (rc == 0)
-        rc = write_report(&a, &rep, &err);
+        rc = replay_args_write(a.out, a.text, &rep, &err);
     code = rc ? cli_report(&err) : CLI_OK;
     res_report_free(&rep);
     funnel_def_free(&def);

@@ -10,6 +10,9 @@
 #include "cli.h"
 #include "cli_opts.h"
 #include "ftime.h"
+#include "json_report.h"
+#include "outfile.h"
+#include "text_report.h"
 
 static const struct cli_opt replay_opts[] = {
     REPLAY_ARGS_OPTS,
@@ -155,4 +158,19 @@ int replay_args_replay(struct replay_args *a, const struct funnel_def *def,
     if (rc == 0)
         hint_near_misses(rep, def);
     return rc;
+}
+
+int replay_args_write(const char *out, int text, const struct res_report *rep,
+                      struct fb_error *err)
+{
+    struct outfile o;
+    int rc = outfile_open(&o, out ? out : "-", err);
+    if (rc)
+        return rc;
+    rc = text ? rpt_text_write(rep, o.fp, err) : rpt_json_write(rep, o.fp, err);
+    if (rc) {
+        outfile_abort(&o);
+        return rc;
+    }
+    return outfile_commit(&o, err);
 }

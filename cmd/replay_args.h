@@ -65,4 +65,11 @@ int replay_args_load_def(const char *cmd, const struct replay_args *a, struct fu
 int replay_args_replay(struct replay_args *a, const struct funnel_def *def,
                        struct res_report *rep, struct fb_error *err);
 
+/* Write rep to out ("-" or NULL: standard output) atomically, as JSON or
+ * with `text` as the table: the one writer of replay's and merge's reports,
+ * so that merge is byte-identical to replay by construction.  Returns 0 or
+ * an FB_E* code in err. */
+int replay_args_write(const char *out, int text, const struct res_report *rep,
+                      struct fb_error *err);
+
 #endif
