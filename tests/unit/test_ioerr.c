@@ -43,6 +43,7 @@
 #endif
 
 static long countdown;   /* > 0: the call that brings it to 0 fails */
+static int cfr_exdev;    /* copy_file_range says EXDEV (only with IO_HOOK) */
 static int fail_errno;   /* with this errno */
 static int failed;       /* the armed failure happened */
 
@@ -73,7 +74,6 @@ ssize_t pwrite(int fd, const void *b, size_t n, off_t off)
 /* copy_file_range moves spilled EVENTS blocks into the log; with
  * cfr_exdev set it refuses as between two file systems, so the pread and
  * pwrite fallback is taken (core/log/appender.c). */
-static int cfr_exdev;
 ssize_t copy_file_range(int in, loff_t *in_off, int out, loff_t *out_off, size_t n, unsigned flags)
 {
     if (cfr_exdev)
