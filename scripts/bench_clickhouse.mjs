@@ -25,10 +25,8 @@ import { createRequire } from 'node:module';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { STAGES, STALE_AFTER_S, num, reportOf } from './bench_shape.mjs';
 
-const STAGES = ['suspect', 'prospect', 'interested', 'engaged', 'evaluating',
-                'negotiating', 'purchasing'];
-const STALE_AFTER_S = 30 * 86400;
 
 function usage(msg) {
     process.stderr.write(`bench_clickhouse: ${msg}\n` +
@@ -117,7 +115,6 @@ function openChdb() {
     }
 }
 
-const num = (v) => (v === null || v === undefined ? null : Number(v));
 
 function report(session, file) {
     const threads = Number(process.env.BENCH_CLICKHOUSE_THREADS || 2);
@@ -133,39 +130,9 @@ function report(session, file) {
     const stats = rows(q.stats);
     session.query('DROP TABLE ent');
 
-    const n = STAGES.length;
-    const statsOf = (k) => {
-        const s = stats.find((r) => Number(r.k) === k);
-        return s ? {count: num(s.n), mean_s: num(s.mean), median_s: num(s.median), p90_s: num(s.p90)}
-                 : {count: 0, mean_s: null, median_s: null, p90_s: null};
-    };
     const touch = (j, sales) => num(t[`${sales ? 'ts' : 'tm'}${j}`]) ?? 0;
     const count = (mx, st) => num(status.find((r) => Number(r.mx) === mx && r.status === st)?.n) ?? 0;
-    const asOf = num(t.as_of);
-    const out = {
-        as_of: asOf === null ? null : new Date(asOf * 1000).toISOString().replace('.000Z', 'Z'),
-        stale_after_s: STALE_AFTER_S,
-        events: {read: num(t.read) ?? 0, used: 0, after_as_of: 0, unmapped: num(t.unmapped) ?? 0},
-        entities: num(t.entities),
-        outcomes: {won: num(t[`reached${n - 1}`]), lost: 0, stale: 0, open: 0},
-        time_to_win: statsOf(n - 1),
-        stages: [],
-    };
-    for (let j = 0; j < n; j++) {
-        const st = {
-            name: STAGES[j],
-            reached: num(t[`reached${j}`]),
-            time_in_stage: j < n - 1 ? statsOf(j) : null,
-            open: count(j, 'open'), lost: count(j, 'lost'), stale: count(j, 'stale'),
-            touches: {marketing: touch(j, false), sales: touch(j, true)},
-        };
-        out.events.used += st.touches.marketing + st.touches.sales;
-        out.outcomes.lost += st.lost;
-        out.outcomes.stale += st.stale;
-        out.outcomes.open += st.open;
-        out.stages.push(st);
-    }
-    return out;
+    return reportOf(t, stats, touch, count);
 }
 
 function main() {

@@ -23,10 +23,8 @@ import { createRequire } from 'node:module';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { STAGES, STALE_AFTER_S, num, reportOf } from './bench_shape.mjs';
 
-const STAGES = ['suspect', 'prospect', 'interested', 'engaged', 'evaluating',
-                'negotiating', 'purchasing'];
-const STALE_AFTER_S = 30 * 86400;
 const COLUMNS = ['time', 'entity', 'stage', 'channel', 'touch', 'outcome', 'amount',
                  'segment', 'source', 'owner'];
 
@@ -156,7 +154,6 @@ async function timedRun(con, sql, read) {
     return r;
 }
 const rows = (con, sql) => timedRun(con, sql, true);
-const num = (v) => (v === null || v === undefined ? null : Number(v));
 
 async function report(con, source) {
     const q = reportSqls();
@@ -167,38 +164,9 @@ async function report(con, source) {
     const stats = await rows(con, q.stats);
     await timedRun(con, 'DROP TABLE ent; DROP TABLE touches', false);
 
-    const n = STAGES.length;
-    const statsOf = (k) => {
-        const s = stats.find((r) => Number(r.k) === k);
-        return s ? {count: num(s.n), mean_s: num(s.mean), median_s: num(s.median), p90_s: num(s.p90)}
-                 : {count: 0, mean_s: null, median_s: null, p90_s: null};
-    };
     const touch = (j, sales) => num(touches.find((r) => Number(r.s) === j && r.sales === sales)?.n) ?? 0;
     const count = (mx, st) => num(status.find((r) => Number(r.mx) === mx && r.status === st)?.n) ?? 0;
-    const out = {
-        as_of: t.as_of === null ? null : new Date(Number(t.as_of) * 1000).toISOString().replace('.000Z', 'Z'),
-        stale_after_s: STALE_AFTER_S,
-        events: {read: num(t.read) ?? 0, used: 0, after_as_of: 0, unmapped: num(t.unmapped) ?? 0},
-        entities: num(t.entities),
-        outcomes: {won: num(t[`reached${n - 1}`]), lost: 0, stale: 0, open: 0},
-        time_to_win: statsOf(n - 1),
-        stages: [],
-    };
-    for (let j = 0; j < n; j++) {
-        const st = {
-            name: STAGES[j],
-            reached: num(t[`reached${j}`]),
-            time_in_stage: j < n - 1 ? statsOf(j) : null,
-            open: count(j, 'open'), lost: count(j, 'lost'), stale: count(j, 'stale'),
-            touches: {marketing: touch(j, false), sales: touch(j, true)},
-        };
-        out.events.used += st.touches.marketing + st.touches.sales;
-        out.outcomes.lost += st.lost;
-        out.outcomes.stale += st.stale;
-        out.outcomes.open += st.open;
-        out.stages.push(st);
-    }
-    return out;
+    return reportOf(t, stats, touch, count);
 }
 
 async function main() {
