@@ -12,8 +12,6 @@
 #include "result.h"
 
 #define REPLAY_DEFAULT_STALE_AFTER (30 * 86400)
-/* --threads: each thread holds about 3 MB of block buffers. */
-#define REPLAY_MAX_THREADS 256
 
 /* The keys of the replay options; a command that takes them (replay,
  * report, partial) puts REPLAY_ARGS_OPTS in its table and hands their

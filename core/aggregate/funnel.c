@@ -4,7 +4,6 @@
 #include "funnel.h"
 
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -21,11 +20,8 @@ struct part {
     uint32_t nent;
     int64_t as_of, stale_after;
     struct funnel_maps maps;
-    /* Relaxed atomics: a plain load and store on the targets we build for,
-     * and a compare-and-swap only where the array is shared (see add). */
-    _Atomic int64_t *state;
+    int64_t *state;
     struct part *owner;   /* the part whose state this is (itself, or base) */
-    int shared;           /* other parts update state at the same time */
     uint64_t *touches;    /* [stage][0 marketing, 1 sales] */
     uint64_t *unmapped;   /* per stage id */
     uint64_t read, after;
@@ -84,8 +80,12 @@ struct part *part_new_sharing(struct part *base)
         return NULL;
     p->state = base->state;
     p->owner = base->owner;
-    p->shared = base->shared = 1;
     return p;
+}
+
+uint32_t part_entities(const struct part *p)
+{
+    return p->nent;
 }
 
 void part_free(struct part *p)
@@ -99,8 +99,6 @@ void part_free(struct part *p)
     free(p);
 }
 
-#define LOAD(x) atomic_load_explicit((x), memory_order_relaxed)
-
 /* Each cell holds a key that only grows, 0 meaning "no event": the first
  * time at a stage as KEY_MIN(t), last and lost times as KEY_MAX(t).  Event
  * times lie in [FTIME_MIN, FTIME_MAX] (evblock.h checks them), so a key of a
@@ -108,28 +106,20 @@ void part_free(struct part *p)
 #define KEY_MIN(t) (FTIME_MAX + 1 - (t))
 #define KEY_MAX(t) ((t) - FTIME_MIN + 1)
 
-/* Raise *x to k if k is larger.  Shared: load first and CAS only when the
- * value improves, which after the first blocks is rare; max commutes, so
- * whichever thread wins a race the array ends the same. */
-static inline void raise(_Atomic int64_t *x, int64_t k, int shared)
+/* Raise *x to k if k is larger. */
+static inline void raise(int64_t *x, int64_t k)
 {
-    int64_t cur = LOAD(x);
-    if (!shared) {
-        if (k > cur)
-            atomic_store_explicit(x, k, memory_order_relaxed);
-        return;
-    }
-    while (k > cur && !atomic_compare_exchange_weak_explicit(x, &cur, k, memory_order_relaxed,
-                                                             memory_order_relaxed))
-        ;
+    if (k > *x)
+        *x = k;
 }
 
-/* The loop of part_add, inlined twice with `shared` a constant, so the
- * single-thread replay pays nothing for the shared case.  The part's fields
- * are read into locals once: the stores into the array and the counters
- * would otherwise make the compiler load them again for every event. */
+/* The loop of part_add and part_add_sel, inlined twice with `sel` NULL or
+ * not, so the single-thread replay pays nothing for the selection.  The
+ * part's fields are read into locals once: the stores into the array and
+ * the counters would otherwise make the compiler load them again for every
+ * event. */
 static inline __attribute__((always_inline)) void add_events(struct part *a, const struct evb_cols *c,
-                                                             const int shared)
+                                                             const uint32_t *const sel, const uint32_t n)
 {
     const int64_t *time = c->time;
     const uint32_t *ent = c->ids[EVB_IDX(BLOG_C_ENTITY)];
@@ -141,21 +131,21 @@ static inline __attribute__((always_inline)) void add_events(struct part *a, con
     uint64_t *touches = a->touches, *unmapped = a->unmapped;
     const int64_t as_of = a->as_of;
     const size_t ns = a->ns, stride = a->stride;
-    _Atomic int64_t *const state = a->state;
-    const uint32_t n = c->n;
+    int64_t *const state = a->state;
     uint64_t after = 0;
-    for (uint32_t i = 0; i < n; i++) {
+    for (uint32_t k = 0; k < n; k++) {
         /* The entity array is far larger than the cache and ids arrive in
          * no useful order: fetch ahead so misses overlap.  An entity's
          * cells are (stages + 2) x 8 bytes, 72 for the default funnel, so
          * they straddle two cache lines nearly always (the line of its last
          * time, st[ns], is the second one for 7 entities in 8): fetch the
          * line of its first and of its last cell. */
-        if (i + PREFETCH_AHEAD < n) {
-            const _Atomic int64_t *q = state + (size_t)ent[i + PREFETCH_AHEAD] * stride;
-            __builtin_prefetch((const void *)q, 1);
-            __builtin_prefetch((const void *)(q + stride - 1), 1);
+        if (k + PREFETCH_AHEAD < n) {
+            const int64_t *q = state + (size_t)ent[sel ? sel[k + PREFETCH_AHEAD] : k + PREFETCH_AHEAD] * stride;
+            __builtin_prefetch(q, 1);
+            __builtin_prefetch(q + stride - 1, 1);
         }
+        const uint32_t i = sel ? sel[k] : k;
         int64_t t = time[i];
         if (t > as_of) {
             after++;
@@ -167,11 +157,11 @@ static inline __attribute__((always_inline)) void add_events(struct part *a, con
             continue;
         }
         touches[2 * (size_t)s + sales[chan[i]]]++;
-        _Atomic int64_t *st = state + (size_t)ent[i] * stride;
-        raise(&st[s], KEY_MIN(t), shared);
-        raise(&st[ns], KEY_MAX(t), shared);
+        int64_t *st = state + (size_t)ent[i] * stride;
+        raise(&st[s], KEY_MIN(t));
+        raise(&st[ns], KEY_MAX(t));
         if (lost[outc[i]])
-            raise(&st[ns + 1], KEY_MAX(t), shared);
+            raise(&st[ns + 1], KEY_MAX(t));
     }
     a->read += n;
     a->after += after;
@@ -179,10 +169,12 @@ static inline __attribute__((always_inline)) void add_events(struct part *a, con
 
 void part_add(struct part *p, const struct evb_cols *c)
 {
-    if (p->shared)
-        add_events(p, c, 1);
-    else
-        add_events(p, c, 0);
+    add_events(p, c, NULL, c->n);
+}
+
+void part_add_sel(struct part *p, const struct evb_cols *c, const uint32_t *sel, uint32_t n)
+{
+    add_events(p, c, sel, n);
 }
 
 void part_add_after(struct part *p, uint64_t n)
@@ -207,10 +199,10 @@ int part_merge(struct part *into, const struct part *from, struct fb_error *err)
         return 0;   /* one shared array: already merged as it was built */
     const size_t stride = into->stride;
     for (size_t e = 0; e < from->nent; e++) {
-        const _Atomic int64_t *f = from->state + e * stride;
-        _Atomic int64_t *t = into->state + e * stride;
+        const int64_t *f = from->state + e * stride;
+        int64_t *t = into->state + e * stride;
         for (size_t k = 0; k < stride; k++)
-            raise(&t[k], LOAD(&f[k]), into->shared);
+            raise(&t[k], f[k]);
     }
     return 0;
 }
@@ -220,13 +212,13 @@ int part_merge(struct part *into, const struct part *from, struct fb_error *err)
  * (INT64_MIN: none). */
 static void load_row(const struct part *a, size_t e, int64_t *row)
 {
-    const _Atomic int64_t *st = a->state + e * a->stride;
+    const int64_t *st = a->state + e * a->stride;
     for (size_t k = 0; k < a->ns; k++) {
-        int64_t key = LOAD(&st[k]);
+        int64_t key = st[k];
         row[k] = key ? FTIME_MAX + 1 - key : INT64_MAX;
     }
     for (size_t k = a->ns; k < a->stride; k++) {
-        int64_t key = LOAD(&st[k]);
+        int64_t key = st[k];
         row[k] = key ? key + FTIME_MIN - 1 : INT64_MIN;
     }
 }
@@ -242,7 +234,6 @@ static void load_row(const struct part *a, size_t e, int64_t *row)
 #define PACK(set, v) ((int64_t)(set) << PACK_SHIFT | (v))
 #define PACK_SET(x) ((size_t)((x) >> PACK_SHIFT))
 #define PACK_VAL(x) ((x) & ((INT64_C(1) << PACK_SHIFT) - 1))
-_Static_assert(sizeof(_Atomic int64_t) == sizeof(int64_t), "the state is reused as int64_t");
 
 /* One pass over the entities of a slice: counts, and the packed values
  * written from out on.  Per docs/METRICS.md §3-§4; with `provisional`
@@ -324,7 +315,7 @@ static struct slice *new_slices(const struct part *a, unsigned threads, int prov
     struct slice *sl = calloc(n, sizeof *sl);
     if (!sl)
         return NULL;
-    int64_t *pool = (int64_t *)(void *)a->state;
+    int64_t *pool = a->state;
     for (size_t k = 0; k < n; k++) {
         sl[k].p = a;
         sl[k].provisional = provisional;
@@ -438,7 +429,7 @@ int part_summarise(struct part *a, const struct part_summary_opts *o, struct sum
         free_slices(sl, nsl);
         return fb_fail(err, FB_ENOMEM, "out of memory computing the report");
     }
-    int64_t *pool = (int64_t *)(void *)a->state;
+    int64_t *pool = a->state;
     size_t total = run_slices(sl, nsl, pool);
     size_t count[2 * FUNNEL_MAX_STAGES] = {0};
     for (size_t k = 0; k < nsl; k++) {

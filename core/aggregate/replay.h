@@ -12,6 +12,10 @@
 #include "shardset.h"
 #include "summary.h"
 
+/* The most threads a replay runs; each holds two blocks' buffers, about
+ * 6 MB. */
+#define REPLAY_MAX_THREADS 256
+
 struct replay_opts {
     const struct funnel_def *def;
     int has_as_of;          /* else as_of = the latest event time in the log */

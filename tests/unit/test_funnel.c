@@ -880,19 +880,29 @@ static void merged_parts_of_any_split_finish_to_the_same_bytes(void **state)
     free(ev);
 }
 
-/* Threads folding disjoint blocks into one shared array (the replay with
- * --threads) give the report of one thread alone. */
+/* Threads folding into one shared array, each the events of the entities
+ * it owns (the replay with --threads, funnel.h part_add_sel), give the
+ * report of one thread alone.  Ownership here is e mod nt, not the
+ * replay's ranges: any partition of the entities must do. */
 struct fold_job {
     struct part *part;
     struct evb_cols *blocks;
-    size_t nblocks, first, step;
+    size_t nblocks, me, nt;
+    uint32_t *sel;
 };
 
 static void *fold(void *arg)
 {
     struct fold_job *j = arg;
-    for (size_t b = j->first; b < j->nblocks; b += j->step)
-        part_add(j->part, &j->blocks[b]);
+    for (size_t b = 0; b < j->nblocks; b++) {
+        const struct evb_cols *c = &j->blocks[b];
+        const uint32_t *ent = c->ids[EVB_IDX(BLOG_C_ENTITY)];
+        uint32_t n = 0;
+        for (uint32_t i = 0; i < c->n; i++)
+            if (ent[i] % j->nt == j->me)
+                j->sel[n++] = i;
+        part_add_sel(j->part, c, j->sel, n);
+    }
     return NULL;
 }
 
@@ -900,7 +910,7 @@ static void threads_sharing_one_array_give_the_report_of_one(void **state)
 {
     (void)state;
     const size_t n = 60000, nb = 60;
-    const uint32_t nent = 3000;   /* few entities: many races on one row */
+    const uint32_t nent = 3000;   /* few entities: rows of neighbours share cache lines */
     const int64_t as_of = T0 + 200 * DAY;
     struct ev *ev = random_events(n, nent);
     struct world w;
@@ -927,11 +937,14 @@ static void threads_sharing_one_array_give_the_report_of_one(void **state)
         for (size_t t = 0; t < nt; t++)
             assert_non_null(mine[t] = part_new_sharing(base));
         for (size_t t = 0; t < nt; t++) {
-            job[t] = (struct fold_job){mine[t], blocks, nb, t, nt};
+            job[t] = (struct fold_job){mine[t], blocks, nb, t, nt, malloc(n / nb * sizeof(uint32_t))};
+            assert_non_null(job[t].sel);
             assert_int_equal(pthread_create(&tid[t], NULL, fold, &job[t]), 0);
         }
-        for (size_t t = 0; t < nt; t++)
+        for (size_t t = 0; t < nt; t++) {
             assert_int_equal(pthread_join(tid[t], NULL), 0);
+            free(job[t].sel);
+        }
         for (size_t t = 0; t < nt; t++) {
             struct fb_error err;
             fb_error_clear(&err);
