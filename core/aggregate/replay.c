@@ -31,7 +31,7 @@ struct replay_buf {
     struct logr_cursor cur;
     int ready;                    /* holds a decoded block this round */
     uint32_t *sel;                /* positions, grouped by owner */
-    uint32_t *from;               /* nw + 1: owner k's are sel[from[k] .. from[k+1]) */
+    uint32_t *start, *count;      /* nw each: owner k's are sel[start[k]] .. + count[k] */
 };
 
 struct replay_worker {
@@ -95,8 +95,60 @@ static int build_maps(struct replay_run *r, const struct funnel_def *def, struct
     return 0;
 }
 
-/* Decode block i into buf and group its positions by owner (a counting
- * sort: the positions of each owner stay in block order). */
+/* Up to this many workers, routing writes every position into every
+ * owner's list and advances only the owner's count: one pass with no
+ * branch and no counter in memory.  Beyond, a counting sort (two passes)
+ * keeps the lists in one block-sized array. */
+#define ROUTE_DIRECT_MAX 4
+
+static void route_direct(struct replay_buf *b, const uint32_t *ent, uint32_t n, uint64_t mul, size_t nw)
+{
+    uint32_t *l0 = b->sel, *l1 = l0 + BLOG_EVENTS_PER_BLOCK, *l2 = l1 + BLOG_EVENTS_PER_BLOCK,
+             *l3 = l2 + BLOG_EVENTS_PER_BLOCK;
+    uint32_t c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+    if (nw == 2) {
+        for (uint32_t j = 0; j < n; j++) {
+            uint32_t o = (uint32_t)((ent[j] * mul) >> 32);
+            l0[c0] = j;
+            l1[c1] = j;
+            c0 += o == 0;
+            c1 += o == 1;
+        }
+    } else {
+        for (uint32_t j = 0; j < n; j++) {
+            uint32_t o = (uint32_t)((ent[j] * mul) >> 32);
+            l0[c0] = l1[c1] = l2[c2] = l3[c3] = j;
+            c0 += o == 0;
+            c1 += o == 1;
+            c2 += o == 2;
+            c3 += o == 3;
+        }
+    }
+    const uint32_t c[ROUTE_DIRECT_MAX] = {c0, c1, c2, c3};
+    for (size_t k = 0; k < nw; k++) {
+        b->start[k] = (uint32_t)k * BLOG_EVENTS_PER_BLOCK;
+        b->count[k] = c[k];
+    }
+}
+
+static void route_sorted(struct replay_buf *b, const uint32_t *ent, uint32_t n, uint64_t mul, size_t nw)
+{
+    memset(b->count, 0, nw * sizeof *b->count);
+    for (uint32_t j = 0; j < n; j++)
+        b->count[(ent[j] * mul) >> 32]++;
+    uint32_t at = 0;
+    for (size_t k = 0; k < nw; k++) {
+        b->start[k] = at;
+        at += b->count[k];
+    }
+    uint32_t next[REPLAY_MAX_THREADS];
+    memcpy(next, b->start, nw * sizeof *next);
+    for (uint32_t j = 0; j < n; j++)
+        b->sel[next[(ent[j] * mul) >> 32]++] = j;
+}
+
+/* Decode block i into buf and list its positions by owner, each list in
+ * block order. */
 static int decode_and_route(struct replay_worker *w, struct replay_buf *b, size_t i)
 {
     struct replay_run *r = w->run;
@@ -104,17 +156,10 @@ static int decode_and_route(struct replay_worker *w, struct replay_buf *b, size_
     if (rc)
         return rc;
     const uint32_t *ent = b->cur.cols.ids[EVB_IDX(BLOG_C_ENTITY)];
-    const uint32_t n = b->cur.cols.n;
-    const uint64_t mul = r->owner_mul;
-    memset(b->from, 0, (r->nw + 1) * sizeof *b->from);
-    for (uint32_t j = 0; j < n; j++)
-        b->from[((ent[j] * mul) >> 32) + 1]++;
-    for (size_t k = 0; k < r->nw; k++)
-        b->from[k + 1] += b->from[k];
-    uint32_t at[REPLAY_MAX_THREADS];
-    memcpy(at, b->from, r->nw * sizeof *at);
-    for (uint32_t j = 0; j < n; j++)
-        b->sel[at[(ent[j] * mul) >> 32]++] = j;
+    if (r->nw <= ROUTE_DIRECT_MAX)
+        route_direct(b, ent, b->cur.cols.n, r->owner_mul, r->nw);
+    else
+        route_sorted(b, ent, b->cur.cols.n, r->owner_mul, r->nw);
     b->ready = 1;
     return 0;
 }
@@ -153,8 +198,7 @@ static void *work_rounds(void *arg)
         for (size_t k = 0; k < r->nw; k++) {
             const struct replay_buf *o = &r->w[k].buf[round & 1];
             if (o->ready)
-                part_add_sel(w->part, &o->cur.cols, o->sel + o->from[w->index],
-                             o->from[w->index + 1] - o->from[w->index]);
+                part_add_sel(w->part, &o->cur.cols, o->sel + o->start[w->index], o->count[w->index]);
         }
     }
     return NULL;
@@ -204,9 +248,11 @@ static int setup_workers(struct replay_run *r, size_t nw, struct fb_error *err)
                 return rc;
             if (nw == 1)
                 continue;
-            b->sel = malloc(BLOG_EVENTS_PER_BLOCK * sizeof *b->sel);
-            b->from = malloc((nw + 1) * sizeof *b->from);
-            if (!b->sel || !b->from)
+            size_t lists = nw <= ROUTE_DIRECT_MAX ? ROUTE_DIRECT_MAX : 1;
+            b->sel = malloc(lists * BLOG_EVENTS_PER_BLOCK * sizeof *b->sel);
+            b->start = malloc(nw * sizeof *b->start);
+            b->count = malloc(nw * sizeof *b->count);
+            if (!b->sel || !b->start || !b->count)
                 return fb_fail(err, FB_ENOMEM, "out of memory");
         }
     }
@@ -219,7 +265,8 @@ static void free_workers(struct replay_run *r)
         for (int h = 0; h < 2; h++) {
             logr_cursor_free(&r->w[k].buf[h].cur);
             free(r->w[k].buf[h].sel);
-            free(r->w[k].buf[h].from);
+            free(r->w[k].buf[h].start);
+            free(r->w[k].buf[h].count);
         }
         if (r->w[k].part != r->part)
             part_free(r->w[k].part);
