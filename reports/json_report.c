@@ -40,15 +40,16 @@ static json_t *stage_json(const struct res_stage *st)
     return o;
 }
 
-/* The counts of a span (docs/METRICS.md §4.11): entered, entered_stage by
- * stage name, won, lost, went_stale. */
+/* The counts of a span (docs/METRICS.md §4.11): entered, entered_stage in
+ * stage order (as `stages`: an array, so no stage name becomes a key), won,
+ * lost, went_stale. */
 static void span_counts(json_t *o, const struct res_report *r, const struct res_span *sp)
 {
     const size_t ns = r->nstages;
-    json_t *es = json_object();
+    json_t *es = json_array();
     json_object_set_new(o, "entered", json_integer((json_int_t)sp->c[0]));
     for (size_t s = 0; s < ns; s++)
-        json_object_set_new(es, r->stages[s].name, json_integer((json_int_t)sp->c[s]));
+        json_array_append_new(es, json_integer((json_int_t)sp->c[s]));
     json_object_set_new(o, "entered_stage", es);
     json_object_set_new(o, "won", json_integer((json_int_t)sp->c[ns]));
     json_object_set_new(o, "lost", json_integer((json_int_t)sp->c[ns + 1]));
