@@ -21,6 +21,7 @@
 const char cmd_report_usage[] =
     "usage: funnel report LOG -o DIR [--stages a,b,c | --funnel FILE]\n"
     "                     [--as-of TIME] [--stale-after DUR] [--threads N] [--text]\n"
+    "                     [--trend UNIT] [--period DUR]\n"
     "\n"
     "The nightly job in one command: replay LOG exactly as 'funnel replay'\n"
     "does, then write into DIR (created if missing)\n"
@@ -45,6 +46,8 @@ const char cmd_report_usage[] =
     "  --as-of TIME       judge the funnel at TIME\n"
     "  --stale-after DUR  untouched for longer than DUR is stale (default 30d)\n"
     "  --threads N        replay with N threads (default: every online core)\n"
+    "  --trend UNIT       add the trend by day, week or month (as for replay)\n"
+    "  --period DUR       the span of activity (default 7d, as for replay)\n"
     "  --text             also write DIR/report.txt, the table of --text\n"
     "  -h, --help         show this text\n"
     "\n"

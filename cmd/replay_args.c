@@ -12,6 +12,7 @@
 #include "ftime.h"
 #include "json_report.h"
 #include "outfile.h"
+#include "period.h"
 #include "text_report.h"
 
 static const struct cli_opt replay_opts[] = {
@@ -45,6 +46,17 @@ int replay_args_option(const char *cmd, struct replay_args *a, int key, const ch
         a->o.threads = (unsigned)n;
         break;
     }
+    case REPLAY_OPT_TREND: {
+        enum period_unit u;
+        if (period_parse(v, &u) != 0 || u > PERIOD_MONTH)
+            return cli_usage_error(cmd, "bad --trend \"%s\": expected day, week or month", v);
+        a->o.trend = 1 + (int)u;
+        break;
+    }
+    case REPLAY_OPT_PERIOD:
+        if (ftime_parse_duration(v, &a->o.period) != 0 || a->o.period == 0)
+            return cli_usage_error(cmd, "bad --period \"%s\": expected a duration above 0 such as 7d, 2w or 24h", v);
+        break;
     case REPLAY_OPT_STAGES:
         a->stages = v;
         break;

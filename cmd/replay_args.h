@@ -24,16 +24,21 @@ enum {
     REPLAY_OPT_STALE_AFTER,
     REPLAY_OPT_TEXT,
     REPLAY_OPT_THREADS,
+    REPLAY_OPT_TREND,
+    REPLAY_OPT_PERIOD,
     REPLAY_OPT_NEXT
 };
 
-/* --stages, --funnel, --as-of, --stale-after, --threads (not --text, -o). */
+/* --stages, --funnel, --as-of, --stale-after, --threads, --trend, --period
+ * (not --text, -o). */
 #define REPLAY_ARGS_OPTS                                 \
     {REPLAY_OPT_STAGES, "stages", CLI_VALUE},            \
     {REPLAY_OPT_FUNNEL, "funnel", CLI_PATH},             \
     {REPLAY_OPT_AS_OF, "as-of", CLI_VALUE},              \
     {REPLAY_OPT_STALE_AFTER, "stale-after", CLI_VALUE},  \
-    {REPLAY_OPT_THREADS, "threads", CLI_VALUE}
+    {REPLAY_OPT_THREADS, "threads", CLI_VALUE},          \
+    {REPLAY_OPT_TREND, "trend", CLI_VALUE},              \
+    {REPLAY_OPT_PERIOD, "period", CLI_VALUE}
 
 struct replay_args {
     const char *log, *stages, *funnel_file, *out;   /* borrowed from argv */

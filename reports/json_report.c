@@ -40,6 +40,63 @@ static json_t *stage_json(const struct res_stage *st)
     return o;
 }
 
+/* The counts of a span (docs/METRICS.md §4.11): entered, entered_stage in
+ * stage order (as `stages`: an array, so no stage name becomes a key), won,
+ * lost, went_stale. */
+static void span_counts(json_t *o, const struct res_report *r, const struct res_span *sp)
+{
+    const size_t ns = r->nstages;
+    json_t *es = json_array();
+    json_object_set_new(o, "entered", json_integer((json_int_t)sp->c[0]));
+    for (size_t s = 0; s < ns; s++)
+        json_array_append_new(es, json_integer((json_int_t)sp->c[s]));
+    json_object_set_new(o, "entered_stage", es);
+    json_object_set_new(o, "won", json_integer((json_int_t)sp->c[ns]));
+    json_object_set_new(o, "lost", json_integer((json_int_t)sp->c[ns + 1]));
+    json_object_set_new(o, "went_stale", json_integer((json_int_t)sp->c[ns + 2]));
+}
+
+static json_t *time_or_null(int has, int64_t t)
+{
+    char when[32];
+    if (!has)
+        return json_null();
+    ftime_format(t, when);
+    return json_string(when);
+}
+
+/* activity: this period (as_of - P, as_of] and the one before (§4.12). */
+static json_t *activity_json(const struct res_report *r)
+{
+    json_t *a = json_object();
+    static const char *const names[2] = {"current", "previous"};
+    json_object_set_new(a, "period_s", json_integer(r->period_s));
+    for (int w = 0; w < 2; w++) {
+        json_t *o = json_object();
+        json_object_set_new(o, "from", time_or_null(r->has_as_of, r->activity[w].start));
+        json_object_set_new(o, "to", time_or_null(r->has_as_of, r->activity[w].end));
+        span_counts(o, r, &r->activity[w]);
+        json_object_set_new(a, names[w], o);
+    }
+    return a;
+}
+
+/* trend: one row a calendar period, oldest first (§4.11). */
+static json_t *trend_json(const struct res_report *r)
+{
+    json_t *t = json_object(), *rows = json_array();
+    json_object_set_new(t, "unit", json_string(r->trend_unit));
+    for (size_t i = 0; i < r->ntrend; i++) {
+        json_t *o = json_object();
+        json_object_set_new(o, "period", json_string(r->trend[i].label));
+        json_object_set_new(o, "start", time_or_null(1, r->trend[i].start));
+        span_counts(o, r, &r->trend[i]);
+        json_array_append_new(rows, o);
+    }
+    json_object_set_new(t, "periods", rows);
+    return t;
+}
+
 static json_t *report_json(const struct res_report *r)
 {
     json_t *root = json_object(), *ev = json_object(), *oc = json_object();
@@ -75,6 +132,9 @@ static json_t *report_json(const struct res_report *r)
         json_array_append_new(unm, u);
     }
     json_object_set_new(root, "unmapped_stages", unm);
+    json_object_set_new(root, "activity", activity_json(r));
+    if (r->trend_unit)
+        json_object_set_new(root, "trend", trend_json(r));
     return root;
 }
 
@@ -83,7 +143,7 @@ int rpt_json_write(const struct res_report *r, FILE *out, struct fb_error *err)
     json_t *root = report_json(r);
     /* A value jansson refused (out of memory, or a stage name that is not
      * UTF-8 in a log from another writer) would silently drop its key. */
-    if (root && json_object_size(root) != 11) {
+    if (root && json_object_size(root) != 12 + (r->trend_unit != NULL)) {
         json_decref(root);
         return fb_fail(err, FB_ENOMEM, "cannot build the report (out of memory or a name that is not UTF-8)");
     }

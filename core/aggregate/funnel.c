@@ -248,6 +248,7 @@ struct slice {
     struct sum_stage *counts;    /* per stage */
     size_t *nset;                /* values per set */
     uint64_t entities;
+    struct trend_acc tr;         /* moments for --trend and activity */
     pthread_t tid;
     int started;
 };
@@ -279,19 +280,24 @@ static void *run_slice(void *arg)
             j->nset[SUM_DUR(s)]++;
             next = t;
         }
+        int outcome = TR_OPEN;
         if (mx == ns - 1) {
             j->out[w++] = PACK(SUM_WIN(ns), st[ns - 1] - next);   /* T(e,last) - T(e,first) */
             j->nset[SUM_WIN(ns)]++;
+            outcome = TR_IS_WON;
         } else if (st[ns + 1] != INT64_MIN && st[ns + 1] >= st[ns]) {
             j->counts[mx].lost++;
+            outcome = TR_IS_LOST;
         } else if (a->as_of - st[ns] > a->stale_after) {
             j->counts[mx].stale++;
+            outcome = TR_IS_STALE;
         } else if (j->provisional) {
             j->out[w++] = PACK(SUM_UND(ns, mx), st[ns] - FTIME_MIN);
             j->nset[SUM_UND(ns, mx)]++;
         } else {
             j->counts[mx].open++;
         }
+        trend_acc_entity(&j->tr, st, ns, mx, outcome, a->stale_after);
     }
     j->n = w;
     return NULL;
@@ -302,11 +308,13 @@ static void free_slices(struct slice *sl, size_t n)
     for (size_t k = 0; sl && k < n; k++) {
         free(sl[k].counts);
         free(sl[k].nset);
+        trend_acc_free(&sl[k].tr);
     }
     free(sl);
 }
 
-static struct slice *new_slices(const struct part *a, unsigned threads, int provisional, size_t *nsl)
+static struct slice *new_slices(const struct part *a, unsigned threads, int provisional,
+                                const struct trend_opts *tr, size_t *nsl)
 {
     /* A slice is worth a thread from some thousands of entities on. */
     size_t n = threads > 1 ? threads : 1;
@@ -324,7 +332,8 @@ static struct slice *new_slices(const struct part *a, unsigned threads, int prov
         sl[k].out = pool + sl[k].lo * a->stride;
         sl[k].counts = calloc(a->ns, sizeof *sl[k].counts);
         sl[k].nset = calloc(SUM_NSETS(a->ns), sizeof *sl[k].nset);
-        if (!sl[k].counts || !sl[k].nset) {
+        if (!sl[k].counts || !sl[k].nset ||
+            trend_acc_init(&sl[k].tr, a->ns, tr, a->as_of, provisional) != 0) {
             free_slices(sl, k + 1);
             return NULL;
         }
@@ -420,11 +429,15 @@ int part_summarise(struct part *a, const struct part_summary_opts *o, struct sum
     size_t nsl = 0;
     struct slice *sl = NULL;
     int rc = summary_init(out, a->ns, a->stale_after, !o->provisional, a->as_of, err);
+    if (rc == 0) {
+        trend_sum_free(&out->trend);
+        rc = trend_sum_init(&out->trend, a->ns, o->trend, err);
+    }
     if (rc)
         return rc;
     if (a->owner != a || !a->state)
         return fb_fail(err, FB_EUSAGE, "a part summarises once, by the owner of its array");
-    if (!(sl = new_slices(a, o->threads, o->provisional, &nsl)) ||
+    if (!(sl = new_slices(a, o->threads, o->provisional, o->trend, &nsl)) ||
         list_unmapped(a, o->stage_names, out) != 0) {
         free_slices(sl, nsl);
         return fb_fail(err, FB_ENOMEM, "out of memory computing the report");
@@ -443,7 +456,15 @@ int part_summarise(struct part *a, const struct part_summary_opts *o, struct sum
         for (size_t j = 0; j < SUM_NSETS(a->ns); j++)
             count[j] += sl[k].nset[j];
     }
+    struct trend_acc **acc = malloc(nsl * sizeof *acc);
+    for (size_t k = 0; acc && k < nsl; k++)
+        acc[k] = &sl[k].tr;
+    rc = acc ? trend_acc_gather(&out->trend, acc, nsl, err)
+             : fb_fail(err, FB_ENOMEM, "out of memory computing the report");
+    free(acc);
     free_slices(sl, nsl);
+    if (rc)
+        return rc;
     bucket_values(pool, count, SUM_NSETS(a->ns), a->ns);
     /* The array is now the summary's; give back what the values leave. */
     a->state = NULL;
@@ -462,7 +483,7 @@ int part_finish(struct part *a, const struct part_finish_opts *o, struct res_rep
                 struct fb_error *err)
 {
     struct summary s;
-    const struct part_summary_opts so = {o->stage_names, 0, o->threads};
+    const struct part_summary_opts so = {o->stage_names, 0, o->threads, o->trend};
     memset(out, 0, sizeof *out);
     int rc = part_summarise(a, &so, &s, err);
     if (rc == 0)

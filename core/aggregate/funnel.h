@@ -81,6 +81,7 @@ struct part_summary_opts {
      * undecided (docs/FORMAT.md §14). */
     int provisional;
     unsigned threads;                 /* to read the state with; 0 or 1: this one */
+    const struct trend_opts *trend;   /* --trend and --period; NULL: none, the default */
 };
 
 /* The entity-free summary of p (summary_free it in every case): per stage
@@ -96,6 +97,7 @@ struct part_finish_opts {
     const struct dict *stage_names;   /* names the unmapped stage ids */
     int has_as_of;                    /* 0 for a log without events */
     unsigned threads;                 /* to read the state with; 0 or 1: this one */
+    const struct trend_opts *trend;   /* --trend and --period; NULL: none, the default */
 };
 
 /* Compute every metric of p into *out (res_report_free it): part_summarise

@@ -13,21 +13,26 @@
 
 #include "bytes.h"
 #include "ftime.h"
+#include "period.h"
 #include "outfile.h"
+#include "trendfile.h"
 
 #define HEAD_FIXED 16          /* magic, version, header length (§14.1) */
 #define BODY_FIXED 76          /* the header body before the stage names */
 #define BODY_MAX (BODY_FIXED + FUNNEL_MAX_STAGES * (1 + FUNNEL_MAX_STAGE_NAME))
 #define SEC_HEAD 28            /* §14.2 */
-#define NSECTIONS 4
+#define NSECTIONS 6            /* kinds 1..6 (§14.2); 5 is not written yet */
 #define COUNTS_FIXED 40        /* §14.3 */
 #define COUNTS_STAGE 48
 #define ZLEVEL 6
 #define DUR_MAX (FTIME_MAX - FTIME_MIN)
 #define NAME_MAX_LEN 65535
 
-enum { SEC_COUNTS = 1, SEC_DURATIONS, SEC_UNDECIDED, SEC_UNMAPPED };
-static const char *const sec_name[] = {"", "counts", "durations", "undecided", "unmapped"};
+enum { SEC_COUNTS = 1, SEC_DURATIONS, SEC_UNDECIDED, SEC_UNMAPPED, SEC_TREND = 6 };
+static const char *const sec_name[] = {"", "counts", "durations", "undecided", "unmapped", "", "trend"};
+/* The sections in file order (§14.2). */
+static const int sec_order[] = {SEC_COUNTS, SEC_DURATIONS, SEC_UNDECIDED, SEC_UNMAPPED, SEC_TREND};
+#define NORDER (sizeof sec_order / sizeof sec_order[0])
 
 static uint32_t crc_of(const unsigned char *p, size_t len)
 {
@@ -169,6 +174,8 @@ static int encode_section(const struct summary *s, int kind, struct buf *raw)
         for (size_t k = 0; rc == 0 && k + 1 < s->ns; k++)
             rc = put_list(raw, &s->set[SUM_UND(s->ns, k)]);
         return rc;
+    case SEC_TREND:
+        return trendfile_encode(&s->trend, raw);
     default:
         rc = put_var(raw, s->nunmapped);
         for (size_t i = 0; rc == 0 && i < s->nunmapped; i++) {
@@ -188,10 +195,10 @@ int partial_encode(struct partial *p, struct buf *out, struct fb_error *err)
     out->len = 0;
     summary_sort(&p->sum);
     int rc = encode_header(p, out);
-    for (int k = SEC_COUNTS; rc == 0 && k <= SEC_UNMAPPED; k++) {
-        rc = encode_section(&p->sum, k, &raw);
+    for (size_t i = 0; rc == 0 && i < NORDER; i++) {
+        rc = encode_section(&p->sum, sec_order[i], &raw);
         if (rc == 0)
-            rc = put_section(out, (uint32_t)k, &raw);
+            rc = put_section(out, (uint32_t)sec_order[i], &raw);
     }
     buf_free(&raw);
     return rc ? fb_fail(err, FB_ENOMEM, "out of memory encoding the partial state") : 0;
@@ -435,8 +442,8 @@ int partial_decode(const unsigned char *b, size_t len, const char *path, struct 
     size_t off = 0, count[2 * FUNNEL_MAX_STAGES] = {0};
     memset(p, 0, sizeof *p);
     int rc = decode_header(&d, b, len, p, &off);
-    for (int k = SEC_COUNTS; rc == 0 && k <= SEC_UNMAPPED; k++)
-        rc = inflate_section(&d, b, len, &off, k, &raw[k]);
+    for (size_t i = 0; rc == 0 && i < NORDER; i++)
+        rc = inflate_section(&d, b, len, &off, sec_order[i], &raw[sec_order[i]]);
     d.off = (int64_t)off;
     if (rc == 0 && off != len)
         rc = BAD(&d, "damaged partial state: %zu bytes after the last section", len - off);
@@ -463,6 +470,14 @@ int partial_decode(const unsigned char *b, size_t len, const char *path, struct 
                           ns > 1 ? s->set[SUM_UND(ns, 0)].v : pool);
     if (rc == 0)
         rc = decode_unmapped(&d, &raw[SEC_UNMAPPED], s);
+    if (rc == 0) {
+        const char *why = NULL;
+        rc = trendfile_decode(raw[SEC_TREND].p, raw[SEC_TREND].len, p->has_as_of, &s->trend, &why);
+        if (rc == FB_ENOMEM)
+            rc = fb_fail(err, FB_ENOMEM, "out of memory");
+        else if (rc)
+            rc = BAD(&d, "damaged partial state: section %d (trend): %s", SEC_TREND, why);
+    }
     if (rc == 0)
         rc = check_sums(&d, p);
     for (int k = 0; k <= NSECTIONS; k++)
@@ -562,6 +577,15 @@ int partial_check(const struct partial *into, const char *into_path, const struc
         return fb_fail_at(err, FB_EINPUT, from_path, 0, 0,
                           "computed with --stale-after %llds, not %llds as %s",
                           (long long)from->sum.stale_after, (long long)into->sum.stale_after, into_path);
+    const struct trend_opts *ti = &into->sum.trend.o, *tf = &from->sum.trend.o;
+    if (ti->unit != tf->unit)
+        return fb_fail_at(err, FB_EINPUT, from_path, 0, 0, "computed with --trend %s, not %s as %s",
+                          tf->unit == TREND_OFF ? "(none)" : period_name((enum period_unit)tf->unit),
+                          ti->unit == TREND_OFF ? "(none)" : period_name((enum period_unit)ti->unit),
+                          into_path);
+    if (ti->period != tf->period)
+        return fb_fail_at(err, FB_EINPUT, from_path, 0, 0, "computed with --period %llds, not %llds as %s",
+                          (long long)tf->period, (long long)ti->period, into_path);
     for (uint32_t i = 0; i < into->n; i++)
         if (partial_has(into, i) && partial_has(from, i))
             return fb_fail_at(err, FB_EINPUT, from_path, 0, 0, "holds shard %u of %u, which %s holds too",

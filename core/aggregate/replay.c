@@ -402,12 +402,19 @@ static int run(struct replay_run *r, const char *path, const struct replay_opts 
         rc = replay_blocks(r, err);
     /* A shard's latest event is not the set's: with the default as_of its
      * entities that may still turn stale stay undecided (FORMAT.md §14). */
-    const struct part_summary_opts so = {stages, sh && !o->has_as_of, o->threads};
+    const struct trend_opts tr = replay_trend_opts(o);
+    const struct part_summary_opts so = {stages, sh && !o->has_as_of, o->threads, &tr};
     if (rc == 0)
         rc = part_summarise(r->part, &so, out, err);
     out->has_events = scan->events > 0;
     out->max_time = scan->events ? scan->max_time : 0;
     return rc;
+}
+
+struct trend_opts replay_trend_opts(const struct replay_opts *o)
+{
+    return (struct trend_opts){o->trend ? o->trend - 1 : TREND_OFF,
+                               o->period ? o->period : TREND_DEFAULT_PERIOD};
 }
 
 int replay_summary(const char *path, const struct replay_opts *o, const struct replay_shard *shard,

@@ -22,7 +22,12 @@ struct replay_opts {
     int64_t as_of;
     int64_t stale_after;
     unsigned threads;       /* decoding and folding threads; 0 or 1: this one */
+    int trend;              /* --trend: 0 none, else 1 + enum period_unit */
+    int64_t period;         /* --period of activity; 0: TREND_DEFAULT_PERIOD */
 };
+
+/* o's --trend and --period as the aggregator takes them. */
+struct trend_opts replay_trend_opts(const struct replay_opts *o);
 
 /* What the replay saw of the file besides the metrics. */
 struct replay_info {

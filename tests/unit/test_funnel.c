@@ -140,7 +140,7 @@ static void run_parts(struct world *w, const struct ev *ev, size_t n, size_t par
     }
     struct fb_error err;
     fb_error_clear(&err);
-    assert_int_equal(part_finish(a, &(struct part_finish_opts){w->stages, 1, 1}, r, &err), 0);
+    assert_int_equal(part_finish(a, &(struct part_finish_opts){w->stages, 1, 1, NULL}, r, &err), 0);
     part_free(a);
     /* the identity every report keeps */
     assert_int_equal(r->ev_read, r->ev_used + r->ev_after_as_of + r->ev_unmapped);
@@ -417,7 +417,7 @@ static void count_after_adds_to_read_and_after_as_of(void **state)
     struct res_report r;
     struct fb_error err;
     fb_error_clear(&err);
-    assert_int_equal(part_finish(a, &(struct part_finish_opts){w.stages, 1, 1}, &r, &err), 0);
+    assert_int_equal(part_finish(a, &(struct part_finish_opts){w.stages, 1, 1, NULL}, &r, &err), 0);
     assert_int_equal(r.ev_read, 1001);
     assert_int_equal(r.ev_after_as_of, 1000);
     assert_int_equal(r.ev_used, 1);
@@ -513,7 +513,7 @@ static void unmapped_names_keep_nul_bytes_and_exact_bytes(void **state)
     struct res_report r;
     struct fb_error err;
     fb_error_clear(&err);
-    assert_int_equal(part_finish(a, &(struct part_finish_opts){w.stages, 1, 1}, &r, &err), 0);
+    assert_int_equal(part_finish(a, &(struct part_finish_opts){w.stages, 1, 1, NULL}, &r, &err), 0);
     assert_int_equal(r.nunmapped, 2);
     assert_int_equal(r.unmapped[0].len, 3);
     assert_memory_equal(r.unmapped[0].name, "q\0r", 3);
@@ -604,7 +604,7 @@ static void no_events_give_zero_counts_and_null_rates(void **state)
     struct res_report r;
     struct fb_error err;
     fb_error_clear(&err);
-    assert_int_equal(part_finish(a, &(struct part_finish_opts){w.stages, 0, 1}, &r, &err), 0);
+    assert_int_equal(part_finish(a, &(struct part_finish_opts){w.stages, 0, 1, NULL}, &r, &err), 0);
     assert_int_equal(r.has_as_of, 0);
     assert_int_equal(r.entities, 0);
     assert_int_equal(r.ev_read, 0);
@@ -820,7 +820,7 @@ static char *finish_json(struct world *w, struct part *p, unsigned threads)
     struct res_report r;
     struct fb_error err;
     fb_error_clear(&err);
-    assert_int_equal(part_finish(p, &(struct part_finish_opts){w->stages, 1, threads}, &r, &err), 0);
+    assert_int_equal(part_finish(p, &(struct part_finish_opts){w->stages, 1, threads, NULL}, &r, &err), 0);
     char *j = json_of(&r);
     res_report_free(&r);
     return j;
