@@ -3,6 +3,7 @@
 #include "replay.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -16,29 +17,32 @@
 #define NEEDED_COLS ((1u << BLOG_C_TIME) | (1u << BLOG_C_ENTITY) | (1u << BLOG_C_STAGE) | \
                      (1u << BLOG_C_CHANNEL) | (1u << BLOG_C_OUTCOME))
 
-/* With several threads, the work goes in rounds (docs/ARCHITECTURE.md
- * "Replay on every core").  In round r, worker k decodes EVENTS block
- * r * nw + k into one of its two buffers and sorts the positions of its
- * events by the worker that owns their entity (entity ranges of equal
- * size); after a barrier, every worker folds, from every worker's buffer,
- * the events of the entities it owns.  No two threads ever write one
- * entity's cells, so the shared array needs no atomics, and each thread's
- * random writes fall in its own 1/nw of it.  A worker decodes round r + 1
- * into its other buffer while the others may still fold round r; it can
- * reuse a buffer only after the next barrier, when every fold of it is
- * done. */
-struct replay_buf {
+/* With several threads (docs/ARCHITECTURE.md "Replay on every core"),
+ * worker k owns the entities (e * owner_mul) >> 32 == k, ranges of equal
+ * size, and is the only thread that writes their cells: the shared array
+ * needs no atomics, and each thread's random writes fall in its own 1/nw
+ * of it.  Decoded blocks wait in a ring of slots, 2 per worker.  A worker
+ * claims the next block in file order (when its slot is free again),
+ * decodes it into the slot and lists its positions by owner; and every
+ * worker folds, block after block in file order, the events it owns from
+ * each slot, then counts the slot folded once more.  A slot is free when
+ * all nw workers have folded it.  Workers wait only for the block they
+ * need next, so one that is slower for a while (a larger block, a core
+ * taken by another process) delays the others by at most the ring. */
+struct replay_slot {
     struct logr_cursor cur;
-    int ready;                    /* holds a decoded block this round */
     uint32_t *sel;                /* positions, grouped by owner */
     uint32_t *start, *count;      /* nw each: owner k's are sel[start[k]] .. + count[k] */
+    int empty;                    /* the block needs no fold (wholly after as_of) */
+    int failed;                   /* the block is damaged: folding stops here */
+    atomic_size_t ready;          /* block + 1 once decoded (or failed) into the slot */
+    atomic_uint folded;           /* workers done with it; nw = free */
 };
 
 struct replay_worker {
     struct replay_run *run;
     size_t index;
     struct part *part;            /* the run's part itself with one worker */
-    struct replay_buf buf[2];
     int rc;                       /* of the block err_block */
     size_t err_block;
     struct fb_error err;
@@ -55,8 +59,11 @@ struct replay_run {
     struct replay_worker *w;
     size_t nw;
     uint64_t owner_mul;           /* owner of entity e: (e * owner_mul) >> 32 */
-    pthread_barrier_t barrier;
-    atomic_size_t stop_round;     /* the first round with a damaged block */
+    struct replay_slot *slot;     /* nslot; slot[i % nslot] holds block i */
+    size_t nslot;
+    pthread_mutex_t claim;        /* guards next_block */
+    size_t next_block;            /* the next block to decode */
+    atomic_size_t first_bad;      /* the lowest damaged block seen (SIZE_MAX: none) */
     pthread_mutex_t gate;         /* go: 0 wait, 1 run the rounds, -1 do not */
     pthread_cond_t gate_cv;
     int go;
@@ -95,13 +102,36 @@ static int build_maps(struct replay_run *r, const struct funnel_def *def, struct
     return 0;
 }
 
+#define SPIN_BEFORE_YIELD 2000
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+/* Wait a little: spin first, since the slot waited for is usually a block
+ * decode away (sleeping in the kernel and being woken took longer than
+ * that on the virtual machines measured), then yield the core to the
+ * thread being waited for when there are more threads than cores. */
+static void backoff(unsigned *spins)
+{
+    if (++*spins < SPIN_BEFORE_YIELD)
+        cpu_relax();
+    else
+        sched_yield();
+}
+
 /* Up to this many workers, routing writes every position into every
  * owner's list and advances only the owner's count: one pass with no
  * branch and no counter in memory.  Beyond, a counting sort (two passes)
  * keeps the lists in one block-sized array. */
 #define ROUTE_DIRECT_MAX 4
 
-static void route_direct(struct replay_buf *b, const uint32_t *ent, uint32_t n, uint64_t mul, size_t nw)
+static void route_direct(struct replay_slot *b, const uint32_t *ent, uint32_t n, uint64_t mul, size_t nw)
 {
     uint32_t *l0 = b->sel, *l1 = l0 + BLOG_EVENTS_PER_BLOCK, *l2 = l1 + BLOG_EVENTS_PER_BLOCK,
              *l3 = l2 + BLOG_EVENTS_PER_BLOCK;
@@ -131,7 +161,7 @@ static void route_direct(struct replay_buf *b, const uint32_t *ent, uint32_t n, 
     }
 }
 
-static void route_sorted(struct replay_buf *b, const uint32_t *ent, uint32_t n, uint64_t mul, size_t nw)
+static void route_sorted(struct replay_slot *b, const uint32_t *ent, uint32_t n, uint64_t mul, size_t nw)
 {
     memset(b->count, 0, nw * sizeof *b->count);
     for (uint32_t j = 0; j < n; j++)
@@ -147,58 +177,90 @@ static void route_sorted(struct replay_buf *b, const uint32_t *ent, uint32_t n, 
         b->sel[next[(ent[j] * mul) >> 32]++] = j;
 }
 
-/* Decode block i into buf and list its positions by owner, each list in
- * block order. */
-static int decode_and_route(struct replay_worker *w, struct replay_buf *b, size_t i)
+/* Claim the next block to decode, when there is one below the first
+ * damaged block and its slot is free; returns 1 and sets *i. */
+static int claim_block(struct replay_run *r, size_t *i)
 {
-    struct replay_run *r = w->run;
-    int rc = logr_decode(&b->cur, i, &w->err);
-    if (rc)
-        return rc;
-    const uint32_t *ent = b->cur.cols.ids[EVB_IDX(BLOG_C_ENTITY)];
-    if (r->nw <= ROUTE_DIRECT_MAX)
-        route_direct(b, ent, b->cur.cols.n, r->owner_mul, r->nw);
-    else
-        route_sorted(b, ent, b->cur.cols.n, r->owner_mul, r->nw);
-    b->ready = 1;
-    return 0;
+    int got = 0;
+    pthread_mutex_lock(&r->claim);
+    size_t b = r->next_block;
+    if (b < r->r.nev && b < atomic_load(&r->first_bad) &&
+        atomic_load_explicit(&r->slot[b % r->nslot].folded, memory_order_acquire) == r->nw) {
+        r->next_block = b + 1;
+        *i = b;
+        got = 1;
+    }
+    pthread_mutex_unlock(&r->claim);
+    return got;
 }
 
-/* One worker of a run with several: rounds as described above.  Every
- * worker runs every round up to the first with a damaged block, so the
- * barriers always meet; the error reported is the lowest damaged block of
- * that round, the same whatever the interleaving. */
-static void *work_rounds(void *arg)
+/* Decode block i into its slot and list its positions by owner, each list
+ * in block order; then publish it. */
+static void decode_block(struct replay_worker *w, size_t i)
+{
+    struct replay_run *r = w->run;
+    struct replay_slot *sl = &r->slot[i % r->nslot];
+    atomic_store_explicit(&sl->folded, 0, memory_order_relaxed);
+    sl->empty = sl->failed = 0;
+    const struct blog_block *blk = logr_block(&r->r, i);
+    if (blk->h.a > r->as_of) {   /* wholly after as_of: only its count matters */
+        part_add_after(w->part, blk->h.count);
+        sl->empty = 1;
+    } else {
+        struct fb_error e;
+        fb_error_clear(&e);
+        int rc = logr_decode(&sl->cur, i, &e);
+        if (rc) {
+            sl->failed = 1;
+            if (!w->rc || i < w->err_block) {
+                w->rc = rc;
+                w->err_block = i;
+                w->err = e;
+            }
+            size_t cur = atomic_load(&r->first_bad);
+            while (i < cur && !atomic_compare_exchange_weak(&r->first_bad, &cur, i))
+                ;
+        } else {
+            const uint32_t *ent = sl->cur.cols.ids[EVB_IDX(BLOG_C_ENTITY)];
+            if (r->nw <= ROUTE_DIRECT_MAX)
+                route_direct(sl, ent, sl->cur.cols.n, r->owner_mul, r->nw);
+            else
+                route_sorted(sl, ent, sl->cur.cols.n, r->owner_mul, r->nw);
+        }
+    }
+    atomic_store_explicit(&sl->ready, i + 1, memory_order_release);
+}
+
+/* One worker of a run with several: fold the blocks in file order, and
+ * decode whenever the next block to fold is not ready yet.  It stops at
+ * the end or at the first damaged block; every block before that one has
+ * been claimed and is decoded by someone, so no slot it waits for stays
+ * unfilled, and the error reported (the lowest damaged block, replay_blocks)
+ * is the same whatever the interleaving. */
+static void *work_slots(void *arg)
 {
     struct replay_worker *w = arg;
     struct replay_run *r = w->run;
-    const size_t rounds = (r->r.nev + r->nw - 1) / r->nw;
-    for (size_t round = 0; round < rounds; round++) {
-        struct replay_buf *b = &w->buf[round & 1];
-        size_t i = round * r->nw + w->index;
-        b->ready = 0;
-        if (i < r->r.nev) {
-            const struct blog_block *blk = logr_block(&r->r, i);
-            if (blk->h.a > r->as_of) {   /* wholly after as_of: only its count matters */
-                part_add_after(w->part, blk->h.count);
-            } else {
-                int rc = decode_and_route(w, b, i);
-                if (rc) {
-                    w->rc = rc;
-                    w->err_block = i;
-                    size_t cur = atomic_load(&r->stop_round);
-                    while (round < cur && !atomic_compare_exchange_weak(&r->stop_round, &cur, round))
-                        ;
-                }
-            }
+    const size_t me = w->index;
+    unsigned spins = 0;
+    for (size_t f = 0; f < r->r.nev;) {
+        struct replay_slot *sl = &r->slot[f % r->nslot];
+        if (atomic_load_explicit(&sl->ready, memory_order_acquire) == f + 1) {
+            if (sl->failed)
+                break;
+            if (!sl->empty)
+                part_add_sel(w->part, &sl->cur.cols, sl->sel + sl->start[me], sl->count[me]);
+            atomic_fetch_add_explicit(&sl->folded, 1, memory_order_release);
+            f++;
+            spins = 0;
+            continue;
         }
-        pthread_barrier_wait(&r->barrier);
-        if (atomic_load(&r->stop_round) <= round)
-            break;
-        for (size_t k = 0; k < r->nw; k++) {
-            const struct replay_buf *o = &r->w[k].buf[round & 1];
-            if (o->ready)
-                part_add_sel(w->part, &o->cur.cols, o->sel + o->start[w->index], o->count[w->index]);
+        size_t i;
+        if (claim_block(r, &i)) {
+            decode_block(w, i);
+            spins = 0;
+        } else {
+            backoff(&spins);
         }
     }
     return NULL;
@@ -214,19 +276,20 @@ static void work_alone(struct replay_worker *w)
             part_add_after(w->part, blk->h.count);
             continue;
         }
-        int rc = logr_decode(&w->buf[0].cur, i, &w->err);
+        int rc = logr_decode(&r->slot[0].cur, i, &w->err);
         if (rc) {
             w->rc = rc;
             w->err_block = i;
             return;
         }
-        part_add(w->part, &w->buf[0].cur.cols);
+        part_add(w->part, &r->slot[0].cur.cols);
     }
 }
 
-/* Set up nw workers: cursors, position buffers and (with more than one)
- * counters of their own, all allocated here so that running out of memory
- * is an error of the replay and never of a thread. */
+/* Set up nw workers (counters of their own when more than one) and the
+ * slots (one with one worker, else 2 a worker), all allocated here so
+ * that running out of memory is an error of the replay and never of a
+ * thread. */
 static int setup_workers(struct replay_run *r, size_t nw, struct fb_error *err)
 {
     static const struct logr_want needed = {NEEDED_COLS, NULL, 0};
@@ -241,42 +304,48 @@ static int setup_workers(struct replay_run *r, size_t nw, struct fb_error *err)
         w->part = nw == 1 ? r->part : part_new_sharing(r->part);
         if (!w->part)
             return fb_fail(err, FB_ENOMEM, "out of memory");
-        for (int h = 0; h < (nw == 1 ? 1 : 2); h++) {
-            struct replay_buf *b = &w->buf[h];
-            int rc = logr_cursor_init(&b->cur, &r->r, &needed, 0, r->r.nev, err);
-            if (rc)
-                return rc;
-            if (nw == 1)
-                continue;
-            size_t lists = nw <= ROUTE_DIRECT_MAX ? ROUTE_DIRECT_MAX : 1;
-            b->sel = malloc(lists * BLOG_EVENTS_PER_BLOCK * sizeof *b->sel);
-            b->start = malloc(nw * sizeof *b->start);
-            b->count = malloc(nw * sizeof *b->count);
-            if (!b->sel || !b->start || !b->count)
-                return fb_fail(err, FB_ENOMEM, "out of memory");
-        }
+    }
+    size_t ns = nw == 1 ? 1 : 2 * nw;
+    if (!(r->slot = calloc(ns, sizeof *r->slot)))
+        return fb_fail(err, FB_ENOMEM, "out of memory");
+    r->nslot = ns;
+    for (size_t k = 0; k < ns; k++) {
+        struct replay_slot *sl = &r->slot[k];
+        atomic_init(&sl->ready, 0);
+        atomic_init(&sl->folded, (unsigned)nw);
+        int rc = logr_cursor_init(&sl->cur, &r->r, &needed, 0, r->r.nev, err);
+        if (rc)
+            return rc;
+        if (nw == 1)
+            continue;
+        size_t lists = nw <= ROUTE_DIRECT_MAX ? ROUTE_DIRECT_MAX : 1;
+        sl->sel = malloc(lists * BLOG_EVENTS_PER_BLOCK * sizeof *sl->sel);
+        sl->start = malloc(nw * sizeof *sl->start);
+        sl->count = malloc(nw * sizeof *sl->count);
+        if (!sl->sel || !sl->start || !sl->count)
+            return fb_fail(err, FB_ENOMEM, "out of memory");
     }
     return 0;
 }
 
 static void free_workers(struct replay_run *r)
 {
-    for (size_t k = 0; r->w && k < r->nw; k++) {
-        for (int h = 0; h < 2; h++) {
-            logr_cursor_free(&r->w[k].buf[h].cur);
-            free(r->w[k].buf[h].sel);
-            free(r->w[k].buf[h].start);
-            free(r->w[k].buf[h].count);
-        }
+    for (size_t k = 0; r->slot && k < r->nslot; k++) {
+        logr_cursor_free(&r->slot[k].cur);
+        free(r->slot[k].sel);
+        free(r->slot[k].start);
+        free(r->slot[k].count);
+    }
+    free(r->slot);
+    for (size_t k = 0; r->w && k < r->nw; k++)
         if (r->w[k].part != r->part)
             part_free(r->w[k].part);
-    }
     free(r->w);
 }
 
 /* A started thread waits here until every thread has started (go = 1) or
  * one could not be (go = -1: the run goes on in the calling thread alone);
- * the rounds need every worker at every barrier. */
+ * every worker must fold, since it alone folds the entities it owns. */
 static int wait_for_go(struct replay_run *r)
 {
     pthread_mutex_lock(&r->gate);
@@ -299,11 +368,11 @@ static void *thread_main(void *arg)
 {
     struct replay_worker *w = arg;
     if (wait_for_go(w->run) > 0)
-        work_rounds(w);
+        work_slots(w);
     return NULL;
 }
 
-/* Run the workers: nw - 1 threads and this one, in rounds; or this thread
+/* Run the workers: nw - 1 threads and this one; or this thread
  * alone when there is one worker or a thread cannot be started (the report
  * is the same either way). */
 static void run_workers(struct replay_run *r)
@@ -316,10 +385,7 @@ static void run_workers(struct replay_run *r)
      * nent * mul <= nw << 32, which also keeps the product in 64 bits. */
     uint32_t nent = part_entities(r->part);
     r->owner_mul = nent ? ((uint64_t)r->nw << 32) / nent : 0;
-    if (pthread_barrier_init(&r->barrier, NULL, (unsigned)r->nw) != 0) {
-        work_alone(&r->w[0]);
-        return;
-    }
+    pthread_mutex_init(&r->claim, NULL);
     pthread_mutex_init(&r->gate, NULL);
     pthread_cond_init(&r->gate_cv, NULL);
     size_t started = 1;
@@ -328,19 +394,19 @@ static void run_workers(struct replay_run *r)
         r->w[started++].started = 1;
     set_go(r, started == r->nw ? 1 : -1);
     if (started == r->nw)
-        work_rounds(&r->w[0]);
+        work_slots(&r->w[0]);
     for (size_t k = 1; k < started; k++)
         pthread_join(r->w[k].tid, NULL);
-    pthread_barrier_destroy(&r->barrier);
     pthread_cond_destroy(&r->gate_cv);
     pthread_mutex_destroy(&r->gate);
+    pthread_mutex_destroy(&r->claim);
     if (started < r->nw)
         work_alone(&r->w[0]);
 }
 
 static int replay_blocks(struct replay_run *r, struct fb_error *err)
 {
-    atomic_init(&r->stop_round, SIZE_MAX);
+    atomic_init(&r->first_bad, SIZE_MAX);
     run_workers(r);
     const struct replay_worker *bad = NULL;
     for (size_t k = 0; k < r->nw; k++)
