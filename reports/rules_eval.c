@@ -61,20 +61,29 @@ static void add(struct msg *m, const char *fmt, ...)
     m->len += (size_t)n;
 }
 
-/* A string as JSON ("a \"b\""), at most ~60 bytes of it: a report's names
- * are short, and a message should not carry a whole document. */
+/* A string quoted as JSON writes it ("a \"b\"", control bytes as \u00XX),
+ * at most ~60 bytes of it, cut at a character boundary: a report's names
+ * are short, and a message should not carry a whole document.  By hand,
+ * not json_dumps: a name in a rule file need not be valid UTF-8. */
 static void add_json_string(struct msg *m, const char *s, size_t len)
 {
-    int cut = len > 60;
-    json_t *v = json_stringn(s, cut ? 60 : len);
-    char *q = v ? json_dumps(v, JSON_ENCODE_ANY) : NULL;
-    json_decref(v);
-    if (!q) {
-        m->oom = 1;
-        return;
+    size_t n = len;
+    if (n > 60) {
+        n = 60;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
     }
-    add(m, "%s%s", q, cut ? "..." : "");
-    free(q);
+    add(m, "\"");
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\')
+            add(m, "\\%c", c);
+        else if (c < 0x20 || c == 0x7f)
+            add(m, "\\u%04x", c);
+        else
+            add(m, "%c", c);
+    }
+    add(m, "\"%s", n < len ? "..." : "");
 }
 
 /* The shortest text that reads back as the same double, so 0.025 prints as

@@ -262,6 +262,22 @@ static void long_name_lists_are_cut(void **state)
          "null, \"a.b[c]\", \"dup\", \"dup\")\n");
 }
 
+/* A bare name need not be UTF-8, and a long one is cut in the message
+ * (found by fuzzing: quoting it through jansson failed as out of memory). */
+static void odd_names_print_in_messages(void **state)
+{
+    (void)state;
+    eval("stages[\xff\xfe].reached > 0\n",
+         "1: stages[\xff\xfe].reached > 0: stages[\xff\xfe] does not exist: no element of "
+         "stages is named \"\xff\xfe\" (names: \"lead\", \"closed won\")\n");
+    eval("stages[\"\\u00e9\\t\\\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"] > 0\n",
+         "1: stages[\"\\u00e9\\t\\\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"] > 0: "
+         "stages[\"\\u00e9\\t\\\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"] "
+         "does not exist: no element of stages is named "
+         "\"\xc3\xa9\\u0009\\\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"... "
+         "(names: \"lead\", \"closed won\")\n");
+}
+
 static void quoted_names_decode_json_escapes(void **state)
 {
     (void)state;
@@ -326,6 +342,7 @@ int main(void)
         cmocka_unit_test(brackets_on_objects_are_keys),
         cmocka_unit_test(a_path_that_leads_nowhere_is_a_failing_rule),
         cmocka_unit_test(long_name_lists_are_cut),
+        cmocka_unit_test(odd_names_print_in_messages),
         cmocka_unit_test(quoted_names_decode_json_escapes),
         cmocka_unit_test(malformed_rules_name_line_and_column),
         cmocka_unit_test(free_null_is_a_no_op),
