@@ -316,8 +316,12 @@ int cmd_check(int argc, char **argv)
     json_t *report = NULL, *expected = NULL;
     size_t compared = 0, differences = 0, rfailed = 0, rtotal = 0;
     int rc = parse_args(argc, argv, &a);
+    if (rc != 0) {  /* a usage error, or CLI_HELP after --help */
+        free(a.rules);
+        return rc;
+    }
     fb_error_clear(&err);
-    if (rc == 0 && a.nrules && !(rs = calloc(a.nrules, sizeof *rs)))
+    if (a.nrules && !(rs = calloc(a.nrules, sizeof *rs)))
         rc = fb_fail(&err, FB_ENOMEM, "out of memory");
     /* The rules first: a broken rule file is the command's fault, whatever
      * the report holds. */

@@ -120,6 +120,8 @@ run "$FUNNEL" check --help
 expect_rc rules_help_rc 0
 expect_out rules_help_usage "funnel check REPORT --rules FILE..."
 expect_out rules_help_example "breakdowns[segment].groups[smb].win_rate_closed > 0.5"
+if [ -s "$T/err" ]; then fail rules_help_quiet_stderr "stderr: $(head -c 200 "$T/err")"; else
+    pass rules_help_quiet_stderr; fi
 
 # --- a failed write of the failing rules is an I/O error, exit 5.
 if [ -w /dev/full ]; then
