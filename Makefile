@@ -129,7 +129,7 @@ valgrind:
 # jansson built from their Debian sources with the same sanitizers
 # (scripts/fuzz_deps.sh).  `make fuzz FUZZ_SECONDS=N` runs every target N s,
 # FUZZ_JOBS at a time, and merges new inputs into the corpus.
-FUZZ_TARGETS := csvin evblock log jsondiff chart_quote roundtrip
+FUZZ_TARGETS := csvin evblock log jsondiff chart_quote roundtrip rules
 FUZZ_REPLAY  := $(patsubst %,$(BUILD)/fuzz_replay/replay_%,$(FUZZ_TARGETS))
 FUZZ_SECONDS ?= 60
 FUZZ_JOBS    ?= 2

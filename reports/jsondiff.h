@@ -25,6 +25,9 @@ typedef void (*jdiff_emit_fn)(void *ctx, const char *path, const char *what);
  *  - an expected real matches any number g with
  *    |e - g| <= tol * max(|e|, |g|)  (tol >= 0; 0 means exactly equal);
  *  - objects: every key of `expected` must exist in `got`, extras are fine;
+ *  - the one exception: a top-level "schema" of "funnel-report/1" matches
+ *    "funnel-report/2", whose reports keep every v1 key, so a v1 fixture
+ *    checks a v2 report on the keys they share (docs/DECISIONS.md);
  *  - arrays: equal length, then element by element (a length mismatch is
  *    one difference and the elements are not compared).
  * *compared counts the leaf (non-container) values of `expected` that had

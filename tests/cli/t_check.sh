@@ -47,6 +47,28 @@ expect_out check_length_unmapped "unmapped_stages: expected 0 elements, got 1"
 run "$FUNNEL" check "$C/expected_match.json" "$C/report.json"
 expect_rc check_subset_is_one_way 1
 
+# --- a funnel-report/1 fixture checks a /2 report on the keys they share
+# (docs/DECISIONS.md): /2 keeps every /1 key, so only the schema differs.
+run "$FUNNEL" check "$C/report_v2.json" "$C/expected_match.json"
+expect_rc check_v1_fixture_v2_report_rc 0
+expect_out check_v1_fixture_v2_report_count "funnel check: 17 values compared, all match"
+# The real thing: a case's v1 fixture against its replay relabelled /2.
+K=$FIX/cases/metrics_example
+"$FUNNEL" append -q "$T/k.flog" "$K/events.csv" &&
+    # shellcheck disable=SC2046
+    "$FUNNEL" replay "$T/k.flog" $(cat "$K/args") -o "$T/k.json" &&
+    sed 's|"funnel-report/1"|"funnel-report/2"|' "$T/k.json" >"$T/k2.json"
+run "$FUNNEL" check "$T/k2.json" "$K/expected.json"
+expect_rc check_v1_case_v2_report 0
+# Not the other way round, and a /1 key the /2 report lacks is still missing.
+run "$FUNNEL" check "$C/report.json" "$T/k2.json"
+expect_rc check_v2_fixture_v1_report_rc 1
+expect_out check_v2_fixture_v1_report_schema 'schema: expected "funnel-report/2", got "funnel-report/1"'
+sed '/"entities"/d' "$C/report_v2.json" >"$T/v2_short.json"
+run "$FUNNEL" check "$T/v2_short.json" "$C/expected_match.json"
+expect_rc check_v1_fixture_v2_missing_key_rc 1
+expect_out check_v1_fixture_v2_missing_key "entities: missing"
+
 # --- tolerance: relative 5e-10 passes the default 1e-9, 2e-9 does not.
 run "$FUNNEL" check "$C/tol_report.json" "$C/tol_close.json"
 expect_rc check_tolerance_default_inside 0

@@ -10,7 +10,7 @@ D=${FUZZ_REPLAY_DIR:-${UNIT_DIR:+$UNIT_DIR/../fuzz_replay}}
 D=${D:-$ROOT/build/release/fuzz_replay}
 case $D in /*) ;; *) D=$ROOT/$D ;; esac
 
-for t in csvin evblock log jsondiff chart_quote roundtrip; do
+for t in csvin evblock log jsondiff chart_quote roundtrip rules; do
     bin=$D/replay_$t
     dir=$ROOT/tests/fuzz/corpus/$t
     if [ ! -x "$bin" ]; then

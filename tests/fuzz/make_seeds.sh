@@ -9,7 +9,7 @@ F=${1:-./funnel}
 C=tests/fuzz/corpus
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-mkdir -p $C/csvin $C/evblock $C/log $C/jsondiff $C/chart_quote $C/roundtrip
+mkdir -p $C/csvin $C/evblock $C/log $C/jsondiff $C/chart_quote $C/roundtrip $C/rules
 
 # csvin: every CSV fixture up to 16 KiB (good, bad, hostile), and a small gen.
 i=0
@@ -74,5 +74,15 @@ r "\\000\\000\\000\\005aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
 r "\\377\\377\\003\\000\\001\\002\\040\\003\\002\\005abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyz" full
 r "\\010\\160\\002\\004\\001\\010\\003\\002\\005\\007\\011\\013\\015\\017\\021\\023\\025\\027\\031\\033\\035\\037\\041\\043\\045\\047\\051\\053\\055\\057\\061\\063\\065\\067\\071\\073\\075\\077\\101\\103\\105\\107" batches
 head -c 2048 /dev/urandom >"$C/roundtrip/seed-random"
+
+# rules: a rule file, NUL, a report: the committed rule files against the
+# v2 report fixture, and one against a real replay.
+u() { { cat "$1"; printf '\000'; cat "$2"; } >"$C/rules/seed-$3"; }
+u fixtures/check/rules/hold.rules fixtures/check/report_v2.json hold
+u fixtures/check/rules/fail.rules fixtures/check/report_v2.json fail
+printf 'stages[0].reached > 0\r\nwin_rate == 0.2 # c\n["a b"][-1] != 1e-3\n' >"$T/x.rules"
+u "$T/x.rules" "$T/r.json" replay
+printf 'stages["closed\\u0020won"].x <= -0\nbad line\n' >"$T/y.rules"
+u "$T/y.rules" fixtures/check/report.json malformed
 
 for d in $C/*; do echo "$(basename "$d"): $(find "$d" -type f | wc -l) files"; done

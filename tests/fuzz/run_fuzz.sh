@@ -19,7 +19,7 @@ mkdir -p "$B/logs"
 max_len() {
     case $1 in
     chart_quote) echo 1024 ;;
-    csvin | jsondiff) echo 16384 ;;
+    csvin | jsondiff | rules) echo 16384 ;;
     roundtrip) echo 8192 ;;
     *) echo 65536 ;;
     esac

@@ -321,6 +321,39 @@ static void empty_expected_compares_nothing(void **state)
     assert_int_equal(r.compared, 0);
 }
 
+/* A v2 report keeps every v1 key (docs/DECISIONS.md), so a v1 fixture
+ * checks it; the schema counts as compared. */
+static void v1_fixture_matches_v2_report_schema(void **state)
+{
+    (void)state;
+    struct result r;
+    compare("{\"schema\":\"funnel-report/1\",\"win_rate\":0.5}",
+            "{\"schema\":\"funnel-report/2\",\"win_rate\":0.5,\"quality\":{}}", &r);
+    assert_int_equal(r.differences, 0);
+    assert_int_equal(r.compared, 2);
+}
+
+/* Only that one pair, only one way, only the top-level key; the other
+ * keys of a v1 fixture are still compared, a missing one still reported. */
+static void schema_compatibility_is_narrow(void **state)
+{
+    (void)state;
+    struct result r;
+    differs("{\"schema\":\"funnel-report/2\"}", "{\"schema\":\"funnel-report/1\"}", 1e-9,
+            "schema: expected \"funnel-report/2\", got \"funnel-report/1\"\n");
+    differs("{\"schema\":\"funnel-report/1\"}", "{\"schema\":\"funnel-report/3\"}", 1e-9,
+            "schema: expected \"funnel-report/1\", got \"funnel-report/3\"\n");
+    differs("{\"x\":{\"schema\":\"funnel-report/1\"}}", "{\"x\":{\"schema\":\"funnel-report/2\"}}",
+            1e-9, "x.schema: expected \"funnel-report/1\", got \"funnel-report/2\"\n");
+    json_t *e = json_object(), *g = json_object();
+    json_object_set_new(e, "schema", json_string("funnel-report/1"));
+    json_object_set_new(g, "schema", json_stringn("funnel-report/2\0", 16));
+    compare_values(e, g, 1e-9, &r);
+    assert_int_equal(r.differences, 1);
+    differs("{\"schema\":\"funnel-report/1\",\"entities\":3}",
+            "{\"schema\":\"funnel-report/2\"}", 1e-9, "entities: missing\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -349,6 +382,8 @@ int main(void)
         cmocka_unit_test(odd_keys_are_quoted_in_brackets),
         cmocka_unit_test(top_level_difference_has_root_path),
         cmocka_unit_test(empty_expected_compares_nothing),
+        cmocka_unit_test(v1_fixture_matches_v2_report_schema),
+        cmocka_unit_test(schema_compatibility_is_narrow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
