@@ -19,15 +19,17 @@
 #define BODY_FIXED 76          /* the header body before the stage names */
 #define BODY_MAX (BODY_FIXED + FUNNEL_MAX_STAGES * (1 + FUNNEL_MAX_STAGE_NAME))
 #define SEC_HEAD 28            /* §14.2 */
-#define NSECTIONS 4
+#define NSECTIONS 5
 #define COUNTS_FIXED 40        /* §14.3 */
 #define COUNTS_STAGE 48
+#define RATES_FIXED 32         /* §14.6 */
+#define RATES_STAGE 24
 #define ZLEVEL 6
 #define DUR_MAX (FTIME_MAX - FTIME_MIN)
 #define NAME_MAX_LEN 65535
 
-enum { SEC_COUNTS = 1, SEC_DURATIONS, SEC_UNDECIDED, SEC_UNMAPPED };
-static const char *const sec_name[] = {"", "counts", "durations", "undecided", "unmapped"};
+enum { SEC_COUNTS = 1, SEC_DURATIONS, SEC_UNDECIDED, SEC_UNMAPPED, SEC_RATES };
+static const char *const sec_name[] = {"", "counts", "durations", "undecided", "unmapped", "rates"};
 
 static uint32_t crc_of(const unsigned char *p, size_t len)
 {
@@ -154,6 +156,23 @@ static int encode_counts(const struct summary *s, struct buf *raw)
     return rc;
 }
 
+/* §14.6: the options of docs/METRICS.md §4.11 and §4.14 and the counts
+ * of the quality block. */
+static int encode_rates(const struct summary *s, struct buf *raw)
+{
+    const uint64_t head[4] = {(uint64_t)s->conv.window, (uint64_t)(s->conv.skip_ignore != 0),
+                              s->backwards, s->won_then_lost};
+    int rc = 0;
+    for (int k = 0; rc == 0 && k < 4; k++)
+        rc = put_u64(raw, head[k]);
+    for (size_t i = 0; rc == 0 && i < s->ns; i++) {
+        const uint64_t v[3] = {(uint64_t)s->stale[i], s->stage[i].with_event, s->stage[i].conv};
+        for (int k = 0; rc == 0 && k < 3; k++)
+            rc = put_u64(raw, v[k]);
+    }
+    return rc;
+}
+
 static int encode_section(const struct summary *s, int kind, struct buf *raw)
 {
     raw->len = 0;
@@ -169,6 +188,8 @@ static int encode_section(const struct summary *s, int kind, struct buf *raw)
         for (size_t k = 0; rc == 0 && k + 1 < s->ns; k++)
             rc = put_list(raw, &s->set[SUM_UND(s->ns, k)]);
         return rc;
+    case SEC_RATES:
+        return encode_rates(s, raw);
     default:
         rc = put_var(raw, s->nunmapped);
         for (size_t i = 0; rc == 0 && i < s->nunmapped; i++) {
@@ -188,7 +209,7 @@ int partial_encode(struct partial *p, struct buf *out, struct fb_error *err)
     out->len = 0;
     summary_sort(&p->sum);
     int rc = encode_header(p, out);
-    for (int k = SEC_COUNTS; rc == 0 && k <= SEC_UNMAPPED; k++) {
+    for (int k = SEC_COUNTS; rc == 0 && k <= NSECTIONS; k++) {
         rc = encode_section(&p->sum, k, &raw);
         if (rc == 0)
             rc = put_section(out, (uint32_t)k, &raw);
@@ -402,6 +423,34 @@ static int decode_unmapped(struct dec *d, const struct buf *raw, struct summary 
     return 0;
 }
 
+/* §14.6; after the counts, which bound these. */
+static int decode_rates(struct dec *d, const struct buf *raw, struct summary *s)
+{
+    d->off = 0;
+    if (raw->len != RATES_FIXED + RATES_STAGE * s->ns)
+        return BAD(d, "damaged partial state: rates section of %zu bytes for %zu stages", raw->len, s->ns);
+    const unsigned char *p = raw->p;
+    uint64_t window = rd_u64(p), skip = rd_u64(p + 8);
+    s->backwards = rd_u64(p + 16);
+    s->won_then_lost = rd_u64(p + 24);
+    if (window > (uint64_t)DUR_MAX || skip > 1 || s->backwards > s->entities ||
+        s->won_then_lost > s->stage[s->ns - 1].reached)
+        return BAD(d, "damaged partial state: bad fields in the rates section");
+    s->conv.window = (int64_t)window;
+    s->conv.skip_ignore = (int)skip;
+    for (size_t i = 0; i < s->ns; i++) {
+        const unsigned char *q = p + RATES_FIXED + RATES_STAGE * i;
+        uint64_t stale = rd_u64(q);
+        struct sum_stage *st = &s->stage[i];
+        st->with_event = rd_u64(q + 8);
+        st->conv = rd_u64(q + 16);
+        if (stale > (uint64_t)DUR_MAX || st->with_event > st->reached || st->conv > st->reached)
+            return BAD(d, "damaged partial state: bad counts of stage %zu in the rates section", i + 1);
+        s->stale[i] = (int64_t)stale;
+    }
+    return 0;
+}
+
 /* §14.5: the counts must add up, so a reader that passed every checksum
  * still refuses a file a writer got wrong. */
 static int check_sums(struct dec *d, const struct partial *p)
@@ -435,7 +484,7 @@ int partial_decode(const unsigned char *b, size_t len, const char *path, struct 
     size_t off = 0, count[2 * FUNNEL_MAX_STAGES] = {0};
     memset(p, 0, sizeof *p);
     int rc = decode_header(&d, b, len, p, &off);
-    for (int k = SEC_COUNTS; rc == 0 && k <= SEC_UNMAPPED; k++)
+    for (int k = SEC_COUNTS; rc == 0 && k <= NSECTIONS; k++)
         rc = inflate_section(&d, b, len, &off, k, &raw[k]);
     d.off = (int64_t)off;
     if (rc == 0 && off != len)
@@ -463,6 +512,8 @@ int partial_decode(const unsigned char *b, size_t len, const char *path, struct 
                           ns > 1 ? s->set[SUM_UND(ns, 0)].v : pool);
     if (rc == 0)
         rc = decode_unmapped(&d, &raw[SEC_UNMAPPED], s);
+    if (rc == 0)
+        rc = decode_rates(&d, &raw[SEC_RATES], s);
     if (rc == 0)
         rc = check_sums(&d, p);
     for (int k = 0; k <= NSECTIONS; k++)
@@ -562,6 +613,20 @@ int partial_check(const struct partial *into, const char *into_path, const struc
         return fb_fail_at(err, FB_EINPUT, from_path, 0, 0,
                           "computed with --stale-after %llds, not %llds as %s",
                           (long long)from->sum.stale_after, (long long)into->sum.stale_after, into_path);
+    for (size_t i = 0; i < into->def.n; i++)
+        if (into->sum.stale[i] != from->sum.stale[i])
+            return fb_fail_at(err, FB_EINPUT, from_path, 0, 0,
+                              "computed with a stale threshold of %llds for stage \"%s\", not %llds as %s",
+                              (long long)from->sum.stale[i], into->def.names[i],
+                              (long long)into->sum.stale[i], into_path);
+    if (into->sum.conv.window != from->sum.conv.window)
+        return fb_fail_at(err, FB_EINPUT, from_path, 0, 0, "computed with --window %llds, not %llds as %s "
+                          "(0: none)", (long long)from->sum.conv.window,
+                          (long long)into->sum.conv.window, into_path);
+    if (into->sum.conv.skip_ignore != from->sum.conv.skip_ignore)
+        return fb_fail_at(err, FB_EINPUT, from_path, 0, 0, "computed with --skipped %s, not %s as %s",
+                          from->sum.conv.skip_ignore ? "ignore" : "count",
+                          into->sum.conv.skip_ignore ? "ignore" : "count", into_path);
     for (uint32_t i = 0; i < into->n; i++)
         if (partial_has(into, i) && partial_has(from, i))
             return fb_fail_at(err, FB_EINPUT, from_path, 0, 0, "holds shard %u of %u, which %s holds too",
