@@ -1,4 +1,4 @@
-/* json_read.c - funnel-report/1 JSON back into struct res_report; see
+/* json_read.c - funnel-report/2 (or /1) JSON back into struct res_report; see
  * json_read.h.  jansson parses; this file only checks types and copies. */
 #include "json_read.h"
 

@@ -250,7 +250,7 @@ int page_write(const struct res_report *r, const struct page_opts *o, FILE *out,
     if (rc)
         return rc;
     fprintf(out, "<footer>Written by funnel %s. The numbers: <a href=\"report.json\">report.json</a> "
-                 "(schema funnel-report/1; definitions in docs/METRICS.md). Each chart is redrawn "
+                 "(schema funnel-report/2; definitions in docs/METRICS.md). Each chart is redrawn "
                  "by <code>gnuplot NAME.gp</code> in this directory.</footer>\n"
                  "</main>\n</body>\n</html>\n", o->version ? o->version : "");
     if (ferror(out))

@@ -22,7 +22,7 @@
 #define NSECTIONS 5
 #define COUNTS_FIXED 40        /* §14.3 */
 #define COUNTS_STAGE 48
-#define RATES_FIXED 32         /* §14.6 */
+#define RATES_FIXED 32         /* §14.7 */
 #define RATES_STAGE 24
 #define ZLEVEL 6
 #define DUR_MAX (FTIME_MAX - FTIME_MIN)
@@ -156,7 +156,7 @@ static int encode_counts(const struct summary *s, struct buf *raw)
     return rc;
 }
 
-/* §14.6: the options of docs/METRICS.md §4.11 and §4.14 and the counts
+/* §14.7: the options of docs/METRICS.md §4.11 and §4.14 and the counts
  * of the quality block. */
 static int encode_rates(const struct summary *s, struct buf *raw)
 {
@@ -423,7 +423,7 @@ static int decode_unmapped(struct dec *d, const struct buf *raw, struct summary 
     return 0;
 }
 
-/* §14.6; after the counts, which bound these. */
+/* §14.7; after the counts, which bound these. */
 static int decode_rates(struct dec *d, const struct buf *raw, struct summary *s)
 {
     d->off = 0;

@@ -46,7 +46,7 @@ static void small_partial(struct partial *p, uint32_t index)
     s->stage[1] = (struct sum_stage){3, 0, 1, 0, {3, 1}, 2, 3};
     s->stage[2] = (struct sum_stage){1, 0, 0, 0, {0, 1}, 1, 1};
     s->entities = 6;
-    /* the rates section (§14.6): b has its own threshold */
+    /* the rates section (§14.7): b has its own threshold */
     s->stale[1] = 90 * DAY;
     s->backwards = 1;
     s->won_then_lost = 1;
@@ -163,7 +163,7 @@ static void unknown_version_and_bad_sums_are_refused(void **state)
     struct fb_error err;
     small_partial(&p, 0);
     encode(&p, &a);
-    wr_u32(a.p + 8, 1);   /* version 1 has no rates section (§14.6) */
+    wr_u32(a.p + 8, 1);   /* version 1 has no rates section (§14.7) */
     size_t body = rd_u32(a.p + 12);
     wr_u32(a.p + 16 + body, (uint32_t)crc32(0, a.p, (uInt)(16 + body)));
     fb_error_clear(&err);
