@@ -4,7 +4,7 @@
 # judged by max(e) in replay and, for the undecided entities of a shard, at
 # the merge; --window and --skipped reach replay, partial and report; the
 # --text lines (both win rates with their definitions, the warning for
-# stages without events); and every bad value is a usage error naming the
+# stages without events, on the page too); and every bad value is a usage error naming the
 # option (exit 2, nothing written).
 . "$(dirname "$0")/lib.sh"
 
@@ -57,6 +57,10 @@ if [ "$RC" -eq 0 ] && grep -q '"window_s": 86400' "$T/w.json" && grep -q '"skipp
 run "$FUNNEL" report "$T/e.flog" -o "$T/R" --window 1d --skipped ignore --stale-after prospect=5d
 if [ "$RC" -eq 0 ] && grep -q '"window_s": 86400' "$T/R/report.json"; then pass rates_report_options; else
     fail rates_report_options "exit $RC: $(head -c 200 "$T/err")"; fi
+
+run "$FUNNEL" report "$T/e.flog" -o "$T/R2" --stages suspect,prospect,demo,won
+if [ "$RC" -eq 0 ] && grep -q '2 of 4 stages have no events: &ldquo;<bdi>demo</bdi>&rdquo;, &ldquo;<bdi>won</bdi>' "$T/R2/index.html"; then
+    pass rates_page_no_events; else fail rates_page_no_events "exit $RC; the page lacks the warning"; fi
 
 # --text: both win rates with their definitions; the warning.
 run "$FUNNEL" replay "$T/e.flog" --stale-after prospect=5d --stages suspect,prospect,demo,proposal,won --text
