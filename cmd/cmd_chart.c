@@ -1,5 +1,5 @@
 /* cmd_chart.c - `funnel chart REPORT.json -o DIR`: the five charts of a
- * funnel-report/1 file (issue 3; docs/CHARTS.md). */
+ * funnel-report/2 (or /1) file (issue 3; docs/CHARTS.md). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +16,7 @@
 const char cmd_chart_usage[] =
     "usage: funnel chart REPORT -o DIR [--no-render]\n"
     "\n"
-    "Draw the charts of REPORT, a funnel-report/1 JSON file written by\n"
+    "Draw the charts of REPORT, a funnel-report/2 (or /1) JSON file written by\n"
     "'funnel replay' ('-' = standard input), into DIR (created if missing):\n"
     "\n"
     "  funnel.png         entities reaching each stage, with conversion\n"
@@ -42,7 +42,7 @@ const char cmd_chart_usage[] =
     "                     (gnuplot is not needed; PNGs in DIR are left alone)\n"
     "  -h, --help         show this text\n"
     "\n"
-    "Exit codes: 0 ok, 2 usage, 3 REPORT is missing or not a funnel-report/1\n"
+    "Exit codes: 0 ok, 2 usage, 3 REPORT is missing or not a funnel report\n"
     "document, 5 I/O or system error, or gnuplot is missing or failed (install\n"
     "it with: apt-get install gnuplot-nox).\n";
 

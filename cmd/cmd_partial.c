@@ -17,8 +17,9 @@
 
 const char cmd_partial_usage[] =
     "usage: funnel partial DIR --shard I/N -o PART [--stages a,b,c | --funnel FILE]\n"
-    "                      [--as-of TIME] [--stale-after DUR] [--threads N]\n"
-    "                      [--trend UNIT] [--period DUR]\n"
+    "                      [--as-of TIME] [--stale-after [STAGE=]DUR]... [--window DUR]\n"
+    "                      [--skipped count|ignore] [--threads N] [--trend UNIT]\n"
+    "                      [--period DUR]\n"
     "       funnel partial DIR --shard env -o PART ...\n"
     "\n"
     "Replay shard I of the shard set DIR (written by 'funnel shard' or\n"
@@ -35,7 +36,8 @@ const char cmd_partial_usage[] =
     "                     AWS_BATCH_JOB_ARRAY_INDEX or BATCH_TASK_INDEX (the\n"
     "                     one that is set), N from DIR/MANIFEST\n"
     "  -o, --output PART  the partial state to write (atomically)\n"
-    "  --stages, --funnel, --as-of, --stale-after, --threads, --trend, --period\n"
+    "  --stages, --funnel, --as-of, --stale-after, --window, --skipped, --threads,\n"
+    "  --trend, --period\n"
     "                     as for 'funnel replay'; every partial of one merge\n"
     "                     must be made with the same funnel and options\n"
     "  -h, --help         show this text\n"

@@ -67,7 +67,7 @@ int main(int argc, char **argv)
         return cli_finish_stdout(CLI_OK);
     }
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
-        printf("funnel %s (log format 1, report schema funnel-report/1)\n", FUNNEL_VERSION);
+        printf("funnel %s (log format 1, report schema funnel-report/2)\n", FUNNEL_VERSION);
         return cli_finish_stdout(CLI_OK);
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {

@@ -22,6 +22,28 @@ static const struct cli_opt replay_opts[] = {
     {0, NULL, CLI_FLAG},
 };
 
+/* --stale-after DUR, the default, or STAGE=DUR, a stage's own
+ * (docs/METRICS.md §4.14; the stage is checked by replay_args_load_def). */
+static int stale_option(const char *cmd, struct replay_args *a, const char *v)
+{
+    const char *eq = strrchr(v, '=');
+    const char *dur = eq ? eq + 1 : v;
+    int64_t secs;
+    if (ftime_parse_duration(dur, &secs) != 0)
+        return cli_usage_error(cmd, "bad --stale-after \"%s\": expected a duration such as 90s, 45m, "
+                               "12h, 30d or 2w, or STAGE=DURATION", v);
+    if (!eq) {
+        a->o.stale_after = secs;
+        return 0;
+    }
+    if (eq == v)
+        return cli_usage_error(cmd, "bad --stale-after \"%s\": no stage name before '='", v);
+    if (a->nstale_stage == FUNNEL_MAX_STAGES)
+        return cli_usage_error(cmd, "--stale-after STAGE=DUR given more than %d times", FUNNEL_MAX_STAGES);
+    a->stale_stage[a->nstale_stage++] = (struct replay_stage_stale){v, (size_t)(eq - v), secs};
+    return 0;
+}
+
 int replay_args_option(const char *cmd, struct replay_args *a, int key, const char *v)
 {
     switch (key) {
@@ -33,8 +55,16 @@ int replay_args_option(const char *cmd, struct replay_args *a, int key, const ch
         break;
     }
     case REPLAY_OPT_STALE_AFTER:
-        if (ftime_parse_duration(v, &a->o.stale_after) != 0)
-            return cli_usage_error(cmd, "bad --stale-after \"%s\": expected a duration such as 90s, 45m, 12h, 30d or 2w", v);
+        return stale_option(cmd, a, v);
+    case REPLAY_OPT_WINDOW:
+        if (ftime_parse_duration(v, &a->o.conv.window) != 0 || a->o.conv.window == 0)
+            return cli_usage_error(cmd, "bad --window \"%s\": expected a duration of at least 1s "
+                                   "such as 90s, 45m, 12h, 30d or 2w", v);
+        break;
+    case REPLAY_OPT_SKIPPED:
+        if (strcmp(v, "count") != 0 && strcmp(v, "ignore") != 0)
+            return cli_usage_error(cmd, "bad --skipped \"%s\": expected count or ignore", v);
+        a->o.conv.skip_ignore = strcmp(v, "ignore") == 0;
         break;
     case REPLAY_OPT_THREADS: {
         char *end;
@@ -114,6 +144,16 @@ int replay_args_load_def(const char *cmd, const struct replay_args *a, struct fu
     int rc = a->stages ? funnel_def_from_list(def, a->stages, &err)
            : a->funnel_file ? funnel_def_from_file(def, a->funnel_file, &err)
            : funnel_def_default(def, &err);
+    /* The command line wins over the funnel file; a later option over an
+     * earlier one, as for --stale-after DUR. */
+    for (size_t i = 0; rc == 0 && i < a->nstale_stage; i++) {
+        const struct replay_stage_stale *x = &a->stale_stage[i];
+        int s = funnel_def_find(def, x->name, x->name_len);
+        if (s < 0)   /* (the caller frees def) */
+            return cli_usage_error(cmd, "bad --stale-after \"%s\": the funnel has no stage \"%.*s\"",
+                                   x->name, (int)x->name_len, x->name);
+        rc = funnel_def_set_stale(def, (size_t)s, x->seconds, &err);
+    }
     if (rc == FB_EUSAGE)
         return cli_usage_error(cmd, "%s", err.msg);
     return rc ? cli_report(&err) : 0;

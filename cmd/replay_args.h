@@ -26,11 +26,13 @@ enum {
     REPLAY_OPT_THREADS,
     REPLAY_OPT_TREND,
     REPLAY_OPT_PERIOD,
+    REPLAY_OPT_WINDOW,
+    REPLAY_OPT_SKIPPED,
     REPLAY_OPT_NEXT
 };
 
-/* --stages, --funnel, --as-of, --stale-after, --threads, --trend, --period
- * (not --text, -o). */
+/* --stages, --funnel, --as-of, --stale-after, --threads, --trend, --period,
+ * --window, --skipped (not --text, -o). */
 #define REPLAY_ARGS_OPTS                                 \
     {REPLAY_OPT_STAGES, "stages", CLI_VALUE},            \
     {REPLAY_OPT_FUNNEL, "funnel", CLI_PATH},             \
@@ -38,11 +40,23 @@ enum {
     {REPLAY_OPT_STALE_AFTER, "stale-after", CLI_VALUE},  \
     {REPLAY_OPT_THREADS, "threads", CLI_VALUE},          \
     {REPLAY_OPT_TREND, "trend", CLI_VALUE},              \
-    {REPLAY_OPT_PERIOD, "period", CLI_VALUE}
+    {REPLAY_OPT_PERIOD, "period", CLI_VALUE},            \
+    {REPLAY_OPT_WINDOW, "window", CLI_VALUE},            \
+    {REPLAY_OPT_SKIPPED, "skipped", CLI_VALUE}
+
+/* --stale-after STAGE=DUR (docs/METRICS.md §4.14): the stage is checked
+ * once the funnel is known, by replay_args_load_def. */
+struct replay_stage_stale {
+    const char *name;     /* borrowed from argv, name_len bytes */
+    size_t name_len;
+    int64_t seconds;
+};
 
 struct replay_args {
     const char *log, *stages, *funnel_file, *out;   /* borrowed from argv */
     int text;
+    struct replay_stage_stale stale_stage[FUNNEL_MAX_STAGES];
+    size_t nstale_stage;
     struct replay_opts o;
 };
 
@@ -59,8 +73,10 @@ int replay_args_option(const char *cmd, struct replay_args *a, int key, const ch
 int replay_args_parse(const char *cmd, const char *usage, int argc, char **argv,
                       struct replay_args *a);
 
-/* Build the funnel from --stages, --funnel or the default.  Returns 0 or an
- * exit code (the message is printed). */
+/* Build the funnel from --stages, --funnel or the default, then set the
+ * stages' own stale thresholds of --stale-after STAGE=DUR (the command line
+ * wins over the funnel file).  Returns 0 or an exit code (the message is
+ * printed). */
 int replay_args_load_def(const char *cmd, const struct replay_args *a, struct funnel_def *def);
 
 /* Replay a->log with the funnel def, noting a torn tail on stderr.

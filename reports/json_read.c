@@ -1,4 +1,4 @@
-/* json_read.c - funnel-report/1 JSON back into struct res_report; see
+/* json_read.c - funnel-report/2 (or /1) JSON back into struct res_report; see
  * json_read.h.  jansson parses; this file only checks types and copies. */
 #include "json_read.h"
 
@@ -299,8 +299,10 @@ static int get_top(const struct ctx *c, const json_t *root, struct rpt_doc *doc)
 {
     struct res_report *r = &doc->rep;
     json_t *schema = json_object_get(root, "schema"), *ev, *oc, *ttw;
-    if (!json_is_string(schema) || strcmp(json_string_value(schema), RPT_SCHEMA) != 0)
-        return bad(c, "", "schema", "expected \"" RPT_SCHEMA "\"");
+    /* The keys read here are those of /1, which /2 keeps. */
+    if (!json_is_string(schema) || (strcmp(json_string_value(schema), RPT_SCHEMA) != 0 &&
+                                    strcmp(json_string_value(schema), RPT_SCHEMA_V1) != 0))
+        return bad(c, "", "schema", "expected \"" RPT_SCHEMA "\" or \"" RPT_SCHEMA_V1 "\"");
     int rc = get_as_of(c, root, r);
     if (rc == 0)
         rc = get_seconds(c, root, "", "stale_after_s", &r->stale_after_s);

@@ -1,4 +1,4 @@
-/* json_read.h - read a funnel-report/1 JSON document (issue 2, "JSON
+/* json_read.h - read a funnel-report/2 (or /1) JSON document (issue 2, "JSON
  * report") back into the finished metrics, for `funnel chart`.  The reverse
  * of json_report.h: every key that rpt_json_write writes must be present
  * with its type; keys added by later versions are ignored. */
@@ -16,7 +16,7 @@ struct rpt_doc {
 };
 
 /* Read and check the report at path ("-" = standard input).  Returns 0,
- * FB_EINPUT (missing, unreadable or not a funnel-report/1 document: a
+ * FB_EINPUT (missing, unreadable or not a funnel-report/2 or /1 document: a
  * syntax error as PATH:LINE:COL, a wrong or missing value with its key
  * path, e.g. "stages[2].reached: expected a non-negative integer", or a
  * value out of its range: a rate outside [0, 1], a negative or infinite

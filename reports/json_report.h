@@ -1,4 +1,4 @@
-/* json_report.h - the funnel-report/1 JSON document (issue 2, "JSON report";
+/* json_report.h - the funnel-report/2 JSON document (issue 2, "JSON report";
  * docs/METRICS.md).  Keys are only ever added, never renamed. */
 #ifndef FUNNEL_JSON_REPORT_H
 #define FUNNEL_JSON_REPORT_H
@@ -7,7 +7,13 @@
 #include "err.h"
 #include "result.h"
 
-#define RPT_SCHEMA "funnel-report/1"
+#define RPT_SCHEMA "funnel-report/2"
+/* The schema before breakdowns, cohorts, trends, windows and intervals,
+ * whose keys a /2 report keeps (docs/METRICS.md §4.10). */
+#define RPT_SCHEMA_V1 "funnel-report/1"
+/* The keys of every report (docs/METRICS.md §4.10); those given only
+ * when asked for (trend) come on top. */
+#define RPT_KEYS 19
 
 /* Write r as JSON (indented, keys in a fixed order, newline at the end).
  * Returns 0, FB_EIO (write failed) or FB_ENOMEM. */

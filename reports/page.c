@@ -222,6 +222,29 @@ static int unmapped(const struct res_report *r, FILE *out, struct fb_error *err)
     return 0;
 }
 
+/* docs/METRICS.md §4.13: stages nobody records show conversions made only
+ * of skipping; say so where the table shows them. */
+static int no_events(const struct res_report *r, FILE *out, struct fb_error *err)
+{
+    size_t none = 0, listed = 0;
+    for (size_t s = 0; s < r->nstages; s++)
+        none += r->stages[s].events == 0;
+    if (none == 0)
+        return 0;
+    fprintf(out, "<p class=\"note\">%zu of %zu stages have no events: ", none, r->nstages);
+    for (size_t s = 0; s < r->nstages; s++) {
+        if (r->stages[s].events)
+            continue;
+        fputs(listed++ ? ", &ldquo;" : "&ldquo;", out);
+        if (put_text(out, r->stages[s].name, strlen(r->stages[s].name), err))
+            return FB_ENOMEM;
+        fputs("&rdquo;", out);
+    }
+    fputs(". Entities reach them only by skipping, so their conversions say nothing about them.</p>\n",
+          out);
+    return 0;
+}
+
 int page_write(const struct res_report *r, const struct page_opts *o, FILE *out,
                struct fb_error *err)
 {
@@ -246,11 +269,13 @@ int page_write(const struct res_report *r, const struct page_opts *o, FILE *out,
     if (rc == 0)
         rc = table(r, out, err);
     if (rc == 0)
+        rc = no_events(r, out, err);
+    if (rc == 0)
         rc = unmapped(r, out, err);
     if (rc)
         return rc;
     fprintf(out, "<footer>Written by funnel %s. The numbers: <a href=\"report.json\">report.json</a> "
-                 "(schema funnel-report/1; definitions in docs/METRICS.md). Each chart is redrawn "
+                 "(schema funnel-report/2; definitions in docs/METRICS.md). Each chart is redrawn "
                  "by <code>gnuplot NAME.gp</code> in this directory.</footer>\n"
                  "</main>\n</body>\n</html>\n", o->version ? o->version : "");
     if (ferror(out))

@@ -36,6 +36,15 @@ static void pct(char *buf, size_t n, double v)
         snprintf(buf, n, "%.1f%%", 100.0 * v);
 }
 
+/* "[46.0%, 60.2%]", or "-" with the rate (docs/METRICS.md §4.12). */
+static void interval(char *buf, size_t n, const struct res_ci *c)
+{
+    if (isnan(c->lo) || isnan(c->hi))
+        snprintf(buf, n, "-");
+    else
+        snprintf(buf, n, "[%.1f%%, %.1f%%]", 100.0 * c->lo, 100.0 * c->hi);
+}
+
 static void days(char *buf, size_t n, const struct res_stats *s, int has)
 {
     if (!has || s->count == 0)
@@ -44,19 +53,45 @@ static void days(char *buf, size_t n, const struct res_stats *s, int has)
         snprintf(buf, n, "%.1f", (double)s->median_s / 86400.0);
 }
 
+/* The two win rates with their intervals and definitions (§4.6, §4.12). */
+static void win_rates(const struct res_report *r, FILE *out)
+{
+    char win[16], ci[48], closed[16], cci[48];
+    pct(win, sizeof win, r->win_rate);
+    interval(ci, sizeof ci, &r->win_rate_ci);
+    pct(closed, sizeof closed, r->win_rate_closed);
+    interval(cci, sizeof cci, &r->win_rate_closed_ci);
+    fprintf(out, "win rate         %7s  95%% %-16s  won / (won + lost + stale)\n", win, ci);
+    fprintf(out, "closed win rate  %7s  95%% %-16s  won / (won + lost), the CRM convention\n", closed, cci);
+}
+
+/* --window and --skipped ignore, when given, change `reached` (§4.11). */
+static void conv_options(const struct res_report *r, FILE *out)
+{
+    if (r->window_s > 0)
+        fprintf(out, "window: a stage counts as reached within %.6g days of entry (--window %llds)\n",
+                (double)r->window_s / 86400.0, (long long)r->window_s);
+    if (r->skip_ignore)
+        fputs("skipped: ignore - a stage counts as reached only with an event there and at every "
+              "stage before it\n", out);
+}
+
 static void headline(const struct res_report *r, FILE *out)
 {
-    char when[32] = "-", win[16], ttw[16];
+    char when[32] = "-", ttw[16];
     if (r->has_as_of)
         ftime_format(r->as_of, when);
-    pct(win, sizeof win, r->win_rate);
     days(ttw, sizeof ttw, &r->time_to_win, 1);
     fprintf(out, "as of %s   entities %llu   won %llu   lost %llu   stale %llu   open %llu\n", when,
             (unsigned long long)r->entities, (unsigned long long)r->won,
             (unsigned long long)r->lost, (unsigned long long)r->stale, (unsigned long long)r->open);
-    char name[256];
-    fprintf(out, "win rate %s   median days to win %s   drop-out point %s\n", win, ttw,
-            r->drop_out_point >= 0 ? shown(r->stages[r->drop_out_point].name, name, sizeof name) : "-");
+    char name[256], steep[256];
+    win_rates(r, out);
+    fprintf(out, "median days to win %s   drop-out point %s (most lost or stale)   steepest drop %s "
+            "(highest share of its reached lost or stale)\n", ttw,
+            r->drop_out_point >= 0 ? shown(r->stages[r->drop_out_point].name, name, sizeof name) : "-",
+            r->steepest_drop >= 0 ? shown(r->stages[r->steepest_drop].name, steep, sizeof steep) : "-");
+    conv_options(r, out);
     fprintf(out, "events: %llu read, %llu used, %llu after as_of, %llu unmapped\n\n",
             (unsigned long long)r->ev_read, (unsigned long long)r->ev_used,
             (unsigned long long)r->ev_after_as_of, (unsigned long long)r->ev_unmapped);
@@ -83,7 +118,7 @@ static uint64_t advanced(const struct res_report *r, const struct res_span *sp)
     return a;
 }
 
-/* This period against the last, with signed changes (docs/METRICS.md §4.12). */
+/* This period against the last, with signed changes (docs/METRICS.md §4.16). */
 static void activity_text(const struct res_report *r, int w, FILE *out)
 {
     const size_t ns = r->nstages;
@@ -105,7 +140,7 @@ static void activity_text(const struct res_report *r, int w, FILE *out)
     }
 }
 
-/* The trend, one line a period (docs/METRICS.md §4.11); entered_stage of
+/* The trend, one line a period (docs/METRICS.md §4.15); entered_stage of
  * every stage is in the JSON, here summed as "advanced". */
 static void trend_text(const struct res_report *r, FILE *out)
 {
@@ -121,6 +156,33 @@ static void trend_text(const struct res_report *r, FILE *out)
     }
 }
 
+/* The quality block (§4.13) where it needs the reader's attention: stages
+ * without a single event show conversions made only of skipping. */
+static void quality_notes(const struct res_report *r, FILE *out)
+{
+    size_t none = 0, listed = 0;
+    for (size_t s = 0; s < r->nstages; s++)
+        none += r->stages[s].events == 0;
+    if (none) {
+        fprintf(out, "\nwarning: %zu of %zu stages have no events:", none, r->nstages);
+        for (size_t s = 0; s < r->nstages; s++) {
+            char name[256];
+            if (r->stages[s].events)
+                continue;
+            fprintf(out, "%s %s", listed++ ? "," : "", shown(r->stages[s].name, name, sizeof name));
+        }
+        fputs("\n         entities reach them only by skipping, so their conversions say nothing "
+              "about them\n", out);
+    }
+    if (r->backwards)
+        fprintf(out, "%snote: %llu entit%s had an event at a stage after one at a later stage (backwards)\n",
+                none ? "" : "\n", (unsigned long long)r->backwards, r->backwards == 1 ? "y" : "ies");
+    if (r->won_then_lost)
+        fprintf(out, "%snote: %llu won entit%s had a lost outcome after winning (still counted won)\n",
+                none || r->backwards ? "" : "\n", (unsigned long long)r->won_then_lost,
+                r->won_then_lost == 1 ? "y" : "ies");
+}
+
 int rpt_text_write(const struct res_report *r, FILE *out, struct fb_error *err)
 {
     int w = 5;
@@ -128,19 +190,22 @@ int rpt_text_write(const struct res_report *r, FILE *out, struct fb_error *err)
         if ((int)strlen(r->stages[s].name) > w)
             w = (int)strlen(r->stages[s].name);
     headline(r, out);
-    fprintf(out, "%-*s  %10s  %10s  %10s  %12s  %9s\n", w, "stage", "reached", "conversion",
-            "from start", "median days", "drop-outs");
+    fprintf(out, "%-*s  %10s  %10s  %-16s  %10s  %12s  %9s  %9s\n", w, "stage", "reached", "conversion",
+            "95% interval", "from start", "median days", "drop-outs", "skipped");
     for (size_t s = 0; s < r->nstages; s++) {
         const struct res_stage *st = &r->stages[s];
-        char conv[16], start[16], med[16], name[256];
+        char conv[16], ci[48], start[16], med[16], name[256];
         pct(conv, sizeof conv, st->conv_prev);
+        interval(ci, sizeof ci, &st->conv_prev_ci);
         pct(start, sizeof start, st->conv_start);
         days(med, sizeof med, &st->time_in_stage, st->has_time_in_stage);
-        fprintf(out, "%-*s  %10llu  %10s  %10s  %12s  %9llu%s\n", w, shown(st->name, name, sizeof name),
-                (unsigned long long)st->reached, conv, start, med,
-                (unsigned long long)(st->lost + st->stale),
-                (int)s == r->drop_out_point ? "  <- drop-out point" : "");
+        fprintf(out, "%-*s  %10llu  %10s  %-16s  %10s  %12s  %9llu  %9llu%s%s\n", w,
+                shown(st->name, name, sizeof name), (unsigned long long)st->reached, conv, ci, start, med,
+                (unsigned long long)(st->lost + st->stale), (unsigned long long)st->skipped,
+                (int)s == r->drop_out_point ? "  <- drop-out point" : "",
+                (int)s == r->steepest_drop ? "  <- steepest drop" : "");
     }
+    quality_notes(r, out);
     for (size_t i = 0; i < r->nunmapped && i < 5; i++) {
         const struct res_unmapped *u = &r->unmapped[i];
         char name[256], near[256];

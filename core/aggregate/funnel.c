@@ -19,6 +19,8 @@ struct part {
     size_t stride;        /* int64 per entity: M[0..ns), last, lostAt */
     uint32_t nent;
     int64_t as_of, stale_after;
+    int64_t stale[FUNNEL_MAX_STAGES];   /* by max(e) (docs/METRICS.md §4.14) */
+    struct qual_conv conv;              /* --window, --skipped (§4.11) */
     struct funnel_maps maps;
     int64_t *state;
     struct part *owner;   /* the part whose state this is (itself, or base) */
@@ -53,6 +55,7 @@ struct part *part_new(const struct funnel_def *def, uint32_t nentities, int64_t 
     struct part *p = part_alloc(&shape);
     if (!p)
         return NULL;
+    qual_stale_by_stage(def, stale_after, p->stale);
     /* Zero is "no event" in every cell (see KEY_MIN), so the array comes
      * from calloc: the kernel's zero pages, faulted in by the threads that
      * add, instead of a pass of this thread over all of it. */
@@ -86,6 +89,11 @@ struct part *part_new_sharing(struct part *base)
 uint32_t part_entities(const struct part *p)
 {
     return p->nent;
+}
+
+void part_set_conv(struct part *p, const struct qual_conv *c)
+{
+    p->conv = *c;
 }
 
 void part_free(struct part *p)
@@ -187,6 +195,8 @@ int part_merge(struct part *into, const struct part *from, struct fb_error *err)
 {
     if (from->def->n != into->def->n || from->as_of != into->as_of ||
         from->stale_after != into->stale_after || from->nent > into->nent ||
+        memcmp(from->stale, into->stale, into->ns * sizeof *into->stale) != 0 ||
+        from->conv.window != into->conv.window || from->conv.skip_ignore != into->conv.skip_ignore ||
         from->maps.nstage_ids > into->maps.nstage_ids)
         return fb_fail(err, FB_EUSAGE, "partial states of different funnels or logs do not merge");
     for (size_t k = 0; k < 2 * into->ns; k++)
@@ -249,6 +259,7 @@ struct slice {
     size_t *nset;                /* values per set */
     uint64_t entities;
     struct trend_acc tr;         /* moments for --trend and activity */
+    uint64_t backwards, won_then_lost;   /* docs/METRICS.md §4.13 */
     pthread_t tid;
     int started;
 };
@@ -270,25 +281,34 @@ static void *run_slice(void *arg)
             mx--;
         /* Down from max(e): next = T(e,s+1), the minimum of M above s. */
         int64_t next = st[mx];
+        int back = 0;   /* an event at s after one above s (§4.13) */
         j->counts[mx].reached++;
+        j->counts[mx].with_event++;
         for (size_t s = mx; s-- > 0;) {
             j->counts[s].reached++;
             if (st[s] == INT64_MAX)
                 continue;
+            j->counts[s].with_event++;
+            back |= st[s] > next;
             int64_t t = st[s] < next ? st[s] : next;
             j->out[w++] = PACK(SUM_DUR(s), next - t);   /* T(e,s+1) - T(e,s) */
             j->nset[SUM_DUR(s)]++;
             next = t;
         }
+        j->backwards += (uint64_t)back;
+        if (qual_conv_on(&a->conv))
+            for (size_t s = qual_conv_reach(st, ns, mx, &a->conv); s-- > 0;)
+                j->counts[s].conv++;
         int outcome = TR_OPEN;
         if (mx == ns - 1) {
             j->out[w++] = PACK(SUM_WIN(ns), st[ns - 1] - next);   /* T(e,last) - T(e,first) */
             j->nset[SUM_WIN(ns)]++;
+            j->won_then_lost += st[ns + 1] != INT64_MIN && st[ns + 1] > st[ns - 1];
             outcome = TR_IS_WON;
         } else if (st[ns + 1] != INT64_MIN && st[ns + 1] >= st[ns]) {
             j->counts[mx].lost++;
             outcome = TR_IS_LOST;
-        } else if (a->as_of - st[ns] > a->stale_after) {
+        } else if (a->as_of - st[ns] > a->stale[mx]) {
             j->counts[mx].stale++;
             outcome = TR_IS_STALE;
         } else if (j->provisional) {
@@ -297,7 +317,7 @@ static void *run_slice(void *arg)
         } else {
             j->counts[mx].open++;
         }
-        trend_acc_entity(&j->tr, st, ns, mx, outcome, a->stale_after);
+        trend_acc_entity(&j->tr, st, ns, mx, outcome, a->stale[mx]);
     }
     j->n = w;
     return NULL;
@@ -435,6 +455,8 @@ int part_summarise(struct part *a, const struct part_summary_opts *o, struct sum
     }
     if (rc)
         return rc;
+    memcpy(out->stale, a->stale, a->ns * sizeof *out->stale);
+    out->conv = a->conv;
     if (a->owner != a || !a->state)
         return fb_fail(err, FB_EUSAGE, "a part summarises once, by the owner of its array");
     if (!(sl = new_slices(a, o->threads, o->provisional, o->trend, &nsl)) ||
@@ -447,8 +469,12 @@ int part_summarise(struct part *a, const struct part_summary_opts *o, struct sum
     size_t count[2 * FUNNEL_MAX_STAGES] = {0};
     for (size_t k = 0; k < nsl; k++) {
         out->entities += sl[k].entities;
+        out->backwards += sl[k].backwards;
+        out->won_then_lost += sl[k].won_then_lost;
         for (size_t s = 0; s < a->ns; s++) {
             out->stage[s].reached += sl[k].counts[s].reached;
+            out->stage[s].with_event += sl[k].counts[s].with_event;
+            out->stage[s].conv += qual_conv_on(&a->conv) ? sl[k].counts[s].conv : sl[k].counts[s].reached;
             out->stage[s].lost += sl[k].counts[s].lost;
             out->stage[s].stale += sl[k].counts[s].stale;
             out->stage[s].open += sl[k].counts[s].open;

@@ -17,6 +17,7 @@
 #include "err.h"
 #include "evblock.h"
 #include "funnel_def.h"
+#include "quality.h"
 #include "result.h"
 #include "summary.h"
 
@@ -38,6 +39,11 @@ struct funnel_maps {
  * entity). */
 struct part *part_new(const struct funnel_def *def, uint32_t nentities, int64_t as_of,
                       int64_t stale_after, const struct funnel_maps *maps);
+
+/* Count reached and the conversions under --window and --skipped ignore
+ * (docs/METRICS.md §4.11); before any add and any part_new_sharing.
+ * Stale thresholds by stage come from part_new's def (§4.14). */
+void part_set_conv(struct part *p, const struct qual_conv *c);
 
 /* A new part that shares base's per-entity state and has counters of its
  * own, for one thread of several folding into one array

@@ -21,17 +21,19 @@
 #define BODY_FIXED 76          /* the header body before the stage names */
 #define BODY_MAX (BODY_FIXED + FUNNEL_MAX_STAGES * (1 + FUNNEL_MAX_STAGE_NAME))
 #define SEC_HEAD 28            /* §14.2 */
-#define NSECTIONS 6            /* kinds 1..6 (§14.2); 5 is not written yet */
+#define NSECTIONS 6            /* kinds 1..6 (§14.2) */
 #define COUNTS_FIXED 40        /* §14.3 */
 #define COUNTS_STAGE 48
+#define RATES_FIXED 32         /* §14.7 */
+#define RATES_STAGE 24
 #define ZLEVEL 6
 #define DUR_MAX (FTIME_MAX - FTIME_MIN)
 #define NAME_MAX_LEN 65535
 
-enum { SEC_COUNTS = 1, SEC_DURATIONS, SEC_UNDECIDED, SEC_UNMAPPED, SEC_TREND = 6 };
-static const char *const sec_name[] = {"", "counts", "durations", "undecided", "unmapped", "", "trend"};
+enum { SEC_COUNTS = 1, SEC_DURATIONS, SEC_UNDECIDED, SEC_UNMAPPED, SEC_RATES, SEC_TREND };
+static const char *const sec_name[] = {"", "counts", "durations", "undecided", "unmapped", "rates", "trend"};
 /* The sections in file order (§14.2). */
-static const int sec_order[] = {SEC_COUNTS, SEC_DURATIONS, SEC_UNDECIDED, SEC_UNMAPPED, SEC_TREND};
+static const int sec_order[] = {SEC_COUNTS, SEC_DURATIONS, SEC_UNDECIDED, SEC_UNMAPPED, SEC_RATES, SEC_TREND};
 #define NORDER (sizeof sec_order / sizeof sec_order[0])
 
 static uint32_t crc_of(const unsigned char *p, size_t len)
@@ -159,6 +161,23 @@ static int encode_counts(const struct summary *s, struct buf *raw)
     return rc;
 }
 
+/* §14.7: the options of docs/METRICS.md §4.11 and §4.14 and the counts
+ * of the quality block. */
+static int encode_rates(const struct summary *s, struct buf *raw)
+{
+    const uint64_t head[4] = {(uint64_t)s->conv.window, (uint64_t)(s->conv.skip_ignore != 0),
+                              s->backwards, s->won_then_lost};
+    int rc = 0;
+    for (int k = 0; rc == 0 && k < 4; k++)
+        rc = put_u64(raw, head[k]);
+    for (size_t i = 0; rc == 0 && i < s->ns; i++) {
+        const uint64_t v[3] = {(uint64_t)s->stale[i], s->stage[i].with_event, s->stage[i].conv};
+        for (int k = 0; rc == 0 && k < 3; k++)
+            rc = put_u64(raw, v[k]);
+    }
+    return rc;
+}
+
 static int encode_section(const struct summary *s, int kind, struct buf *raw)
 {
     raw->len = 0;
@@ -176,6 +195,8 @@ static int encode_section(const struct summary *s, int kind, struct buf *raw)
         return rc;
     case SEC_TREND:
         return trendfile_encode(&s->trend, raw);
+    case SEC_RATES:
+        return encode_rates(s, raw);
     default:
         rc = put_var(raw, s->nunmapped);
         for (size_t i = 0; rc == 0 && i < s->nunmapped; i++) {
@@ -409,6 +430,34 @@ static int decode_unmapped(struct dec *d, const struct buf *raw, struct summary 
     return 0;
 }
 
+/* §14.7; after the counts, which bound these. */
+static int decode_rates(struct dec *d, const struct buf *raw, struct summary *s)
+{
+    d->off = 0;
+    if (raw->len != RATES_FIXED + RATES_STAGE * s->ns)
+        return BAD(d, "damaged partial state: rates section of %zu bytes for %zu stages", raw->len, s->ns);
+    const unsigned char *p = raw->p;
+    uint64_t window = rd_u64(p), skip = rd_u64(p + 8);
+    s->backwards = rd_u64(p + 16);
+    s->won_then_lost = rd_u64(p + 24);
+    if (window > (uint64_t)DUR_MAX || skip > 1 || s->backwards > s->entities ||
+        s->won_then_lost > s->stage[s->ns - 1].reached)
+        return BAD(d, "damaged partial state: bad fields in the rates section");
+    s->conv.window = (int64_t)window;
+    s->conv.skip_ignore = (int)skip;
+    for (size_t i = 0; i < s->ns; i++) {
+        const unsigned char *q = p + RATES_FIXED + RATES_STAGE * i;
+        uint64_t stale = rd_u64(q);
+        struct sum_stage *st = &s->stage[i];
+        st->with_event = rd_u64(q + 8);
+        st->conv = rd_u64(q + 16);
+        if (stale > (uint64_t)DUR_MAX || st->with_event > st->reached || st->conv > st->reached)
+            return BAD(d, "damaged partial state: bad counts of stage %zu in the rates section", i + 1);
+        s->stale[i] = (int64_t)stale;
+    }
+    return 0;
+}
+
 /* §14.5: the counts must add up, so a reader that passed every checksum
  * still refuses a file a writer got wrong. */
 static int check_sums(struct dec *d, const struct partial *p)
@@ -478,6 +527,8 @@ int partial_decode(const unsigned char *b, size_t len, const char *path, struct 
         else if (rc)
             rc = BAD(&d, "damaged partial state: section %d (trend): %s", SEC_TREND, why);
     }
+    if (rc == 0)
+        rc = decode_rates(&d, &raw[SEC_RATES], s);
     if (rc == 0)
         rc = check_sums(&d, p);
     for (int k = 0; k <= NSECTIONS; k++)
@@ -577,6 +628,20 @@ int partial_check(const struct partial *into, const char *into_path, const struc
         return fb_fail_at(err, FB_EINPUT, from_path, 0, 0,
                           "computed with --stale-after %llds, not %llds as %s",
                           (long long)from->sum.stale_after, (long long)into->sum.stale_after, into_path);
+    for (size_t i = 0; i < into->def.n; i++)
+        if (into->sum.stale[i] != from->sum.stale[i])
+            return fb_fail_at(err, FB_EINPUT, from_path, 0, 0,
+                              "computed with a stale threshold of %llds for stage \"%s\", not %llds as %s",
+                              (long long)from->sum.stale[i], into->def.names[i],
+                              (long long)into->sum.stale[i], into_path);
+    if (into->sum.conv.window != from->sum.conv.window)
+        return fb_fail_at(err, FB_EINPUT, from_path, 0, 0, "computed with --window %llds, not %llds as %s "
+                          "(0: none)", (long long)from->sum.conv.window,
+                          (long long)into->sum.conv.window, into_path);
+    if (into->sum.conv.skip_ignore != from->sum.conv.skip_ignore)
+        return fb_fail_at(err, FB_EINPUT, from_path, 0, 0, "computed with --skipped %s, not %s as %s",
+                          from->sum.conv.skip_ignore ? "ignore" : "count",
+                          into->sum.conv.skip_ignore ? "ignore" : "count", into_path);
     const struct trend_opts *ti = &into->sum.trend.o, *tf = &from->sum.trend.o;
     if (ti->unit != tf->unit)
         return fb_fail_at(err, FB_EINPUT, from_path, 0, 0, "computed with --trend %s, not %s as %s",

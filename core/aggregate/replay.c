@@ -459,6 +459,7 @@ static int run(struct replay_run *r, const char *path, const struct replay_opts 
     if (!r->part)
         return fb_fail(err, FB_ENOMEM, "out of memory for %u entities",
                        scan->dict_sizes[BLOG_D_ENTITY]);
+    part_set_conv(r->part, &o->conv);
     /* More threads than blocks would only wait. */
     size_t nw = o->threads > 1 ? (size_t)o->threads : 1;
     nw = nw < REPLAY_MAX_THREADS ? nw : REPLAY_MAX_THREADS;

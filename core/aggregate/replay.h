@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include "err.h"
 #include "funnel_def.h"
+#include "quality.h"
 #include "result.h"
 #include "shardset.h"
 #include "summary.h"
@@ -20,7 +21,8 @@ struct replay_opts {
     const struct funnel_def *def;
     int has_as_of;          /* else as_of = the latest event time in the log */
     int64_t as_of;
-    int64_t stale_after;
+    int64_t stale_after;    /* the default; def->stale_after may set stages' own */
+    struct qual_conv conv;  /* --window, --skipped (docs/METRICS.md §4.11) */
     unsigned threads;       /* decoding and folding threads; 0 or 1: this one */
     int trend;              /* --trend: 0 none, else 1 + enum period_unit */
     int64_t period;         /* --period of activity; 0: TREND_DEFAULT_PERIOD */

@@ -14,10 +14,19 @@ struct res_stats {
     int64_t median_s, p90_s;
 };
 
+/* A 95% Wilson score interval (docs/METRICS.md §4.12); NaN ends: null. */
+struct res_ci {
+    double lo, hi;
+};
+
 struct res_stage {
     const char *name;          /* borrowed from the funnel definition */
-    uint64_t reached;
+    uint64_t reached;          /* within --window, without skipping under --skipped ignore */
+    uint64_t reached_all;      /* today's rule: max(e) >= s (drop_rate, steepest_drop) */
     double conv_prev, conv_start;
+    struct res_ci conv_prev_ci, conv_start_ci;
+    int64_t stale_after_s;     /* the threshold of entities whose max(e) is this stage */
+    uint64_t events, with_event, skipped;   /* quality (§4.13) */
     int has_time_in_stage;     /* 0 for the last stage */
     struct res_stats time_in_stage;
     uint64_t open, lost, stale;
@@ -31,7 +40,7 @@ struct res_unmapped {
     uint64_t events;
 };
 
-/* What happened in one span of time (docs/METRICS.md §4.11-§4.12): c[s]
+/* What happened in one span of time (docs/METRICS.md §4.15-§4.16): c[s]
  * entities entered stage s (c[0]: entered the funnel), then c[ns] won,
  * c[ns + 1] lost, c[ns + 2] went stale; c points into the report. */
 struct res_span {
@@ -47,8 +56,13 @@ struct res_report {
     uint64_t ev_read, ev_used, ev_after_as_of, ev_unmapped;
     uint64_t entities;
     uint64_t won, lost, stale, open;
-    double win_rate;
+    int64_t window_s;          /* --window, 0: none */
+    int skip_ignore;           /* --skipped ignore */
+    double win_rate, win_rate_closed;
+    struct res_ci win_rate_ci, win_rate_closed_ci;
     int drop_out_point;        /* stage index, -1 = null */
+    int steepest_drop;         /* stage index, -1 = null */
+    uint64_t backwards, won_then_lost;   /* quality (§4.13) */
     struct res_stats time_to_win;
     size_t nstages;
     struct res_stage *stages;  /* owned */

@@ -18,8 +18,11 @@ int summary_init(struct summary *s, size_t ns, int64_t stale_after, int decided,
     s->as_of = decided ? as_of : 0;
     s->stage = calloc(ns ? ns : 1, sizeof *s->stage);
     s->set = calloc(SUM_NSETS(ns ? ns : 1), sizeof *s->set);
-    if (!s->stage || !s->set)
+    s->stale = malloc((ns ? ns : 1) * sizeof *s->stale);
+    if (!s->stage || !s->set || !s->stale)
         return fb_fail(err, FB_ENOMEM, "out of memory");
+    for (size_t i = 0; i < ns; i++)
+        s->stale[i] = stale_after;
     return trend_sum_init(&s->trend, ns, NULL, err);
 }
 
@@ -32,6 +35,7 @@ void summary_free(struct summary *s)
     free(s->unmapped);
     free(s->stage);
     free(s->set);
+    free(s->stale);
     free(s->pool);
     trend_sum_free(&s->trend);
     memset(s, 0, sizeof *s);
@@ -104,7 +108,9 @@ int summary_merge_all(struct summary *into, const struct summary *const *from, s
     for (size_t j = 0; j < k; j++) {
         const struct summary *f = from[j];
         if (into->ns != f->ns || into->stale_after != f->stale_after ||
-            into->decided != f->decided || into->as_of != f->as_of)
+            into->decided != f->decided || into->as_of != f->as_of ||
+            memcmp(into->stale, f->stale, into->ns * sizeof *into->stale) != 0 ||
+            into->conv.window != f->conv.window || into->conv.skip_ignore != f->conv.skip_ignore)
             return fb_fail(err, FB_EINPUT, "summaries of different funnels or options do not merge");
         for (size_t i = 0; i < SUM_NSETS(into->ns); i++)
             total += f->set[i].n;
@@ -158,7 +164,11 @@ int summary_merge_all(struct summary *into, const struct summary *const *from, s
             t->open += g->open;
             t->touches[0] += g->touches[0];
             t->touches[1] += g->touches[1];
+            t->with_event += g->with_event;
+            t->conv += g->conv;
         }
+        into->backwards += f->backwards;
+        into->won_then_lost += f->won_then_lost;
         into->entities += f->entities;
         into->read += f->read;
         into->after += f->after;
@@ -239,12 +249,13 @@ static int list_unmapped(const struct summary *s, struct res_report *out)
 }
 
 /* The undecided entities of stage st judged at as_of: stale when nobody
- * touched them for longer than stale_after (docs/METRICS.md §3). */
+ * touched them for longer than the threshold of st, their highest stage
+ * (docs/METRICS.md §3, §4.14). */
 static void classify_undecided(const struct summary *s, size_t st, int64_t as_of, struct res_stage *out)
 {
     const struct sum_set *u = &s->set[SUM_UND(s->ns, st)];
     for (size_t i = 0; i < u->n; i++) {
-        if (as_of - u->v[i] > s->stale_after)
+        if (as_of - u->v[i] > s->stale[st])
             out->stale++;
         else
             out->open++;
@@ -261,7 +272,7 @@ static void rates(const struct summary *s, const struct funnel_def *def, struct 
         st->name = def->names[i];
         st->conv_prev = i ? ratio(st->reached, out->stages[i - 1].reached) : NAN;
         st->conv_start = ratio(st->reached, out->stages[0].reached);
-        st->drop_rate = ratio(st->lost + st->stale, st->reached);
+        st->drop_rate = ratio(st->lost + st->stale, st->reached_all);   /* unwindowed: §4.11 */
         out->ev_used += st->touches_marketing + st->touches_sales;
         out->lost += st->lost;
         out->stale += st->stale;
@@ -271,13 +282,14 @@ static void rates(const struct summary *s, const struct funnel_def *def, struct 
             out->drop_out_point = (int)i;
         }
     }
-    out->won = out->stages[ns - 1].reached;
+    out->won = out->stages[ns - 1].reached_all;
     out->win_rate = ratio(out->won, out->won + out->lost + out->stale);
+    qual_finish(s, out);
 }
 
 static int64_t stale_after_of(const void *s, size_t stage)
 {
-    return summary_stale_after(s, stage);
+    return summary_stale_after_for(s, stage);
 }
 
 int summary_finish(struct summary *s, const struct funnel_def *def, int has_as_of,
@@ -297,7 +309,8 @@ int summary_finish(struct summary *s, const struct funnel_def *def, int has_as_o
     out->entities = s->entities;
     for (size_t i = 0; i < ns; i++) {
         struct res_stage *st = &out->stages[i];
-        st->reached = s->stage[i].reached;
+        st->reached = s->stage[i].conv;
+        st->reached_all = s->stage[i].reached;
         st->lost = s->stage[i].lost;
         st->stale = s->stage[i].stale;
         st->open = s->stage[i].open;

@@ -16,12 +16,15 @@
 #include <stdint.h>
 #include "err.h"
 #include "funnel_def.h"
+#include "quality.h"
 #include "result.h"
 #include "trend.h"
 
 struct sum_stage {
     uint64_t reached, lost, stale, open;
     uint64_t touches[2];          /* marketing, sales */
+    uint64_t with_event;          /* M(e,s) defined (docs/METRICS.md §4.13) */
+    uint64_t conv;                /* reached for the conversions (§4.11); = reached without options */
 };
 
 /* A multiset of int64 values, in no particular order; v points into the
@@ -47,7 +50,10 @@ struct sum_unmapped {
 
 struct summary {
     size_t ns;                    /* stages */
-    int64_t stale_after;
+    int64_t stale_after;          /* the default (--stale-after DUR) */
+    int64_t *stale;               /* ns, owned: the threshold by max(e) (docs/METRICS.md §4.14) */
+    struct qual_conv conv;        /* --window, --skipped (§4.11) */
+    uint64_t backwards, won_then_lost;   /* quality (§4.13) */
     /* decided: every entity is classified, judged at as_of.  Otherwise the
      * as_of is not known yet (the default as_of of a shard set is the latest
      * event of every shard): an entity neither won nor lost that may still
@@ -66,20 +72,19 @@ struct summary {
     struct sum_trend trend;       /* --trend and activity (core/aggregate/trend.h) */
 };
 
-/* The stale threshold of entities whose highest stage is `stage` (one for
- * all stages today; issue 9 §4's per-stage thresholds plug in here). */
-static inline int64_t summary_stale_after(const struct summary *s, size_t stage)
-{
-    (void)stage;
-    return s->stale_after;
-}
-
-/* An empty summary of ns stages (1..FUNNEL_MAX_STAGES), sets empty, no
+/* An empty summary of ns stages (1..FUNNEL_MAX_STAGES), sets empty, every
+ * stage's stale threshold stale_after, no --window or --skipped ignore, no
  * trend and the default activity period (trend_sum_init it again to change).
  * Returns 0 or FB_ENOMEM; summary_free it in both cases. */
 int summary_init(struct summary *s, size_t ns, int64_t stale_after, int decided, int64_t as_of,
                  struct fb_error *err) FB_MUST_USE;
 void summary_free(struct summary *s);
+
+/* The stale threshold of entities whose highest stage is `stage`. */
+static inline int64_t summary_stale_after_for(const struct summary *s, size_t stage)
+{
+    return s->stale[stage];
+}
 
 /* Point the sets at pool (taking ownership of it), with count[k] values in
  * set k, back to back in set order. */
@@ -88,7 +93,8 @@ void summary_take_pool(struct summary *s, int64_t *pool, const size_t *count);
 /* Merge `from` into `into`: counts summed, sets concatenated, names
  * merged, max_time the larger; `from` is left as it was.  Summaries of
  * disjoint entity sets only (the caller's business: shards of one set).
- * Returns 0, FB_EINPUT when the two differ in stages, stale_after or as_of
+ * Returns 0, FB_EINPUT when the two differ in stages, stale thresholds,
+ * --window, --skipped or as_of
  * (into unchanged), or FB_ENOMEM (into can then only be freed). */
 int summary_merge(struct summary *into, const struct summary *from, struct fb_error *err) FB_MUST_USE;
 

@@ -1,6 +1,6 @@
 /* trend.c - the trend series and the activity block: gathering the
  * moments of entities, merging, and the finish; see trend.h and
- * docs/METRICS.md §4.11-§4.12. */
+ * docs/METRICS.md §4.15-§4.16. */
 #include "trend.h"
 
 #include <stdlib.h>

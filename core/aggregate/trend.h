@@ -1,5 +1,5 @@
 /* trend.h - what happened when: the --trend series and the activity block
- * of the report (docs/METRICS.md §4.11, §4.12; issue 9 §2 and §7).  Each
+ * of the report (docs/METRICS.md §4.15, §4.16).  Each
  * counted entity has moments: entry (T(e,0)), T(e,s) for every stage it
  * reached, T(e,last stage) when won, lostAt(e) when lost, last(e) +
  * stale_after when stale.  A trend counts them by UTC calendar period
@@ -20,7 +20,7 @@
 #define TREND_OFF (-1)                 /* no --trend */
 #define TREND_DEFAULT_PERIOD (7 * 86400)
 /* More periods than this in one trend is a usage error (as for cohorts,
- * issue 9 §2): a chart of them is unreadable and the counts would not fit
+ * docs/METRICS.md §4.15): a chart of them is unreadable and the counts would not fit
  * the memory bound. */
 #define TREND_MAX_PERIODS 10000
 
@@ -135,8 +135,8 @@ int trend_acc_gather(struct sum_trend *t, struct trend_acc *const *acc, size_t n
 
 /* ---- the finish ---- */
 
-/* A stale entity's threshold by its highest stage (the per-stage
- * thresholds of issue 9 §4 plug in here). */
+/* A stale entity's threshold by its highest stage (docs/METRICS.md
+ * §4.14). */
 typedef int64_t (*trend_stale_fn)(const void *ctx, size_t stage);
 
 /* Fill r's trend and activity from t at as_of (has_as_of 0: an empty log,

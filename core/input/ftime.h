@@ -1,5 +1,5 @@
-/* ftime.h - the time and duration rules of funnel's input (issue 2, "Input:
- * CSV events"): parsing without strptime/timegm/mktime (they normalise
+/* ftime.h - the time and duration rules of funnel's input (README.md "Input",
+ * docs/METRICS.md §2): parsing without strptime/timegm/mktime (they normalise
  * 2023-02-29 to March 1 and depend on TZ), and UTC formatting.
  * Pure functions: no allocation, no locale, no time zone.
  */

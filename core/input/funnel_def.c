@@ -2,6 +2,7 @@
 #include "funnel_def.h"
 
 #include "csvin.h"
+#include "ftime.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -45,8 +46,30 @@ void funnel_def_free(struct funnel_def *f)
     for (size_t i = 0; f->names && i < f->n; i++)
         free(f->names[i]);
     free(f->names);
+    free(f->stale_after);
     f->names = NULL;
+    f->stale_after = NULL;
     f->n = 0;
+}
+
+int funnel_def_find(const struct funnel_def *f, const char *s, size_t n)
+{
+    for (size_t i = 0; i < f->n; i++)
+        if (funnel_name_eq(s, n, f->names[i]))
+            return (int)i;
+    return -1;
+}
+
+int funnel_def_set_stale(struct funnel_def *f, size_t s, int64_t seconds, struct fb_error *err)
+{
+    if (!f->stale_after) {
+        if (!(f->stale_after = malloc((f->n ? f->n : 1) * sizeof *f->stale_after)))
+            return fb_fail(err, FB_ENOMEM, "out of memory");
+        for (size_t i = 0; i < f->n; i++)
+            f->stale_after[i] = -1;
+    }
+    f->stale_after[s] = seconds;
+    return 0;
 }
 
 /* Add s[0..n), checking the name rules; where says where it came from. */
@@ -72,8 +95,47 @@ static int add(struct funnel_def *f, const char *s, size_t n, const char *where,
     f->names = names;
     if (!(names[f->n] = strndup(s, n)))
         return fb_fail(err, FB_ENOMEM, "out of memory");
+    if (f->stale_after) {   /* kept at n entries once a stage has a threshold */
+        int64_t *st = realloc(f->stale_after, (f->n + 1) * sizeof *st);
+        if (!st) {
+            free(names[f->n]);
+            return fb_fail(err, FB_ENOMEM, "out of memory");
+        }
+        f->stale_after = st;
+        st[f->n] = -1;
+    }
     f->n++;
     return 0;
+}
+
+#define STALE_KEY "stale-after="
+
+/* Take the trailing `stale-after=DUR` tokens off the line s[0..*n)
+ * (docs/METRICS.md §4.14); the last value is in *stale (-1: none).  Returns
+ * 0, or FB_EUSAGE on a bad duration. */
+static int take_keys(const char *s, size_t *n, int64_t *stale, const char *where, struct fb_error *err)
+{
+    *stale = -1;
+    for (;;) {
+        size_t end = *n, start = end;
+        while (start > 0 && s[start - 1] != ' ' && s[start - 1] != '\t')
+            start--;
+        size_t klen = sizeof STALE_KEY - 1;
+        if (start == 0 || end - start < klen || memcmp(s + start, STALE_KEY, klen) != 0)
+            return 0;   /* a name alone is a name, even if it looks like a key */
+        char val[32];
+        size_t vlen = end - start - klen;
+        int64_t v;
+        snprintf(val, sizeof val, "%.*s", (int)(vlen < sizeof val ? vlen : sizeof val - 1), s + start + klen);
+        if (vlen >= sizeof val || ftime_parse_duration(val, &v) != 0)
+            return fb_fail(err, FB_EUSAGE, "%sbad stale-after \"%.*s\": expected a duration such as "
+                           "90s, 45m, 12h, 30d or 2w", where, (int)(vlen > 40 ? 40 : vlen), s + start + klen);
+        if (*stale < 0)   /* the last token on the line wins, as on a command line */
+            *stale = v;
+        *n = start;
+        while (*n > 0 && is_blank(s[*n - 1]))
+            --*n;
+    }
 }
 
 int funnel_def_default(struct funnel_def *f, struct fb_error *err)
@@ -133,8 +195,13 @@ int funnel_def_from_file(struct funnel_def *f, const char *path, struct fb_error
         if (n == 0)
             continue;
         char where[64];
+        int64_t stale;
         snprintf(where, sizeof where, "%.40s:%ld: ", path, lineno);
-        rc = add(f, name, n, where, err);
+        rc = take_keys(name, &n, &stale, where, err);
+        if (rc == 0)
+            rc = add(f, name, n, where, err);
+        if (rc == 0 && stale >= 0)
+            rc = funnel_def_set_stale(f, f->n - 1, stale, err);
     }
     if (rc == 0 && ferror(fp))
         rc = fb_fail_at(err, FB_EIO, path, 0, 0, "read error: %s", strerror(errno));

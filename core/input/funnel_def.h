@@ -5,6 +5,7 @@
 #define FUNNEL_FUNNEL_DEF_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "err.h"
 
 #define FUNNEL_MAX_STAGE_NAME 64
@@ -13,6 +14,10 @@
 struct funnel_def {
     size_t n;
     char **names;    /* owned, NUL-terminated, spelled as given */
+    /* NULL, or n stale thresholds in seconds, -1 where the stage has none
+     * of its own (docs/METRICS.md §4.14): from `stale-after=DUR` keys of a
+     * funnel file and --stale-after STAGE=DUR.  Owned. */
+    int64_t *stale_after;
 };
 
 /* suspect, prospect, interested, engaged, evaluating, negotiating, purchasing. */
@@ -23,11 +28,20 @@ int funnel_def_default(struct funnel_def *f, struct fb_error *err) FB_MUST_USE;
 int funnel_def_from_list(struct funnel_def *f, const char *list, struct fb_error *err) FB_MUST_USE;
 
 /* From a file: one name a line, '#' starts a comment, spaces and tabs around
- * names, empty lines and a UTF-8 byte order mark at the start ignored.  FB_EUSAGE on bad names (with line), FB_EIO
- * when unreadable. */
+ * names, empty lines and a UTF-8 byte order mark at the start ignored;
+ * trailing `stale-after=DUR` tokens of a line are keys, not part of the
+ * name (docs/METRICS.md §4.14).  FB_EUSAGE on bad names or keys (with
+ * line), FB_EIO when unreadable. */
 int funnel_def_from_file(struct funnel_def *f, const char *path, struct fb_error *err) FB_MUST_USE;
 
 void funnel_def_free(struct funnel_def *f);
+
+/* Set stage s's own stale threshold (allocating f->stale_after on first
+ * use).  Returns 0 or FB_ENOMEM. */
+int funnel_def_set_stale(struct funnel_def *f, size_t s, int64_t seconds, struct fb_error *err) FB_MUST_USE;
+
+/* The index of the stage named s[0..n) (funnel_name_eq), or -1. */
+int funnel_def_find(const struct funnel_def *f, const char *s, size_t n);
 
 /* ASCII case-insensitive equality of s[0..n) and the NUL-terminated name. */
 int funnel_name_eq(const char *s, size_t n, const char *name);

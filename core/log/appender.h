@@ -11,7 +11,7 @@
 #include "err.h"
 #include "spill.h"
 
-/* The I/O steps of an append, for fault injection in tests (issue 4): a
+/* The I/O steps of an append, for fault injection in tests (docs/RELIABILITY.md): a
  * hook called right after each one may kill the process there. */
 enum app_step { APP_STEP_WRITE, APP_STEP_SYNC, APP_STEP_TRUNCATE, APP_STEP_DIRSYNC, APP_STEP_RENAME,
                 APP_STEP_SPILL /* a write to the batch's spill file (core/log/spill.h), not the log */ };

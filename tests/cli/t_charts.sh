@@ -327,10 +327,10 @@ printf '{"schema": "funnel-report/1",\n  "as_of": nul}\n' >"$T/bad.json"
 run "$FUNNEL" chart "$T/bad.json" -o "$T/x"
 expect_rc json_invalid 3
 expect_err json_invalid_pos "$T/bad.json:2:"
-printf '{"schema": "funnel-report/2"}\n' >"$T/bad.json"
+printf '{"schema": "funnel-report/9"}\n' >"$T/bad.json"
 run "$FUNNEL" chart "$T/bad.json" -o "$T/x"
 expect_rc json_schema 3
-expect_err json_schema_msg "schema: expected \"funnel-report/1\""
+expect_err json_schema_msg "schema: expected \"funnel-report/2\" or \"funnel-report/1\""
 sed 's/"reached": 1708/"reached": -1/' "$CH/two_stages/report.json" >"$T/bad.json"
 run "$FUNNEL" chart "$T/bad.json" -o "$T/x"
 expect_rc json_negative 3

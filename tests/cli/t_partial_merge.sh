@@ -5,7 +5,8 @@
 # the unsharded log, with the default as_of (the latest event of the whole
 # set, so shards carry undecided entities) and an explicit one, on
 # generated and hostile data (fixtures/csv/hostile, unmapped stage names,
-# lost outcomes, stale entities, a --stale-after that splits them).
+# lost outcomes, stale entities, a --stale-after that splits them, and
+# --window, --skipped ignore and stale thresholds by stage).
 # Refusals: partials of another set, funnel or options, a shard missing or
 # given twice (exit 3); a small partial cut short or with a byte flipped in
 # each section (every cut and bit: tests/unit/test_partfile.c), an unknown
@@ -52,7 +53,7 @@ if [ "$RC" -eq 0 ] && [ $# -ge 20 ]; then pass pm_source_log; else
 # unmapped) for N = 2, 7 and 16 (every N with STRESS=1).
 configs() {
     case "${STRESS:-0} $1" in
-    "1 "* | *" 2" | *" 7" | *" 16") echo "default asof stale7 funnel" ;;
+    "1 "* | *" 2" | *" 7" | *" 16") echo "default asof stale7 funnel rates" ;;
     *) echo "default asof" ;;
     esac
 }
@@ -62,6 +63,9 @@ opts() {
     stale7) echo "--stale-after 7d" ;;
     asof) echo "--as-of 2026-02-15 --stale-after 10d" ;;
     funnel) echo "--stages prospect,engaged,NEGOTIATING,won --stale-after 3d" ;;
+    # docs/METRICS.md §4.11, §4.14: the undecided entities of a shard are
+    # judged at the merge by the threshold of their highest stage.
+    rates) echo "--window 20d --skipped ignore --stale-after 60d --stale-after prospect=5d --stale-after Engaged=2d" ;;
     esac
 }
 
@@ -192,6 +196,9 @@ for i in 0 1 2 3; do "$FUNNEL" partial "$T/A" --shard $i/4 -o "$T/R/a$i"; done
 "$FUNNEL" partial "$T/A" --shard 3/4 --stages a,b,c -o "$T/R/f3"
 "$FUNNEL" partial "$T/A" --shard 3/4 --stale-after 7d -o "$T/R/s3"
 "$FUNNEL" partial "$T/A" --shard 3/4 --as-of 2026-02-01 -o "$T/R/t3"
+"$FUNNEL" partial "$T/A" --shard 3/4 --stale-after engaged=7d -o "$T/R/e3"
+"$FUNNEL" partial "$T/A" --shard 3/4 --window 30d -o "$T/R/w3"
+"$FUNNEL" partial "$T/A" --shard 3/4 --skipped ignore -o "$T/R/k3"
 R=$T/R
 run "$FUNNEL" merge "$R/a0" "$R/a1" "$R/a2" "$R/b3" -o "$T/no.json"
 expect_refused pm_refuse_other_set 3 "$R/b3: a partial state of shard set" "$T/no.json"
@@ -199,6 +206,12 @@ run "$FUNNEL" merge "$R/a0" "$R/a1" "$R/a2" "$R/f3" -o "$T/no.json"
 expect_refused pm_refuse_other_funnel 3 "$R/f3: computed with a funnel of 3 stages" "$T/no.json"
 run "$FUNNEL" merge "$R/a0" "$R/a1" "$R/a2" "$R/s3" -o "$T/no.json"
 expect_refused pm_refuse_other_stale_after 3 "$R/s3: computed with --stale-after 604800s" "$T/no.json"
+run "$FUNNEL" merge "$R/a0" "$R/a1" "$R/a2" "$R/e3" -o "$T/no.json"
+expect_refused pm_refuse_other_stage_stale_after 3 "$R/e3: computed with a stale threshold of 604800s for stage \"engaged\", not 2592000s" "$T/no.json"
+run "$FUNNEL" merge "$R/a0" "$R/a1" "$R/a2" "$R/w3" -o "$T/no.json"
+expect_refused pm_refuse_other_window 3 "$R/w3: computed with --window 2592000s, not 0s" "$T/no.json"
+run "$FUNNEL" merge "$R/a0" "$R/a1" "$R/a2" "$R/k3" -o "$T/no.json"
+expect_refused pm_refuse_other_skipped 3 "$R/k3: computed with --skipped ignore, not count" "$T/no.json"
 run "$FUNNEL" merge "$R/a0" "$R/a1" "$R/a2" "$R/t3" -o "$T/no.json"
 expect_refused pm_refuse_other_as_of 3 "$R/t3: computed with --as-of 2026-02-01T00:00:00Z, not the default as_of" "$T/no.json"
 run "$FUNNEL" merge "$R/a0" "$R/a1" "$R/a3" -o "$T/no.json"

@@ -205,18 +205,26 @@ expect_same prop_cat_empty_log "$T/want" "$T/out"
 run "$FUNNEL" replay "$T/empty.flog" --stages a,b
 expect_rc prop_replay_empty_log_rc 0
 cp "$T/out" "$T/empty.json"
-expect_json prop_replay_empty_log "$T/empty.json" '{"schema": "funnel-report/1", "as_of": null,
-  "stale_after_s": 2592000, "events": {"read": 0, "used": 0, "after_as_of": 0, "unmapped": 0},
+expect_json prop_replay_empty_log "$T/empty.json" '{"schema": "funnel-report/2", "as_of": null,
+  "stale_after_s": 2592000, "window_s": null, "skipped": "count",
+  "events": {"read": 0, "used": 0, "after_as_of": 0, "unmapped": 0},
   "entities": 0, "outcomes": {"won": 0, "lost": 0, "stale": 0, "open": 0},
-  "win_rate": null, "drop_out_point": null,
+  "win_rate": null, "win_rate_ci": null, "win_rate_closed": null, "win_rate_closed_ci": null,
+  "drop_out_point": null, "steepest_drop": null,
   "time_to_win": {"count": 0, "mean_s": null, "median_s": null, "p90_s": null},
-  "stages": [{"name": "a", "reached": 0, "conversion_from_previous": null, "conversion_from_start": null,
+  "stages": [{"name": "a", "reached": 0, "conversion_from_previous": null, "conversion_from_previous_ci": null,
+              "conversion_from_start": null, "conversion_from_start_ci": null,
               "time_in_stage": {"count": 0, "mean_s": null, "median_s": null, "p90_s": null},
+              "stale_after_s": 2592000,
               "open": 0, "lost": 0, "stale": 0, "drop_rate": null, "touches": {"marketing": 0, "sales": 0}},
-             {"name": "b", "reached": 0, "conversion_from_previous": null, "conversion_from_start": null,
-              "time_in_stage": null, "open": 0, "lost": 0, "stale": 0, "drop_rate": null,
+             {"name": "b", "reached": 0, "conversion_from_previous": null, "conversion_from_previous_ci": null,
+              "conversion_from_start": null, "conversion_from_start_ci": null,
+              "time_in_stage": null, "stale_after_s": 2592000, "open": 0, "lost": 0, "stale": 0, "drop_rate": null,
               "touches": {"marketing": 0, "sales": 0}}],
-  "unmapped_stages": []}'
+  "unmapped_stages": [],
+  "quality": {"stages": [{"name": "a", "events": 0, "with_event": 0, "skipped": 0},
+                         {"name": "b", "events": 0, "with_event": 0, "skipped": 0}],
+              "stages_without_events": ["a", "b"], "backwards": 0, "won_then_lost": 0}}'
 # A 0-byte log is an empty log too.
 run "$FUNNEL" replay "$T/zero.flog" --stages a,b
 expect_same prop_replay_zero_byte_log "$T/empty.json" "$T/out"

@@ -2,7 +2,8 @@
 # every core"): the report is byte-identical for N = 1..8 on generated data
 # spread over many blocks and batches (default funnel; a short funnel with
 # unmapped stages judged at an --as-of earlier than many events; a torn
-# tail) and on every fixture case; damage gives the same exit code and the
+# tail; --window, --skipped ignore and thresholds by stage) and on every
+# fixture case; damage gives the same exit code and the
 # same message, naming the lowest damaged block, for every N; report takes
 # --threads too; bad values are usage errors.
 . "$(dirname "$0")/lib.sh"
@@ -50,6 +51,13 @@ if grep -q '"after_as_of": [1-9]' "$T/n1.out" && grep -q '"unmapped": [1-9]' "$T
     pass threads_as_of_unmapped_setup; else
     fail threads_as_of_unmapped_setup "expected events after as_of and unmapped events"; fi
 same_for_all_n threads_text 0 "$T/g.flog" --text
+# The options of docs/METRICS.md §4.11 and §4.14: a window, strict stages
+# and thresholds by stage (the option must be accepted: exit 0).
+same_for_all_n threads_rates_options 0 "$T/g.flog" --window 20d --skipped ignore \
+    --stale-after 10d --stale-after prospect=3d --stale-after ENGAGED=40d
+if grep -q '"window_s": 1728000' "$T/n1.out" && grep -q '"stale_after_s": 259200' "$T/n1.out"; then
+    pass threads_rates_options_setup; else
+    fail threads_rates_options_setup "the options are not in the report"; fi
 
 # A torn tail: a fifth batch cut short in its commit block.
 cp "$T/g.flog" "$T/torn.flog"

@@ -42,10 +42,14 @@ static void small_partial(struct partial *p, uint32_t index)
     memcpy(pool, v, sizeof v);
     summary_take_pool(s, pool, count);
     /* entities: 1 won, a: 1 lost + 2 undecided, b: 1 stale + 1 undecided */
-    s->stage[0] = (struct sum_stage){6, 1, 0, 0, {5, 2}};
-    s->stage[1] = (struct sum_stage){3, 0, 1, 0, {3, 1}};
-    s->stage[2] = (struct sum_stage){1, 0, 0, 0, {0, 1}};
+    s->stage[0] = (struct sum_stage){6, 1, 0, 0, {5, 2}, 5, 6};
+    s->stage[1] = (struct sum_stage){3, 0, 1, 0, {3, 1}, 2, 3};
+    s->stage[2] = (struct sum_stage){1, 0, 0, 0, {0, 1}, 1, 1};
     s->entities = 6;
+    /* the rates section (§14.7): b has its own threshold */
+    s->stale[1] = 90 * DAY;
+    s->backwards = 1;
+    s->won_then_lost = 1;
     s->unmapped = calloc(2, sizeof *s->unmapped);
     assert_non_null(s->unmapped);
     s->unmapped[0] = (struct sum_unmapped){strdup("Nurture"), 7, 2};
@@ -82,6 +86,12 @@ static void round_trip_is_exact_and_canonical(void **state)
     assert_int_equal(q.sum.set[0].n, 3);
     assert_int_equal(q.sum.set[0].v[0], 0);   /* sorted */
     assert_int_equal(q.sum.set[3].v[0], T0 - 40 * DAY);
+    assert_int_equal(q.sum.stale[0], 30 * DAY);
+    assert_int_equal(q.sum.stale[1], 90 * DAY);
+    assert_int_equal(q.sum.stage[1].with_event, 2);
+    assert_int_equal(q.sum.stage[0].conv, 6);
+    assert_int_equal(q.sum.backwards, 1);
+    assert_int_equal(q.sum.won_then_lost, 1);
     encode(&q, &b);
     assert_int_equal(a.len, b.len);
     assert_memory_equal(a.p, b.p, a.len);
@@ -161,6 +171,24 @@ static void unknown_version_and_bad_sums_are_refused(void **state)
     assert_non_null(strstr(err.msg, "version 3 is not known"));
     partial_free(&q);
     buf_free(&a);
+    encode(&p, &a);
+    wr_u32(a.p + 8, 1);   /* version 1 has no rates or trend section (§14.7) */
+    body = rd_u32(a.p + 12);
+    wr_u32(a.p + 16 + body, (uint32_t)crc32(0, a.p, (uInt)(16 + body)));
+    fb_error_clear(&err);
+    assert_int_equal(partial_decode(a.p, a.len, "v1.part", &q, &err), FB_ECORRUPT);
+    assert_non_null(strstr(err.msg, "version 1 is not known"));
+    partial_free(&q);
+    buf_free(&a);
+    /* good checksums, but more entities with an event at b than reached it */
+    p.sum.stage[1].with_event = 4;
+    encode(&p, &a);
+    fb_error_clear(&err);
+    assert_int_equal(partial_decode(a.p, a.len, "rates.part", &q, &err), FB_ECORRUPT);
+    assert_non_null(strstr(err.msg, "rates section"));
+    partial_free(&q);
+    buf_free(&a);
+    p.sum.stage[1].with_event = 2;
     /* good checksums, but one entity too many */
     p.sum.entities++;
     encode(&p, &a);
@@ -178,7 +206,7 @@ static void merge_refuses_what_does_not_belong_together(void **state)
     struct partial a, b;
     struct fb_error err;
     small_partial(&a, 0);
-    for (int c = 0; c < 6; c++) {
+    for (int c = 0; c < 9; c++) {
         small_partial(&b, c == 5 ? 0 : 1);
         switch (c) {
         case 0: b.set_id[3] ^= 1; break;                  /* another set */
@@ -186,7 +214,10 @@ static void merge_refuses_what_does_not_belong_together(void **state)
         case 2: b.def.names[1][0] = 'B'; break;           /* another funnel (case counts) */
         case 3: b.has_as_of = 1; b.sum.decided = 1; b.sum.as_of = T0; break;
         case 4: b.sum.stale_after = DAY; break;
-        default: break;                                   /* shard 0 twice */
+        case 6: b.sum.stale[2] = DAY; break;              /* a stage's own threshold */
+        case 7: b.sum.conv.window = DAY; break;           /* --window */
+        case 8: b.sum.conv.skip_ignore = 1; break;        /* --skipped ignore */
+        default: break;                                   /* 5: shard 0 twice */
         }
         fb_error_clear(&err);
         assert_int_equal(partial_merge(&a, "a.part", &b, "b.part", &err), FB_EINPUT);
