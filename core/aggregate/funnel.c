@@ -17,7 +17,8 @@
 struct part {
     const struct funnel_def *def;
     size_t ns;            /* stages */
-    size_t stride;        /* int64 per entity: M[0..ns), last, lostAt */
+    size_t stride;        /* int64 per entity: M[0..ns), last, lostAt, then the
+                           * attribution cells of --by (groups.h) */
     uint32_t nent;
     int64_t as_of, stale_after;
     struct funnel_maps maps;
@@ -52,7 +53,7 @@ static struct part *part_alloc(const struct part *shape)
 struct part *part_new(const struct funnel_def *def, uint32_t nentities, int64_t as_of,
                       int64_t stale_after, const struct funnel_maps *maps)
 {
-    const struct part shape = {.def = def, .ns = def->n, .stride = def->n + 2, .nent = nentities,
+    const struct part shape = {.def = def, .ns = def->n, .stride = def->n + 2 + maps->nby, .nent = nentities,
                                .as_of = as_of, .stale_after = stale_after, .maps = *maps};
     struct part *p = part_alloc(&shape);
     if (!p)
@@ -177,12 +178,45 @@ static inline __attribute__((always_inline)) void add_events(struct part *a, con
     a->after += after;
 }
 
+/* --by: each attribution cell keeps the max of groups_cell over the
+ * entity's mapped events at or before as_of that carry a value
+ * (docs/METRICS.md §9): a loop of its own, so that without --by the
+ * replay pays nothing for it. */
+static void add_attrs(struct part *a, const struct evb_cols *c, const int shared)
+{
+    const uint32_t *ent = c->ids[EVB_IDX(BLOG_C_ENTITY)];
+    const uint32_t *stage = c->ids[EVB_IDX(BLOG_C_STAGE)];
+    const int32_t *stage_map = a->maps.stage;
+    const uint32_t *rank = a->maps.rank;
+    const size_t stride = a->stride;
+    for (uint32_t k = 0; k < a->maps.nby; k++) {
+        const uint32_t *val = NULL;
+        for (uint32_t j = 0; j < c->natt; j++)
+            if (c->att_name[j] == a->maps.by_attr[k])
+                val = c->att[j];
+        if (!val)
+            continue;   /* no event of the block carries it */
+        _Atomic int64_t *const cells = a->state + a->ns + 2 + k;
+        for (uint32_t i = 0; i < c->n; i++) {
+            int64_t t = c->time[i];
+            if (!val[i] || t > a->as_of || stage_map[stage[i]] < 0)
+                continue;
+            int64_t key = a->maps.attr_last ? KEY_MAX(t) : KEY_MIN(t);
+            raise(&cells[(size_t)ent[i] * stride], groups_cell(key, rank[val[i]]), shared);
+        }
+    }
+}
+
 void part_add(struct part *p, const struct evb_cols *c)
 {
     if (p->shared)
         add_events(p, c, 1);
     else
         add_events(p, c, 0);
+    if (p->maps.nby && p->shared)
+        add_attrs(p, c, 1);
+    else if (p->maps.nby)
+        add_attrs(p, c, 0);
 }
 
 void part_add_after(struct part *p, uint64_t n)
@@ -217,7 +251,7 @@ int part_merge(struct part *into, const struct part *from, struct fb_error *err)
 
 /* Entity e's row of the state as times, read after every writer has
  * finished: M(e,s) (INT64_MAX: none), then last(e) and lostAt(e)
- * (INT64_MIN: none). */
+ * (INT64_MIN: none), then the attribution cells as they are. */
 static void load_row(const struct part *a, size_t e, int64_t *row)
 {
     const _Atomic int64_t *st = a->state + e * a->stride;
@@ -225,10 +259,12 @@ static void load_row(const struct part *a, size_t e, int64_t *row)
         int64_t key = LOAD(&st[k]);
         row[k] = key ? FTIME_MAX + 1 - key : INT64_MAX;
     }
-    for (size_t k = a->ns; k < a->stride; k++) {
+    for (size_t k = a->ns; k < a->ns + 2; k++) {
         int64_t key = LOAD(&st[k]);
         row[k] = key ? key + FTIME_MIN - 1 : INT64_MIN;
     }
+    for (size_t k = a->ns + 2; k < a->stride; k++)
+        row[k] = LOAD(&st[k]);
 }
 
 /* The summary is made in the per-entity array itself, so that it costs no
@@ -245,62 +281,109 @@ static void load_row(const struct part *a, size_t e, int64_t *row)
 _Static_assert(sizeof(_Atomic int64_t) == sizeof(int64_t), "the state is reused as int64_t");
 
 /* One pass over the entities of a slice: counts, and the packed values
- * written from out on.  Per docs/METRICS.md §3-§4; with `provisional`
- * (as_of is only this part's latest event, docs/FORMAT.md §14) an entity
- * neither won nor lost that is not yet stale at as_of is undecided. */
+ * written from out on.  With groups (groups.h), each entity's values are
+ * written as a record: their number, the entity's slot in each dimension,
+ * then the values; a record is at most 1 + nby + 1 + ns cells, no more
+ * than its row, so it too fits at or before the row. */
 struct slice {
     const struct part *p;
     int provisional;
     size_t lo, hi;
     int64_t *out;                /* pool + lo * stride */
-    size_t n;                    /* values written */
+    size_t n;                    /* cells written */
     struct sum_stage *counts;    /* per stage */
     size_t *nset;                /* values per set */
     uint64_t entities;
+    const struct groups_plan *plan;   /* NULL: no groups */
+    uint64_t *gent;              /* per slot: entities */
+    struct sum_stage *gcounts;   /* per slot and stage */
+    size_t *gnset;               /* per slot and set */
     pthread_t tid;
     int started;
 };
+
+/* One entity's counts into counts and nset, and its values, packed, from
+ * out on; returns their number.  Per docs/METRICS.md §3-§4; with
+ * `provisional` (as_of is only this part's latest event, docs/FORMAT.md
+ * §14) an entity neither won nor lost that is not yet stale at as_of is
+ * undecided.  Every per-entity metric belongs here: the groups of an
+ * entity are tallied by the same call, so every metric splits the same
+ * way. */
+static inline size_t tally(const struct part *a, int provisional, const int64_t *st,
+                           struct sum_stage *counts, size_t *nset, int64_t *out)
+{
+    const size_t ns = a->ns;
+    size_t w = 0;
+    size_t mx = ns - 1;
+    while (st[mx] == INT64_MAX)
+        mx--;
+    /* Down from max(e): next = T(e,s+1), the minimum of M above s. */
+    int64_t next = st[mx];
+    counts[mx].reached++;
+    for (size_t s = mx; s-- > 0;) {
+        counts[s].reached++;
+        if (st[s] == INT64_MAX)
+            continue;
+        int64_t t = st[s] < next ? st[s] : next;
+        out[w++] = PACK(SUM_DUR(s), next - t);   /* T(e,s+1) - T(e,s) */
+        nset[SUM_DUR(s)]++;
+        next = t;
+    }
+    if (mx == ns - 1) {
+        out[w++] = PACK(SUM_WIN(ns), st[ns - 1] - next);   /* T(e,last) - T(e,first) */
+        nset[SUM_WIN(ns)]++;
+    } else if (st[ns + 1] != INT64_MIN && st[ns + 1] >= st[ns]) {
+        counts[mx].lost++;
+    } else if (a->as_of - st[ns] > a->stale_after) {
+        counts[mx].stale++;
+    } else if (provisional) {
+        out[w++] = PACK(SUM_UND(ns, mx), st[ns] - FTIME_MIN);
+        nset[SUM_UND(ns, mx)]++;
+    } else {
+        counts[mx].open++;
+    }
+    return w;
+}
+
+/* An entity with groups: its record at rec (see struct slice), and its
+ * tally once more in each of its groups; returns the record's cells. */
+static size_t tally_groups(struct slice *j, const int64_t *st, int64_t *rec)
+{
+    const struct part *a = j->p;
+    const size_t ns = a->ns, nsets = SUM_NSETS(ns), nd = groups_plan_ndims(j->plan);
+    int64_t scratch[FUNNEL_MAX_STAGES];
+    uint32_t slot[GROUPS_MAX_BY + 1];
+    size_t nv = tally(a, j->provisional, st, j->counts, j->nset, rec + 1 + nd);
+    int64_t entry = INT64_MAX;   /* entry(e) = T(e,0), the least M(e,s) */
+    for (size_t s = 0; s < ns; s++)
+        entry = st[s] < entry ? st[s] : entry;
+    groups_plan_slots(j->plan, st + ns + 2, entry, slot);
+    rec[0] = (int64_t)nv;
+    for (size_t d = 0; d < nd; d++) {
+        rec[1 + d] = slot[d];
+        j->gent[slot[d]]++;
+        (void)tally(a, j->provisional, st, j->gcounts + (size_t)slot[d] * ns,
+                    j->gnset + (size_t)slot[d] * nsets, scratch);
+    }
+    return 1 + nd + nv;
+}
 
 static void *run_slice(void *arg)
 {
     struct slice *j = arg;
     const struct part *a = j->p;
     const size_t ns = a->ns;
-    int64_t st[FUNNEL_MAX_STAGES + 2];
+    int64_t st[FUNNEL_MAX_STAGES + 2 + GROUPS_MAX_BY];
     size_t w = 0;
     for (size_t e = j->lo; e < j->hi; e++) {
         load_row(a, e, st);
         if (st[ns] == INT64_MIN)
             continue;   /* no mapped event at or before as_of */
         j->entities++;
-        size_t mx = ns - 1;
-        while (st[mx] == INT64_MAX)
-            mx--;
-        /* Down from max(e): next = T(e,s+1), the minimum of M above s. */
-        int64_t next = st[mx];
-        j->counts[mx].reached++;
-        for (size_t s = mx; s-- > 0;) {
-            j->counts[s].reached++;
-            if (st[s] == INT64_MAX)
-                continue;
-            int64_t t = st[s] < next ? st[s] : next;
-            j->out[w++] = PACK(SUM_DUR(s), next - t);   /* T(e,s+1) - T(e,s) */
-            j->nset[SUM_DUR(s)]++;
-            next = t;
-        }
-        if (mx == ns - 1) {
-            j->out[w++] = PACK(SUM_WIN(ns), st[ns - 1] - next);   /* T(e,last) - T(e,first) */
-            j->nset[SUM_WIN(ns)]++;
-        } else if (st[ns + 1] != INT64_MIN && st[ns + 1] >= st[ns]) {
-            j->counts[mx].lost++;
-        } else if (a->as_of - st[ns] > a->stale_after) {
-            j->counts[mx].stale++;
-        } else if (j->provisional) {
-            j->out[w++] = PACK(SUM_UND(ns, mx), st[ns] - FTIME_MIN);
-            j->nset[SUM_UND(ns, mx)]++;
-        } else {
-            j->counts[mx].open++;
-        }
+        if (j->plan)
+            w += tally_groups(j, st, j->out + w);
+        else
+            w += tally(a, j->provisional, st, j->counts, j->nset, j->out + w);
     }
     j->n = w;
     return NULL;
@@ -311,12 +394,17 @@ static void free_slices(struct slice *sl, size_t n)
     for (size_t k = 0; sl && k < n; k++) {
         free(sl[k].counts);
         free(sl[k].nset);
+        free(sl[k].gent);
+        free(sl[k].gcounts);
+        free(sl[k].gnset);
     }
     free(sl);
 }
 
-static struct slice *new_slices(const struct part *a, unsigned threads, int provisional, size_t *nsl)
+static struct slice *new_slices(const struct part *a, unsigned threads, int provisional,
+                                const struct groups_plan *plan, size_t *nsl)
 {
+    const size_t nslots = plan ? groups_plan_nslots(plan) : 0;
     /* A slice is worth a thread from some thousands of entities on. */
     size_t n = threads > 1 ? threads : 1;
     n = a->nent / 4096 < n ? a->nent / 4096 : n;
@@ -333,7 +421,11 @@ static struct slice *new_slices(const struct part *a, unsigned threads, int prov
         sl[k].out = pool + sl[k].lo * a->stride;
         sl[k].counts = calloc(a->ns, sizeof *sl[k].counts);
         sl[k].nset = calloc(SUM_NSETS(a->ns), sizeof *sl[k].nset);
-        if (!sl[k].counts || !sl[k].nset) {
+        sl[k].plan = plan;
+        sl[k].gent = calloc(nslots + 1, sizeof *sl[k].gent);
+        sl[k].gcounts = calloc(nslots * a->ns + 1, sizeof *sl[k].gcounts);
+        sl[k].gnset = calloc(nslots * SUM_NSETS(a->ns) + 1, sizeof *sl[k].gnset);
+        if (!sl[k].counts || !sl[k].nset || !sl[k].gent || !sl[k].gcounts || !sl[k].gnset) {
             free_slices(sl, k + 1);
             return NULL;
         }
@@ -423,19 +515,102 @@ static int list_unmapped(const struct part *a, const struct dict *d, struct summ
     return 0;
 }
 
+/* The slots of the groups (groups.h): one pass over the entities sees
+ * which values and periods occur, so that slots are dense and in key
+ * order. */
+static int plan_groups(const struct part *a, const struct part_summary_opts *o,
+                       struct groups_plan **out, struct fb_error *err)
+{
+    *out = NULL;
+    if (!o->groups || !groups_on(o->groups))
+        return 0;
+    struct groups_plan *p = groups_plan_new(o->groups, o->values, a->as_of);
+    if (!p)
+        return fb_fail(err, FB_ENOMEM, "out of memory computing the report");
+    int64_t st[FUNNEL_MAX_STAGES + 2 + GROUPS_MAX_BY];
+    for (size_t e = 0; e < a->nent; e++) {
+        load_row(a, e, st);
+        if (st[a->ns] == INT64_MIN)
+            continue;
+        int64_t entry = INT64_MAX;
+        for (size_t s = 0; s < a->ns; s++)
+            entry = st[s] < entry ? st[s] : entry;
+        groups_plan_see(p, st + a->ns + 2, entry);
+    }
+    int rc = groups_plan_build(p, err);
+    if (rc)
+        groups_plan_free(p);
+    else
+        *out = p;
+    return rc;
+}
+
+/* The groups' summaries from the slices' tallies, their values copied out
+ * of the records, and the records closed up into the plain values of the
+ * whole summary; returns their number. */
+static int emit_groups(const struct part *a, const struct groups_plan *plan,
+                       const struct part_summary_opts *o, struct slice *sl, size_t nsl,
+                       int64_t *pool, size_t *cells, struct summary *out, struct fb_error *err)
+{
+    const size_t ns = a->ns, nsets = SUM_NSETS(ns), nslots = groups_plan_nslots(plan);
+    const size_t nd = groups_plan_ndims(plan);
+    for (size_t k = 1; k < nsl; k++) {
+        for (size_t i = 0; i < nslots; i++)
+            sl[0].gent[i] += sl[k].gent[i];
+        for (size_t i = 0; i < nslots * ns; i++) {
+            sl[0].gcounts[i].reached += sl[k].gcounts[i].reached;
+            sl[0].gcounts[i].lost += sl[k].gcounts[i].lost;
+            sl[0].gcounts[i].stale += sl[k].gcounts[i].stale;
+            sl[0].gcounts[i].open += sl[k].gcounts[i].open;
+        }
+        for (size_t i = 0; i < nslots * nsets; i++)
+            sl[0].gnset[i] += sl[k].gnset[i];
+    }
+    struct summary **sums = calloc(nslots + 1, sizeof *sums);
+    size_t *fill = calloc(nslots * nsets + 1, sizeof *fill);
+    int rc = sums && fill ? 0 : fb_fail(err, FB_ENOMEM, "out of memory computing the report");
+    if (rc == 0)
+        rc = groups_plan_emit(plan, o->groups, out, sl[0].gent, sl[0].gcounts, sl[0].gnset, sums, err);
+    size_t nv = 0;
+    for (size_t i = 0; rc == 0 && i < *cells;) {
+        const size_t n = (size_t)pool[i];
+        const int64_t *v = pool + i + 1 + nd;
+        for (size_t d = 0; d < nd; d++) {
+            const size_t slot = (size_t)pool[i + 1 + d];
+            struct summary *g = sums[slot];
+            size_t *f = fill + slot * nsets;
+            for (size_t x = 0; x < n; x++) {
+                size_t k = PACK_SET(v[x]);
+                g->set[k].v[f[k]++] = PACK_VAL(v[x]) + (k >= SUM_UND(ns, 0) ? FTIME_MIN : 0);
+            }
+        }
+        memmove(pool + nv, v, n * sizeof *pool);
+        nv += n;
+        i += 1 + nd + n;
+    }
+    *cells = nv;
+    free(sums);
+    free(fill);
+    return rc;
+}
+
 int part_summarise(struct part *a, const struct part_summary_opts *o, struct summary *out,
                    struct fb_error *err)
 {
     size_t nsl = 0;
     struct slice *sl = NULL;
+    struct groups_plan *plan = NULL;
     int rc = summary_init(out, a->ns, a->stale_after, !o->provisional, a->as_of, err);
     if (rc)
         return rc;
     if (a->owner != a || !a->state)
         return fb_fail(err, FB_EUSAGE, "a part summarises once, by the owner of its array");
-    if (!(sl = new_slices(a, o->threads, o->provisional, &nsl)) ||
+    if ((rc = plan_groups(a, o, &plan, err)) != 0)
+        return rc;
+    if (!(sl = new_slices(a, o->threads, o->provisional, plan, &nsl)) ||
         list_unmapped(a, o->stage_names, out) != 0) {
         free_slices(sl, nsl);
+        groups_plan_free(plan);
         return fb_fail(err, FB_ENOMEM, "out of memory computing the report");
     }
     int64_t *pool = (int64_t *)(void *)a->state;
@@ -452,7 +627,12 @@ int part_summarise(struct part *a, const struct part_summary_opts *o, struct sum
         for (size_t j = 0; j < SUM_NSETS(a->ns); j++)
             count[j] += sl[k].nset[j];
     }
+    if (plan)
+        rc = emit_groups(a, plan, o, sl, nsl, pool, &total, out, err);
     free_slices(sl, nsl);
+    groups_plan_free(plan);
+    if (rc)
+        return rc;
     bucket_values(pool, count, SUM_NSETS(a->ns), a->ns);
     /* The array is now the summary's; give back what the values leave. */
     a->state = NULL;
@@ -471,7 +651,7 @@ int part_finish(struct part *a, const struct part_finish_opts *o, struct res_rep
                 struct fb_error *err)
 {
     struct summary s;
-    const struct part_summary_opts so = {o->stage_names, 0, o->threads};
+    const struct part_summary_opts so = {o->stage_names, 0, o->threads, NULL, NULL};
     memset(out, 0, sizeof *out);
     int rc = part_summarise(a, &so, &s, err);
     if (rc == 0)

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include "err.h"
 #include "funnel_def.h"
+#include "groups.h"
 #include "result.h"
 #include "shardset.h"
 #include "summary.h"
@@ -18,6 +19,7 @@ struct replay_opts {
     int64_t as_of;
     int64_t stale_after;
     unsigned threads;       /* decoding and folding threads; 0 or 1: this one */
+    struct groups_opts groups;   /* --by, --attribution, --cohort (groups.h) */
 };
 
 /* What the replay saw of the file besides the metrics. */

@@ -45,6 +45,33 @@ struct res_report {
     struct res_stage *stages;  /* owned */
     size_t nunmapped;
     struct res_unmapped *unmapped; /* owned */
+    struct res_groups *groups;     /* owned; NULL without --by and --cohort */
+};
+
+/* One group of a breakdown, or one cohort (docs/METRICS.md §9, §10): the
+ * block of the whole report for its entities alone (events, touches and
+ * unmapped stages are the log's, so they stay 0 here). */
+struct res_group {
+    char *name;                /* owned, NUL after len bytes; NULL: the null group */
+    size_t len;
+    int64_t start;             /* cohorts: the period's start */
+    int complete;              /* cohorts: next start + window <= as_of */
+    struct res_report r;
+};
+
+/* A breakdown (--by NAME) or the cohorts, groups in report order. */
+struct res_dim {
+    char *name;                /* owned: the attribute as given to --by; NULL for cohorts */
+    size_t n;
+    struct res_group *g;       /* owned */
+};
+
+struct res_groups {
+    int attribution_last;      /* --attribution last */
+    int cohort;                /* enum period_kind; 0: no cohorts */
+    int64_t window_s;
+    size_t nby;
+    struct res_dim *dim;       /* owned: nby breakdowns, then the cohorts when cohort != 0 */
 };
 
 /* Free what a res_report owns (not the struct itself). */

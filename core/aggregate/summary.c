@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "groups.h"
 #include "stats.h"
 
 int summary_init(struct summary *s, size_t ns, int64_t stale_after, int decided, int64_t as_of,
@@ -33,6 +34,7 @@ void summary_free(struct summary *s)
     free(s->stage);
     free(s->set);
     free(s->pool);
+    groups_free(s->groups);
     memset(s, 0, sizeof *s);
 }
 
@@ -100,10 +102,12 @@ int summary_merge_all(struct summary *into, const struct summary *const *from, s
                       struct fb_error *err)
 {
     size_t total = 0;
+    char why[200];
     for (size_t j = 0; j < k; j++) {
         const struct summary *f = from[j];
         if (into->ns != f->ns || into->stale_after != f->stale_after ||
-            into->decided != f->decided || into->as_of != f->as_of)
+            into->decided != f->decided || into->as_of != f->as_of ||
+            !groups_same_opts(into->groups, f->groups, why, sizeof why))
             return fb_fail(err, FB_EINPUT, "summaries of different funnels or options do not merge");
         for (size_t i = 0; i < SUM_NSETS(into->ns); i++)
             total += f->set[i].n;
@@ -156,7 +160,7 @@ int summary_merge_all(struct summary *into, const struct summary *const *from, s
             into->max_time = f->max_time;
         into->has_events |= f->has_events;
     }
-    return 0;
+    return groups_merge_all(into, from, k, err);
 }
 
 int summary_merge(struct summary *into, const struct summary *from, struct fb_error *err)
@@ -180,6 +184,7 @@ void summary_sort(struct summary *s)
     for (size_t k = 0; k < SUM_NSETS(s->ns); k++)
         if (s->set[k].n > 1)
             qsort(s->set[k].v, s->set[k].n, sizeof *s->set[k].v, i64_cmp);
+    groups_sort(s->groups);
 }
 
 void res_report_free(struct res_report *r)
@@ -188,6 +193,7 @@ void res_report_free(struct res_report *r)
         free(r->unmapped[i].name);
     free(r->unmapped);
     free(r->stages);
+    res_groups_free(r->groups);
     memset(r, 0, sizeof *r);
 }
 
@@ -295,5 +301,8 @@ int summary_finish(struct summary *s, const struct funnel_def *def, int has_as_o
     rates(s, def, out);
     out->ev_read = s->read;
     out->ev_after_as_of = s->after;
-    return 0;
+    int rc = groups_finish(s, def, has_as_of, out, err);
+    if (rc)
+        res_report_free(out);
+    return rc;
 }

@@ -44,6 +44,8 @@ struct sum_unmapped {
 #define SUM_UND(ns, s) ((ns) + (s))
 #define SUM_NSETS(ns) (2 * (ns) - 1)
 
+struct sum_groups;
+
 struct summary {
     size_t ns;                    /* stages */
     int64_t stale_after;
@@ -62,6 +64,7 @@ struct summary {
     uint64_t read, after;         /* events read, events after as_of */
     int has_events;               /* any event was read (for the default as_of) */
     int64_t max_time;             /* the latest event time read, when has_events */
+    struct sum_groups *groups;    /* owned; NULL without --by and --cohort (groups.h) */
 };
 
 /* An empty summary of ns stages (1..FUNNEL_MAX_STAGES), sets empty.
