@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -45,6 +46,25 @@ int replay_args_option(const char *cmd, struct replay_args *a, int key, const ch
         a->o.threads = (unsigned)n;
         break;
     }
+    case REPLAY_OPT_BY:   /* docs/METRICS.md §9 */
+        if (!*v)
+            return cli_usage_error(cmd, "bad --by \"\": expected an attribute name");
+        if (a->o.groups.nby == GROUPS_MAX_BY)
+            return cli_usage_error(cmd, "--by given more than %d times", GROUPS_MAX_BY);
+        for (size_t k = 0; k < a->o.groups.nby; k++)
+            if (strcasecmp(a->o.groups.by[k], v) == 0)
+                return cli_usage_error(cmd, "--by \"%s\" given twice", v);
+        a->o.groups.by[a->o.groups.nby++] = v;
+        break;
+    case REPLAY_OPT_ATTRIBUTION:
+        if (strcmp(v, "first") != 0 && strcmp(v, "last") != 0)
+            return cli_usage_error(cmd, "bad --attribution \"%s\": expected first or last", v);
+        a->o.groups.last = strcmp(v, "last") == 0;
+        break;
+    case REPLAY_OPT_COHORT:   /* docs/METRICS.md §10 */
+        if ((a->o.groups.cohort = period_parse(v)) == PERIOD_NONE)
+            return cli_usage_error(cmd, "bad --cohort \"%s\": expected day, week, month, quarter or year", v);
+        break;
     case REPLAY_OPT_STAGES:
         a->stages = v;
         break;

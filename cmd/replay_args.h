@@ -26,16 +26,23 @@ enum {
     REPLAY_OPT_STALE_AFTER,
     REPLAY_OPT_TEXT,
     REPLAY_OPT_THREADS,
+    REPLAY_OPT_BY,
+    REPLAY_OPT_ATTRIBUTION,
+    REPLAY_OPT_COHORT,
     REPLAY_OPT_NEXT
 };
 
-/* --stages, --funnel, --as-of, --stale-after, --threads (not --text, -o). */
+/* --stages, --funnel, --as-of, --stale-after, --threads, --by,
+ * --attribution, --cohort (not --text, -o). */
 #define REPLAY_ARGS_OPTS                                 \
     {REPLAY_OPT_STAGES, "stages", CLI_VALUE},            \
     {REPLAY_OPT_FUNNEL, "funnel", CLI_PATH},             \
     {REPLAY_OPT_AS_OF, "as-of", CLI_VALUE},              \
     {REPLAY_OPT_STALE_AFTER, "stale-after", CLI_VALUE},  \
-    {REPLAY_OPT_THREADS, "threads", CLI_VALUE}
+    {REPLAY_OPT_THREADS, "threads", CLI_VALUE},          \
+    {REPLAY_OPT_BY, "by", CLI_VALUE},                    \
+    {REPLAY_OPT_ATTRIBUTION, "attribution", CLI_VALUE},  \
+    {REPLAY_OPT_COHORT, "cohort", CLI_VALUE}
 
 struct replay_args {
     const char *log, *stages, *funnel_file, *out;   /* borrowed from argv */
