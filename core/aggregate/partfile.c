@@ -13,21 +13,27 @@
 
 #include "bytes.h"
 #include "ftime.h"
+#include "groups.h"
 #include "outfile.h"
+#include "partfile_groups.h"
 
 #define HEAD_FIXED 16          /* magic, version, header length (§14.1) */
 #define BODY_FIXED 76          /* the header body before the stage names */
 #define BODY_MAX (BODY_FIXED + FUNNEL_MAX_STAGES * (1 + FUNNEL_MAX_STAGE_NAME))
 #define SEC_HEAD 28            /* §14.2 */
-#define NSECTIONS 4
+#define NSECTIONS 7             /* the highest kind */
 #define COUNTS_FIXED 40        /* §14.3 */
 #define COUNTS_STAGE 48
 #define ZLEVEL 6
 #define DUR_MAX (FTIME_MAX - FTIME_MIN)
 #define NAME_MAX_LEN 65535
 
-enum { SEC_COUNTS = 1, SEC_DURATIONS, SEC_UNDECIDED, SEC_UNMAPPED };
-static const char *const sec_name[] = {"", "counts", "durations", "undecided", "unmapped"};
+enum { SEC_COUNTS = 1, SEC_DURATIONS, SEC_UNDECIDED, SEC_UNMAPPED, SEC_GROUPS = 7 };
+static const char *const sec_name[] = {"", "counts", "durations", "undecided", "unmapped", "", "",
+                                       "groups"};
+/* The sections in file order (§14.2). */
+static const int sec_order[] = {SEC_COUNTS, SEC_DURATIONS, SEC_UNDECIDED, SEC_UNMAPPED, SEC_GROUPS};
+#define NORDER (sizeof sec_order / sizeof *sec_order)
 
 static uint32_t crc_of(const unsigned char *p, size_t len)
 {
@@ -169,6 +175,8 @@ static int encode_section(const struct summary *s, int kind, struct buf *raw)
         for (size_t k = 0; rc == 0 && k + 1 < s->ns; k++)
             rc = put_list(raw, &s->set[SUM_UND(s->ns, k)]);
         return rc;
+    case SEC_GROUPS:
+        return pf_groups_encode(s, raw);
     default:
         rc = put_var(raw, s->nunmapped);
         for (size_t i = 0; rc == 0 && i < s->nunmapped; i++) {
@@ -188,10 +196,10 @@ int partial_encode(struct partial *p, struct buf *out, struct fb_error *err)
     out->len = 0;
     summary_sort(&p->sum);
     int rc = encode_header(p, out);
-    for (int k = SEC_COUNTS; rc == 0 && k <= SEC_UNMAPPED; k++) {
-        rc = encode_section(&p->sum, k, &raw);
+    for (size_t i = 0; rc == 0 && i < NORDER; i++) {
+        rc = encode_section(&p->sum, sec_order[i], &raw);
         if (rc == 0)
-            rc = put_section(out, (uint32_t)k, &raw);
+            rc = put_section(out, (uint32_t)sec_order[i], &raw);
     }
     buf_free(&raw);
     return rc ? fb_fail(err, FB_ENOMEM, "out of memory encoding the partial state") : 0;
@@ -435,8 +443,8 @@ int partial_decode(const unsigned char *b, size_t len, const char *path, struct 
     size_t off = 0, count[2 * FUNNEL_MAX_STAGES] = {0};
     memset(p, 0, sizeof *p);
     int rc = decode_header(&d, b, len, p, &off);
-    for (int k = SEC_COUNTS; rc == 0 && k <= SEC_UNMAPPED; k++)
-        rc = inflate_section(&d, b, len, &off, k, &raw[k]);
+    for (size_t i = 0; rc == 0 && i < NORDER; i++)
+        rc = inflate_section(&d, b, len, &off, sec_order[i], &raw[sec_order[i]]);
     d.off = (int64_t)off;
     if (rc == 0 && off != len)
         rc = BAD(&d, "damaged partial state: %zu bytes after the last section", len - off);
@@ -465,6 +473,10 @@ int partial_decode(const unsigned char *b, size_t len, const char *path, struct 
         rc = decode_unmapped(&d, &raw[SEC_UNMAPPED], s);
     if (rc == 0)
         rc = check_sums(&d, p);
+    char why[160];
+    if (rc == 0 && (rc = pf_groups_decode(raw[SEC_GROUPS].p, raw[SEC_GROUPS].len, s, why, sizeof why)) != 0)
+        rc = rc == FB_ENOMEM ? fb_fail(err, FB_ENOMEM, "out of memory")
+                             : BAD(&d, "damaged partial state: %s", why);
     for (int k = 0; k <= NSECTIONS; k++)
         buf_free(&raw[k]);
     return rc;
@@ -558,6 +570,9 @@ int partial_check(const struct partial *into, const char *into_path, const struc
     if (into->has_as_of != from->has_as_of || into->sum.as_of != from->sum.as_of)
         return fb_fail_at(err, FB_EINPUT, from_path, 0, 0, "computed with %s, not %s as %s",
                           as_of_text(from, tb), as_of_text(into, ta), into_path);
+    char why[200];
+    if (!groups_same_opts(into->sum.groups, from->sum.groups, why, sizeof why))
+        return fb_fail_at(err, FB_EINPUT, from_path, 0, 0, "computed with %s, unlike %s", why, into_path);
     if (into->sum.stale_after != from->sum.stale_after)
         return fb_fail_at(err, FB_EINPUT, from_path, 0, 0,
                           "computed with --stale-after %llds, not %llds as %s",
