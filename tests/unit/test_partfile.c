@@ -153,12 +153,12 @@ static void unknown_version_and_bad_sums_are_refused(void **state)
     struct fb_error err;
     small_partial(&p, 0);
     encode(&p, &a);
-    wr_u32(a.p + 8, 2);
+    wr_u32(a.p + 8, PARTFILE_VERSION + 1);
     size_t body = rd_u32(a.p + 12);
     wr_u32(a.p + 16 + body, (uint32_t)crc32(0, a.p, (uInt)(16 + body)));
     fb_error_clear(&err);
-    assert_int_equal(partial_decode(a.p, a.len, "v2.part", &q, &err), FB_ECORRUPT);
-    assert_non_null(strstr(err.msg, "version 2 is not known"));
+    assert_int_equal(partial_decode(a.p, a.len, "v3.part", &q, &err), FB_ECORRUPT);
+    assert_non_null(strstr(err.msg, "version 3 is not known"));
     partial_free(&q);
     buf_free(&a);
     /* good checksums, but one entity too many */
