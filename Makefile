@@ -100,6 +100,17 @@ asan:
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	  LDFLAGS="-fsanitize=address,undefined" SUITE=asan test
 
+# `make tsan`: suite tsan (the threaded replay) under clang ThreadSanitizer:
+# threads share the per-entity array without atomics, on the promise that
+# no two of them write one entity (docs/ARCHITECTURE.md "Replay on every
+# core"); TSan makes a broken promise a failing test.
+.PHONY: tsan
+tsan:
+	@scripts/ensure_deps.sh asan
+	@$(MAKE) --no-print-directory CONFIG=tsan CC=clang \
+	  CFLAGS="-O1 -g -fsanitize=thread -fno-omit-frame-pointer" \
+	  LDFLAGS="-fsanitize=thread" SUITE=tsan test
+
 # `make valgrind`: suite valgrind (a few unit binaries and CLI scripts) with
 # ./funnel (the normal build) and the unit binaries run under valgrind
 # memcheck, leaks included; any valgrind error fails (tests/valgrind/funnel-vg).

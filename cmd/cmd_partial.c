@@ -18,6 +18,7 @@
 const char cmd_partial_usage[] =
     "usage: funnel partial DIR --shard I/N -o PART [--stages a,b,c | --funnel FILE]\n"
     "                      [--as-of TIME] [--stale-after DUR] [--threads N]\n"
+    "                      [--trend UNIT] [--period DUR]\n"
     "       funnel partial DIR --shard env -o PART ...\n"
     "\n"
     "Replay shard I of the shard set DIR (written by 'funnel shard' or\n"
@@ -34,8 +35,8 @@ const char cmd_partial_usage[] =
     "                     AWS_BATCH_JOB_ARRAY_INDEX or BATCH_TASK_INDEX (the\n"
     "                     one that is set), N from DIR/MANIFEST\n"
     "  -o, --output PART  the partial state to write (atomically)\n"
-    "  --stages, --funnel, --as-of, --stale-after, --threads, --by,\n"
-    "  --attribution, --cohort\n"
+    "  --stages, --funnel, --as-of, --stale-after, --threads, --trend, --period,\n"
+    "  --by, --attribution, --cohort\n"
     "                     as for 'funnel replay'; every partial of one merge\n"
     "                     must be made with the same funnel and options\n"
     "  -h, --help         show this text\n"

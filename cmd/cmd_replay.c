@@ -11,9 +11,9 @@
 
 const char cmd_replay_usage[] =
     "usage: funnel replay LOG [--stages a,b,c | --funnel FILE] [--as-of TIME]\n"
-    "                         [--stale-after DUR] [--threads N]\n"
-    "                         [--by NAME]... [--attribution first|last] [--cohort P]\n"
-    "                         [--text] [-o FILE]\n"
+    "                         [--stale-after DUR] [--threads N] [--trend UNIT]\n"
+    "                         [--period DUR] [--by NAME]... [--attribution first|last]\n"
+    "                         [--cohort P] [--text] [-o FILE]\n"
     "\n"
     "Replay the committed batches of LOG into the funnel report: stage\n"
     "conversion, time in stage, drop-outs and touch mix (docs/METRICS.md).\n"
@@ -30,6 +30,10 @@ const char cmd_replay_usage[] =
     "                     later events count only in events.after_as_of\n"
     "  --stale-after DUR  an entity nobody touched for longer than DUR has gone\n"
     "                     stale (90s, 45m, 12h, 30d, 2w; default 30d)\n"
+    "  --trend UNIT       add the trend: what happened in every day, week or\n"
+    "                     month up to as_of (docs/METRICS.md §4.11)\n"
+    "  --period DUR       the span of activity, this one against the one\n"
+    "                     before (default 7d; docs/METRICS.md §4.12)\n"
     "  --by NAME          add a breakdown by attribute NAME (repeatable, up to 8);\n"
     "                     each group gets the whole report block (METRICS.md §9)\n"
     "  --attribution first|last\n"

@@ -20,9 +20,9 @@
 
 const char cmd_report_usage[] =
     "usage: funnel report LOG -o DIR [--stages a,b,c | --funnel FILE]\n"
-    "                     [--as-of TIME] [--stale-after DUR] [--threads N]\n"
-    "                     [--by NAME]... [--attribution first|last] [--cohort P]\n"
-    "                     [--text]\n"
+    "                     [--as-of TIME] [--stale-after DUR] [--threads N] [--text]\n"
+    "                     [--trend UNIT] [--period DUR] [--by NAME]...\n"
+    "                     [--attribution first|last] [--cohort P]\n"
     "\n"
     "The nightly job in one command: replay LOG exactly as 'funnel replay'\n"
     "does, then write into DIR (created if missing)\n"
@@ -54,6 +54,8 @@ const char cmd_report_usage[] =
     "  --cohort P         add cohorts by entry period P: day, week (ISO, Monday),\n"
     "                     month, quarter or year, UTC (METRICS.md §10)\n"
     "  --threads N        replay with N threads (default: every online core)\n"
+    "  --trend UNIT       add the trend by day, week or month (as for replay)\n"
+    "  --period DUR       the span of activity (default 7d, as for replay)\n"
     "  --text             also write DIR/report.txt, the table of --text\n"
     "  -h, --help         show this text\n"
     "\n"

@@ -13,6 +13,7 @@
 #include "ftime.h"
 #include "json_report.h"
 #include "outfile.h"
+#include "period.h"
 #include "text_report.h"
 
 static const struct cli_opt replay_opts[] = {
@@ -46,7 +47,18 @@ int replay_args_option(const char *cmd, struct replay_args *a, int key, const ch
         a->o.threads = (unsigned)n;
         break;
     }
-    case REPLAY_OPT_BY:   /* docs/METRICS.md §9 */
+    case REPLAY_OPT_TREND: {
+        enum period_unit u;
+        if (period_parse(v, &u) != 0 || u > PERIOD_MONTH)
+            return cli_usage_error(cmd, "bad --trend \"%s\": expected day, week or month", v);
+        a->o.trend = 1 + (int)u;
+        break;
+    }
+    case REPLAY_OPT_PERIOD:
+        if (ftime_parse_duration(v, &a->o.period) != 0 || a->o.period == 0)
+            return cli_usage_error(cmd, "bad --period \"%s\": expected a duration above 0 such as 7d, 2w or 24h", v);
+        break;
+    case REPLAY_OPT_BY:   /* docs/METRICS.md §4.13 */
         if (!*v)
             return cli_usage_error(cmd, "bad --by \"\": expected an attribute name");
         if (a->o.groups.nby == GROUPS_MAX_BY)
@@ -61,10 +73,13 @@ int replay_args_option(const char *cmd, struct replay_args *a, int key, const ch
             return cli_usage_error(cmd, "bad --attribution \"%s\": expected first or last", v);
         a->o.groups.last = strcmp(v, "last") == 0;
         break;
-    case REPLAY_OPT_COHORT:   /* docs/METRICS.md §10 */
-        if ((a->o.groups.cohort = period_parse(v)) == PERIOD_NONE)
+    case REPLAY_OPT_COHORT: {   /* docs/METRICS.md §4.14 */
+        enum period_unit u;
+        if (period_parse(v, &u) != 0)
             return cli_usage_error(cmd, "bad --cohort \"%s\": expected day, week, month, quarter or year", v);
+        a->o.groups.cohort = 1 + (int)u;
         break;
+    }
     case REPLAY_OPT_STAGES:
         a->stages = v;
         break;

@@ -12,8 +12,6 @@
 #include "result.h"
 
 #define REPLAY_DEFAULT_STALE_AFTER (30 * 86400)
-/* --threads: each thread holds about 3 MB of block buffers. */
-#define REPLAY_MAX_THREADS 256
 
 /* The keys of the replay options; a command that takes them (replay,
  * report, partial) puts REPLAY_ARGS_OPTS in its table and hands their
@@ -26,20 +24,24 @@ enum {
     REPLAY_OPT_STALE_AFTER,
     REPLAY_OPT_TEXT,
     REPLAY_OPT_THREADS,
+    REPLAY_OPT_TREND,
+    REPLAY_OPT_PERIOD,
     REPLAY_OPT_BY,
     REPLAY_OPT_ATTRIBUTION,
     REPLAY_OPT_COHORT,
     REPLAY_OPT_NEXT
 };
 
-/* --stages, --funnel, --as-of, --stale-after, --threads, --by,
- * --attribution, --cohort (not --text, -o). */
+/* --stages, --funnel, --as-of, --stale-after, --threads, --trend, --period,
+ * --by, --attribution, --cohort (not --text, -o). */
 #define REPLAY_ARGS_OPTS                                 \
     {REPLAY_OPT_STAGES, "stages", CLI_VALUE},            \
     {REPLAY_OPT_FUNNEL, "funnel", CLI_PATH},             \
     {REPLAY_OPT_AS_OF, "as-of", CLI_VALUE},              \
     {REPLAY_OPT_STALE_AFTER, "stale-after", CLI_VALUE},  \
     {REPLAY_OPT_THREADS, "threads", CLI_VALUE},          \
+    {REPLAY_OPT_TREND, "trend", CLI_VALUE},              \
+    {REPLAY_OPT_PERIOD, "period", CLI_VALUE},            \
     {REPLAY_OPT_BY, "by", CLI_VALUE},                    \
     {REPLAY_OPT_ATTRIBUTION, "attribution", CLI_VALUE},  \
     {REPLAY_OPT_COHORT, "cohort", CLI_VALUE}

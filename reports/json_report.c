@@ -44,6 +44,63 @@ static json_t *stage_json(const struct res_stage *st, int touches)
     return o;
 }
 
+/* The counts of a span (docs/METRICS.md §4.11): entered, entered_stage in
+ * stage order (as `stages`: an array, so no stage name becomes a key), won,
+ * lost, went_stale. */
+static void span_counts(json_t *o, const struct res_report *r, const struct res_span *sp)
+{
+    const size_t ns = r->nstages;
+    json_t *es = json_array();
+    json_object_set_new(o, "entered", json_integer((json_int_t)sp->c[0]));
+    for (size_t s = 0; s < ns; s++)
+        json_array_append_new(es, json_integer((json_int_t)sp->c[s]));
+    json_object_set_new(o, "entered_stage", es);
+    json_object_set_new(o, "won", json_integer((json_int_t)sp->c[ns]));
+    json_object_set_new(o, "lost", json_integer((json_int_t)sp->c[ns + 1]));
+    json_object_set_new(o, "went_stale", json_integer((json_int_t)sp->c[ns + 2]));
+}
+
+static json_t *time_or_null(int has, int64_t t)
+{
+    char when[32];
+    if (!has)
+        return json_null();
+    ftime_format(t, when);
+    return json_string(when);
+}
+
+/* activity: this period (as_of - P, as_of] and the one before (§4.12). */
+static json_t *activity_json(const struct res_report *r)
+{
+    json_t *a = json_object();
+    static const char *const names[2] = {"current", "previous"};
+    json_object_set_new(a, "period_s", json_integer(r->period_s));
+    for (int w = 0; w < 2; w++) {
+        json_t *o = json_object();
+        json_object_set_new(o, "from", time_or_null(r->has_as_of, r->activity[w].start));
+        json_object_set_new(o, "to", time_or_null(r->has_as_of, r->activity[w].end));
+        span_counts(o, r, &r->activity[w]);
+        json_object_set_new(a, names[w], o);
+    }
+    return a;
+}
+
+/* trend: one row a calendar period, oldest first (§4.11). */
+static json_t *trend_json(const struct res_report *r)
+{
+    json_t *t = json_object(), *rows = json_array();
+    json_object_set_new(t, "unit", json_string(r->trend_unit));
+    for (size_t i = 0; i < r->ntrend; i++) {
+        json_t *o = json_object();
+        json_object_set_new(o, "period", json_string(r->trend[i].label));
+        json_object_set_new(o, "start", time_or_null(1, r->trend[i].start));
+        span_counts(o, r, &r->trend[i]);
+        json_array_append_new(rows, o);
+    }
+    json_object_set_new(t, "periods", rows);
+    return t;
+}
+
 /* The block of the whole report that every group and cohort carries too
  * (docs/METRICS.md §9): entities, outcomes, rates, time to win, stages.
  * Touches are counted per event, not per entity, so only the whole report
@@ -102,7 +159,7 @@ static void groups_json(json_t *root, const struct res_groups *g)
             json_object_set_new(o, "groups", arr);
             json_array_append_new(bd, o);
         } else {
-            json_object_set_new(o, "period", json_string(period_name(g->cohort)));
+            json_object_set_new(o, "period", json_string(period_name((enum period_unit)(g->cohort - 1))));
             json_object_set_new(o, "window_s", json_integer(g->window_s));
             json_object_set_new(o, "groups", arr);
             if (ok)
@@ -117,10 +174,11 @@ static void groups_json(json_t *root, const struct res_groups *g)
         json_decref(bd);
 }
 
-/* Keys report_json sets: 11, and one per section of groups_json. */
+/* Keys report_json sets: 12, trend when asked, and one per section of
+ * groups_json. */
 static size_t keys_expected(const struct res_report *r)
 {
-    return 11 + (r->groups && r->groups->nby) + (r->groups && r->groups->cohort);
+    return 12 + (r->trend_unit != NULL) + (r->groups && r->groups->nby) + (r->groups && r->groups->cohort);
 }
 
 static json_t *report_json(const struct res_report *r)
@@ -146,6 +204,9 @@ static json_t *report_json(const struct res_report *r)
         json_array_append_new(unm, u);
     }
     json_object_set_new(root, "unmapped_stages", unm);
+    json_object_set_new(root, "activity", activity_json(r));
+    if (r->trend_unit)
+        json_object_set_new(root, "trend", trend_json(r));
     groups_json(root, r->groups);
     return root;
 }

@@ -88,7 +88,7 @@ void rpt_text_groups(const struct res_report *r, FILE *out)
     if (g->cohort) {
         const struct res_dim *dim = &g->dim[g->nby];
         fprintf(out, "\ncohorts by %s of entry (* = not complete: the period or its window is not over)\n",
-                period_name(g->cohort));
+                period_name((enum period_unit)(g->cohort - 1)));
         header(out, "cohort");
         for (size_t i = 0; i < dim->n; i++) {
             struct row x = row_of(&dim->g[i].r);

@@ -4,7 +4,6 @@
 #include "funnel.h"
 
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -22,11 +21,8 @@ struct part {
     uint32_t nent;
     int64_t as_of, stale_after;
     struct funnel_maps maps;
-    /* Relaxed atomics: a plain load and store on the targets we build for,
-     * and a compare-and-swap only where the array is shared (see add). */
-    _Atomic int64_t *state;
+    int64_t *state;
     struct part *owner;   /* the part whose state this is (itself, or base) */
-    int shared;           /* other parts update state at the same time */
     uint64_t *touches;    /* [stage][0 marketing, 1 sales] */
     uint64_t *unmapped;   /* per stage id */
     uint64_t read, after;
@@ -85,8 +81,12 @@ struct part *part_new_sharing(struct part *base)
         return NULL;
     p->state = base->state;
     p->owner = base->owner;
-    p->shared = base->shared = 1;
     return p;
+}
+
+uint32_t part_entities(const struct part *p)
+{
+    return p->nent;
 }
 
 void part_free(struct part *p)
@@ -100,8 +100,6 @@ void part_free(struct part *p)
     free(p);
 }
 
-#define LOAD(x) atomic_load_explicit((x), memory_order_relaxed)
-
 /* Each cell holds a key that only grows, 0 meaning "no event": the first
  * time at a stage as KEY_MIN(t), last and lost times as KEY_MAX(t).  Event
  * times lie in [FTIME_MIN, FTIME_MAX] (evblock.h checks them), so a key of a
@@ -109,28 +107,20 @@ void part_free(struct part *p)
 #define KEY_MIN(t) (FTIME_MAX + 1 - (t))
 #define KEY_MAX(t) ((t) - FTIME_MIN + 1)
 
-/* Raise *x to k if k is larger.  Shared: load first and CAS only when the
- * value improves, which after the first blocks is rare; max commutes, so
- * whichever thread wins a race the array ends the same. */
-static inline void raise(_Atomic int64_t *x, int64_t k, int shared)
+/* Raise *x to k if k is larger. */
+static inline void raise(int64_t *x, int64_t k)
 {
-    int64_t cur = LOAD(x);
-    if (!shared) {
-        if (k > cur)
-            atomic_store_explicit(x, k, memory_order_relaxed);
-        return;
-    }
-    while (k > cur && !atomic_compare_exchange_weak_explicit(x, &cur, k, memory_order_relaxed,
-                                                             memory_order_relaxed))
-        ;
+    if (k > *x)
+        *x = k;
 }
 
-/* The loop of part_add, inlined twice with `shared` a constant, so the
- * single-thread replay pays nothing for the shared case.  The part's fields
- * are read into locals once: the stores into the array and the counters
- * would otherwise make the compiler load them again for every event. */
+/* The loop of part_add and part_add_sel, inlined twice with `sel` NULL or
+ * not, so the single-thread replay pays nothing for the selection.  The
+ * part's fields are read into locals once: the stores into the array and
+ * the counters would otherwise make the compiler load them again for every
+ * event. */
 static inline __attribute__((always_inline)) void add_events(struct part *a, const struct evb_cols *c,
-                                                             const int shared)
+                                                             const uint32_t *const sel, const uint32_t n)
 {
     const int64_t *time = c->time;
     const uint32_t *ent = c->ids[EVB_IDX(BLOG_C_ENTITY)];
@@ -142,21 +132,21 @@ static inline __attribute__((always_inline)) void add_events(struct part *a, con
     uint64_t *touches = a->touches, *unmapped = a->unmapped;
     const int64_t as_of = a->as_of;
     const size_t ns = a->ns, stride = a->stride;
-    _Atomic int64_t *const state = a->state;
-    const uint32_t n = c->n;
+    int64_t *const state = a->state;
     uint64_t after = 0;
-    for (uint32_t i = 0; i < n; i++) {
+    for (uint32_t k = 0; k < n; k++) {
         /* The entity array is far larger than the cache and ids arrive in
          * no useful order: fetch ahead so misses overlap.  An entity's
          * cells are (stages + 2) x 8 bytes, 72 for the default funnel, so
          * they straddle two cache lines nearly always (the line of its last
          * time, st[ns], is the second one for 7 entities in 8): fetch the
          * line of its first and of its last cell. */
-        if (i + PREFETCH_AHEAD < n) {
-            const _Atomic int64_t *q = state + (size_t)ent[i + PREFETCH_AHEAD] * stride;
-            __builtin_prefetch((const void *)q, 1);
-            __builtin_prefetch((const void *)(q + stride - 1), 1);
+        if (k + PREFETCH_AHEAD < n) {
+            const int64_t *q = state + (size_t)ent[sel ? sel[k + PREFETCH_AHEAD] : k + PREFETCH_AHEAD] * stride;
+            __builtin_prefetch(q, 1);
+            __builtin_prefetch(q + stride - 1, 1);
         }
+        const uint32_t i = sel ? sel[k] : k;
         int64_t t = time[i];
         if (t > as_of) {
             after++;
@@ -168,11 +158,11 @@ static inline __attribute__((always_inline)) void add_events(struct part *a, con
             continue;
         }
         touches[2 * (size_t)s + sales[chan[i]]]++;
-        _Atomic int64_t *st = state + (size_t)ent[i] * stride;
-        raise(&st[s], KEY_MIN(t), shared);
-        raise(&st[ns], KEY_MAX(t), shared);
+        int64_t *st = state + (size_t)ent[i] * stride;
+        raise(&st[s], KEY_MIN(t));
+        raise(&st[ns], KEY_MAX(t));
         if (lost[outc[i]])
-            raise(&st[ns + 1], KEY_MAX(t), shared);
+            raise(&st[ns + 1], KEY_MAX(t));
     }
     a->read += n;
     a->after += after;
@@ -182,7 +172,7 @@ static inline __attribute__((always_inline)) void add_events(struct part *a, con
  * entity's mapped events at or before as_of that carry a value
  * (docs/METRICS.md §9): a loop of its own, so that without --by the
  * replay pays nothing for it. */
-static void add_attrs(struct part *a, const struct evb_cols *c, const int shared)
+static void add_attrs(struct part *a, const struct evb_cols *c, const uint32_t *sel, uint32_t n)
 {
     const uint32_t *ent = c->ids[EVB_IDX(BLOG_C_ENTITY)];
     const uint32_t *stage = c->ids[EVB_IDX(BLOG_C_STAGE)];
@@ -196,27 +186,30 @@ static void add_attrs(struct part *a, const struct evb_cols *c, const int shared
                 val = c->att[j];
         if (!val)
             continue;   /* no event of the block carries it */
-        _Atomic int64_t *const cells = a->state + a->ns + 2 + k;
-        for (uint32_t i = 0; i < c->n; i++) {
+        int64_t *const cells = a->state + a->ns + 2 + k;
+        for (uint32_t q = 0; q < n; q++) {
+            const uint32_t i = sel ? sel[q] : q;
             int64_t t = c->time[i];
             if (!val[i] || t > a->as_of || stage_map[stage[i]] < 0)
                 continue;
             int64_t key = a->maps.attr_last ? KEY_MAX(t) : KEY_MIN(t);
-            raise(&cells[(size_t)ent[i] * stride], groups_cell(key, rank[val[i]]), shared);
+            raise(&cells[(size_t)ent[i] * stride], groups_cell(key, rank[val[i]]));
         }
     }
 }
 
 void part_add(struct part *p, const struct evb_cols *c)
 {
-    if (p->shared)
-        add_events(p, c, 1);
-    else
-        add_events(p, c, 0);
-    if (p->maps.nby && p->shared)
-        add_attrs(p, c, 1);
-    else if (p->maps.nby)
-        add_attrs(p, c, 0);
+    add_events(p, c, NULL, c->n);
+    if (p->maps.nby)
+        add_attrs(p, c, NULL, c->n);
+}
+
+void part_add_sel(struct part *p, const struct evb_cols *c, const uint32_t *sel, uint32_t n)
+{
+    add_events(p, c, sel, n);
+    if (p->maps.nby)
+        add_attrs(p, c, sel, n);
 }
 
 void part_add_after(struct part *p, uint64_t n)
@@ -241,10 +234,10 @@ int part_merge(struct part *into, const struct part *from, struct fb_error *err)
         return 0;   /* one shared array: already merged as it was built */
     const size_t stride = into->stride;
     for (size_t e = 0; e < from->nent; e++) {
-        const _Atomic int64_t *f = from->state + e * stride;
-        _Atomic int64_t *t = into->state + e * stride;
+        const int64_t *f = from->state + e * stride;
+        int64_t *t = into->state + e * stride;
         for (size_t k = 0; k < stride; k++)
-            raise(&t[k], LOAD(&f[k]), into->shared);
+            raise(&t[k], f[k]);
     }
     return 0;
 }
@@ -254,17 +247,17 @@ int part_merge(struct part *into, const struct part *from, struct fb_error *err)
  * (INT64_MIN: none), then the attribution cells as they are. */
 static void load_row(const struct part *a, size_t e, int64_t *row)
 {
-    const _Atomic int64_t *st = a->state + e * a->stride;
+    const int64_t *st = a->state + e * a->stride;
     for (size_t k = 0; k < a->ns; k++) {
-        int64_t key = LOAD(&st[k]);
+        int64_t key = st[k];
         row[k] = key ? FTIME_MAX + 1 - key : INT64_MAX;
     }
     for (size_t k = a->ns; k < a->ns + 2; k++) {
-        int64_t key = LOAD(&st[k]);
+        int64_t key = st[k];
         row[k] = key ? key + FTIME_MIN - 1 : INT64_MIN;
     }
     for (size_t k = a->ns + 2; k < a->stride; k++)
-        row[k] = LOAD(&st[k]);
+        row[k] = st[k];
 }
 
 /* The summary is made in the per-entity array itself, so that it costs no
@@ -278,7 +271,6 @@ static void load_row(const struct part *a, size_t e, int64_t *row)
 #define PACK(set, v) ((int64_t)(set) << PACK_SHIFT | (v))
 #define PACK_SET(x) ((size_t)((x) >> PACK_SHIFT))
 #define PACK_VAL(x) ((x) & ((INT64_C(1) << PACK_SHIFT) - 1))
-_Static_assert(sizeof(_Atomic int64_t) == sizeof(int64_t), "the state is reused as int64_t");
 
 /* One pass over the entities of a slice: counts, and the packed values
  * written from out on.  With groups (groups.h), each entity's values are
@@ -294,6 +286,7 @@ struct slice {
     struct sum_stage *counts;    /* per stage */
     size_t *nset;                /* values per set */
     uint64_t entities;
+    struct trend_acc tr;         /* moments for --trend and activity */
     const struct groups_plan *plan;   /* NULL: no groups */
     uint64_t *gent;              /* per slot: entities */
     struct sum_stage *gcounts;   /* per slot and stage */
@@ -303,14 +296,16 @@ struct slice {
 };
 
 /* One entity's counts into counts and nset, and its values, packed, from
- * out on; returns their number.  Per docs/METRICS.md §3-§4; with
+ * out on; returns their number, with max(e) in *max and its outcome
+ * (trend.h TR_*) in *outcome.  Per docs/METRICS.md §3-§4; with
  * `provisional` (as_of is only this part's latest event, docs/FORMAT.md
  * §14) an entity neither won nor lost that is not yet stale at as_of is
- * undecided.  Every per-entity metric belongs here: the groups of an
- * entity are tallied by the same call, so every metric splits the same
- * way. */
+ * undecided.  Every per-entity metric of the summary belongs here: the
+ * groups of an entity (groups.h) are tallied by the same call, so every
+ * metric splits the same way. */
 static inline size_t tally(const struct part *a, int provisional, const int64_t *st,
-                           struct sum_stage *counts, size_t *nset, int64_t *out)
+                           struct sum_stage *counts, size_t *nset, int64_t *out, size_t *max,
+                           int *outcome)
 {
     const size_t ns = a->ns;
     size_t w = 0;
@@ -329,41 +324,48 @@ static inline size_t tally(const struct part *a, int provisional, const int64_t 
         nset[SUM_DUR(s)]++;
         next = t;
     }
+    *outcome = TR_OPEN;
     if (mx == ns - 1) {
         out[w++] = PACK(SUM_WIN(ns), st[ns - 1] - next);   /* T(e,last) - T(e,first) */
         nset[SUM_WIN(ns)]++;
+        *outcome = TR_IS_WON;
     } else if (st[ns + 1] != INT64_MIN && st[ns + 1] >= st[ns]) {
         counts[mx].lost++;
+        *outcome = TR_IS_LOST;
     } else if (a->as_of - st[ns] > a->stale_after) {
         counts[mx].stale++;
+        *outcome = TR_IS_STALE;
     } else if (provisional) {
         out[w++] = PACK(SUM_UND(ns, mx), st[ns] - FTIME_MIN);
         nset[SUM_UND(ns, mx)]++;
     } else {
         counts[mx].open++;
     }
+    *max = mx;
     return w;
 }
 
 /* An entity with groups: its record at rec (see struct slice), and its
  * tally once more in each of its groups; returns the record's cells. */
-static size_t tally_groups(struct slice *j, const int64_t *st, int64_t *rec)
+static size_t tally_groups(struct slice *j, const int64_t *st, int64_t *rec, size_t *max, int *outcome)
 {
     const struct part *a = j->p;
     const size_t ns = a->ns, nsets = SUM_NSETS(ns), nd = groups_plan_ndims(j->plan);
     int64_t scratch[FUNNEL_MAX_STAGES];
     uint32_t slot[GROUPS_MAX_BY + 1];
-    size_t nv = tally(a, j->provisional, st, j->counts, j->nset, rec + 1 + nd);
+    size_t nv = tally(a, j->provisional, st, j->counts, j->nset, rec + 1 + nd, max, outcome);
     int64_t entry = INT64_MAX;   /* entry(e) = T(e,0), the least M(e,s) */
     for (size_t s = 0; s < ns; s++)
         entry = st[s] < entry ? st[s] : entry;
     groups_plan_slots(j->plan, st + ns + 2, entry, slot);
     rec[0] = (int64_t)nv;
     for (size_t d = 0; d < nd; d++) {
+        size_t mx;
+        int oc;
         rec[1 + d] = slot[d];
         j->gent[slot[d]]++;
         (void)tally(a, j->provisional, st, j->gcounts + (size_t)slot[d] * ns,
-                    j->gnset + (size_t)slot[d] * nsets, scratch);
+                    j->gnset + (size_t)slot[d] * nsets, scratch, &mx, &oc);
     }
     return 1 + nd + nv;
 }
@@ -380,10 +382,13 @@ static void *run_slice(void *arg)
         if (st[ns] == INT64_MIN)
             continue;   /* no mapped event at or before as_of */
         j->entities++;
+        size_t mx;
+        int outcome;
         if (j->plan)
-            w += tally_groups(j, st, j->out + w);
+            w += tally_groups(j, st, j->out + w, &mx, &outcome);
         else
-            w += tally(a, j->provisional, st, j->counts, j->nset, j->out + w);
+            w += tally(a, j->provisional, st, j->counts, j->nset, j->out + w, &mx, &outcome);
+        trend_acc_entity(&j->tr, st, ns, mx, outcome, a->stale_after);
     }
     j->n = w;
     return NULL;
@@ -397,12 +402,14 @@ static void free_slices(struct slice *sl, size_t n)
         free(sl[k].gent);
         free(sl[k].gcounts);
         free(sl[k].gnset);
+        trend_acc_free(&sl[k].tr);
     }
     free(sl);
 }
 
 static struct slice *new_slices(const struct part *a, unsigned threads, int provisional,
-                                const struct groups_plan *plan, size_t *nsl)
+                                const struct trend_opts *tr, const struct groups_plan *plan,
+                                size_t *nsl)
 {
     const size_t nslots = plan ? groups_plan_nslots(plan) : 0;
     /* A slice is worth a thread from some thousands of entities on. */
@@ -412,7 +419,7 @@ static struct slice *new_slices(const struct part *a, unsigned threads, int prov
     struct slice *sl = calloc(n, sizeof *sl);
     if (!sl)
         return NULL;
-    int64_t *pool = (int64_t *)(void *)a->state;
+    int64_t *pool = a->state;
     for (size_t k = 0; k < n; k++) {
         sl[k].p = a;
         sl[k].provisional = provisional;
@@ -425,7 +432,8 @@ static struct slice *new_slices(const struct part *a, unsigned threads, int prov
         sl[k].gent = calloc(nslots + 1, sizeof *sl[k].gent);
         sl[k].gcounts = calloc(nslots * a->ns + 1, sizeof *sl[k].gcounts);
         sl[k].gnset = calloc(nslots * SUM_NSETS(a->ns) + 1, sizeof *sl[k].gnset);
-        if (!sl[k].counts || !sl[k].nset || !sl[k].gent || !sl[k].gcounts || !sl[k].gnset) {
+        if (!sl[k].counts || !sl[k].nset || !sl[k].gent || !sl[k].gcounts || !sl[k].gnset ||
+            trend_acc_init(&sl[k].tr, a->ns, tr, a->as_of, provisional) != 0) {
             free_slices(sl, k + 1);
             return NULL;
         }
@@ -601,19 +609,23 @@ int part_summarise(struct part *a, const struct part_summary_opts *o, struct sum
     struct slice *sl = NULL;
     struct groups_plan *plan = NULL;
     int rc = summary_init(out, a->ns, a->stale_after, !o->provisional, a->as_of, err);
+    if (rc == 0) {
+        trend_sum_free(&out->trend);
+        rc = trend_sum_init(&out->trend, a->ns, o->trend, err);
+    }
     if (rc)
         return rc;
     if (a->owner != a || !a->state)
         return fb_fail(err, FB_EUSAGE, "a part summarises once, by the owner of its array");
     if ((rc = plan_groups(a, o, &plan, err)) != 0)
         return rc;
-    if (!(sl = new_slices(a, o->threads, o->provisional, plan, &nsl)) ||
+    if (!(sl = new_slices(a, o->threads, o->provisional, o->trend, plan, &nsl)) ||
         list_unmapped(a, o->stage_names, out) != 0) {
         free_slices(sl, nsl);
         groups_plan_free(plan);
         return fb_fail(err, FB_ENOMEM, "out of memory computing the report");
     }
-    int64_t *pool = (int64_t *)(void *)a->state;
+    int64_t *pool = a->state;
     size_t total = run_slices(sl, nsl, pool);
     size_t count[2 * FUNNEL_MAX_STAGES] = {0};
     for (size_t k = 0; k < nsl; k++) {
@@ -627,7 +639,13 @@ int part_summarise(struct part *a, const struct part_summary_opts *o, struct sum
         for (size_t j = 0; j < SUM_NSETS(a->ns); j++)
             count[j] += sl[k].nset[j];
     }
-    if (plan)
+    struct trend_acc **acc = malloc(nsl * sizeof *acc);
+    for (size_t k = 0; acc && k < nsl; k++)
+        acc[k] = &sl[k].tr;
+    rc = acc ? trend_acc_gather(&out->trend, acc, nsl, err)
+             : fb_fail(err, FB_ENOMEM, "out of memory computing the report");
+    free(acc);
+    if (rc == 0 && plan)
         rc = emit_groups(a, plan, o, sl, nsl, pool, &total, out, err);
     free_slices(sl, nsl);
     groups_plan_free(plan);
@@ -651,7 +669,7 @@ int part_finish(struct part *a, const struct part_finish_opts *o, struct res_rep
                 struct fb_error *err)
 {
     struct summary s;
-    const struct part_summary_opts so = {o->stage_names, 0, o->threads, NULL, NULL};
+    const struct part_summary_opts so = {o->stage_names, 0, o->threads, o->trend, NULL, NULL};
     memset(out, 0, sizeof *out);
     int rc = part_summarise(a, &so, &s, err);
     if (rc == 0)

@@ -48,13 +48,16 @@ struct part *part_new(const struct funnel_def *def, uint32_t nentities, int64_t 
                       int64_t stale_after, const struct funnel_maps *maps);
 
 /* A new part that shares base's per-entity state and has counters of its
- * own, for one thread of several folding disjoint blocks into one array
- * (docs/ARCHITECTURE.md "Replay on every core"): from now on base and every
- * part sharing it update the array with atomic min/max, which commute, so
- * the result does not depend on how the threads interleave.  Create them
- * all before any thread adds; free them before base.  Returns NULL when out
- * of memory. */
+ * own, for one thread of several folding into one array
+ * (docs/ARCHITECTURE.md "Replay on every core").  The array is written
+ * without atomics or locks: the caller must hand the parts sharing it
+ * events of disjoint sets of entities (part_add_sel), so no two threads
+ * ever write one entity's cells.  Create them all before any thread adds;
+ * free them before base.  Returns NULL when out of memory. */
 struct part *part_new_sharing(struct part *base);
+
+/* The number of entities p was made for. */
+uint32_t part_entities(const struct part *p);
 
 /* Free p (NULL is a no-op). */
 void part_free(struct part *p);
@@ -62,6 +65,10 @@ void part_free(struct part *p);
 /* Fold a decoded block (time, entity, stage, channel, outcome columns) in.
  * Ids must be within the sizes the maps and nentities were built for. */
 void part_add(struct part *p, const struct evb_cols *c);
+
+/* Fold the events sel[0..n) of a decoded block (positions in c, each
+ * below c->n): part_add of a selection, for threads that own entities. */
+void part_add_sel(struct part *p, const struct evb_cols *c, const uint32_t *sel, uint32_t n);
 
 /* Count n events known to lie after as_of without decoding them. */
 void part_add_after(struct part *p, uint64_t n);
@@ -82,6 +89,7 @@ struct part_summary_opts {
      * undecided (docs/FORMAT.md §14). */
     int provisional;
     unsigned threads;                 /* to read the state with; 0 or 1: this one */
+    const struct trend_opts *trend;   /* --trend and --period; NULL: none, the default */
     /* Breakdowns and cohorts (groups.h): NULL or off for none; values
      * names the attribute values of maps.rank. */
     const struct groups_opts *groups;
@@ -101,6 +109,7 @@ struct part_finish_opts {
     const struct dict *stage_names;   /* names the unmapped stage ids */
     int has_as_of;                    /* 0 for a log without events */
     unsigned threads;                 /* to read the state with; 0 or 1: this one */
+    const struct trend_opts *trend;   /* --trend and --period; NULL: none, the default */
 };
 
 /* Compute every metric of p into *out (res_report_free it): part_summarise

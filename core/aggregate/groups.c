@@ -69,8 +69,8 @@ int groups_same_opts(const struct sum_groups *a, const struct sum_groups *b, cha
     else if (a->last != b->last)
         snprintf(why, n, "--attribution %s, not %s", b->last ? "last" : "first", a->last ? "last" : "first");
     else if (a->cohort != b->cohort)
-        snprintf(why, n, "--cohort %s, not %s", b->cohort ? period_name(b->cohort) : "(none)",
-                 a->cohort ? period_name(a->cohort) : "(none)");
+        snprintf(why, n, "--cohort %s, not %s", b->cohort ? period_name(groups_unit(b->cohort)) : "(none)",
+                 a->cohort ? period_name(groups_unit(a->cohort)) : "(none)");
     else if (a->window != b->window)
         snprintf(why, n, "--window %llds, not %llds", (long long)b->window, (long long)a->window);
     else {
@@ -253,20 +253,20 @@ static int finish_cohorts(struct summary *s, const struct funnel_def *def, int h
     if (sd->n == 0)
         return 0;
     const int64_t as_of = summary_as_of(s), lo = sd->g[0].period;
-    const int64_t hi = period_index(gr->cohort, as_of);
+    const int64_t hi = period_index(groups_unit(gr->cohort), as_of);
     if (hi < sd->g[sd->n - 1].period || hi - lo >= GROUPS_MAX_PERIODS)
         return fb_fail(err, FB_EUSAGE, "--cohort %s: %lld periods from the first cohort to as_of, "
-                       "more than %d", period_name(gr->cohort), (long long)(hi - lo + 1), GROUPS_MAX_PERIODS);
+                       "more than %d", period_name(groups_unit(gr->cohort)), (long long)(hi - lo + 1), GROUPS_MAX_PERIODS);
     if (!(r->g = calloc((size_t)(hi - lo + 1), sizeof *r->g)))
         return fb_fail(err, FB_ENOMEM, "out of memory computing the report");
     size_t j = 0;
     for (int64_t p = lo; p <= hi; p++, r->n++) {
         struct res_group *g = &r->g[r->n];
         char label[PERIOD_LABEL_MAX];
-        period_label(gr->cohort, p, label);
+        period_label(groups_unit(gr->cohort), p, label);
         g->len = strlen(label);
-        g->start = period_start(gr->cohort, p);
-        g->complete = period_start(gr->cohort, p + 1) + gr->window <= as_of;
+        g->start = period_start(groups_unit(gr->cohort), p);
+        g->complete = period_start(groups_unit(gr->cohort), p + 1) + gr->window <= as_of;
         if (!(g->name = dup_bytes(label, g->len)))
             return fb_fail(err, FB_ENOMEM, "out of memory computing the report");
         int rc;
@@ -383,7 +383,7 @@ struct groups_plan *groups_plan_new(const struct groups_opts *o, const struct gr
     p->v = v;
     p->as_of = as_of;
     p->nby = o->nby;
-    p->ndims = o->nby + (o->cohort != PERIOD_NONE);
+    p->ndims = o->nby + (o->cohort != 0);
     for (size_t k = 0; k < p->nby; k++) {
         p->seen[k] = calloc((size_t)v->n + 1, 1);
         p->slot_of[k] = calloc((size_t)v->n + 1, sizeof *p->slot_of[k]);
@@ -417,7 +417,7 @@ void groups_plan_see(struct groups_plan *p, const int64_t *cells, int64_t entry)
     for (size_t k = 0; k < p->nby; k++)
         p->seen[k][cell_rank(p, cells[k])] = 1;
     if (p->o->cohort) {
-        int64_t i = period_index(p->o->cohort, entry);
+        int64_t i = period_index(groups_unit(p->o->cohort), entry);
         p->lo = p->any && p->lo < i ? p->lo : i;
         p->any = 1;
     }
@@ -444,10 +444,10 @@ int groups_plan_build(struct groups_plan *p, struct fb_error *err)
         at += n;
     }
     if (p->o->cohort) {
-        int64_t hi = period_index(p->o->cohort, p->as_of);
+        int64_t hi = period_index(groups_unit(p->o->cohort), p->as_of);
         if (p->any && hi - p->lo >= GROUPS_MAX_PERIODS)
             return fb_fail(err, FB_EUSAGE, "--cohort %s: %lld periods from the first cohort to as_of, "
-                           "more than %d", period_name(p->o->cohort), (long long)(hi - p->lo + 1),
+                           "more than %d", period_name(groups_unit(p->o->cohort)), (long long)(hi - p->lo + 1),
                            GROUPS_MAX_PERIODS);
         p->base[p->nby] = at;
         p->count[p->nby] = p->any ? (size_t)(hi - p->lo + 1) : 0;
@@ -465,7 +465,7 @@ void groups_plan_slots(const struct groups_plan *p, const int64_t *cells, int64_
     for (size_t k = 0; k < p->nby; k++)
         slot[k] = (uint32_t)(p->base[k] + p->slot_of[k][cell_rank(p, cells[k])]);
     if (p->o->cohort)
-        slot[p->nby] = (uint32_t)(p->base[p->nby] + (size_t)(period_index(p->o->cohort, entry) - p->lo));
+        slot[p->nby] = (uint32_t)(p->base[p->nby] + (size_t)(period_index(groups_unit(p->o->cohort), entry) - p->lo));
 }
 
 int groups_plan_emit(const struct groups_plan *p, const struct groups_opts *o, struct summary *parent,

@@ -26,13 +26,19 @@ struct groups_opts {
     const char *by[GROUPS_MAX_BY];
     size_t nby;
     int last;                  /* --attribution last */
-    enum period_kind cohort;   /* PERIOD_NONE: no --cohort */
+    int cohort;                /* --cohort: 0 none, else 1 + enum period_unit */
     int64_t window;            /* --window (0: none) for `complete` */
 };
 
 static inline int groups_on(const struct groups_opts *o)
 {
-    return o->nby > 0 || o->cohort != PERIOD_NONE;
+    return o->nby > 0 || o->cohort != 0;
+}
+
+/* The unit of a cohort option (not 0). */
+static inline enum period_unit groups_unit(int cohort)
+{
+    return (enum period_unit)(cohort - 1);
 }
 
 /* ---- the summary side ---- */
@@ -53,7 +59,7 @@ struct sum_dim {
 
 struct sum_groups {
     int last;
-    enum period_kind cohort;
+    int cohort;                /* as in groups_opts */
     int64_t window;
     size_t nby;
     char *by[GROUPS_MAX_BY];   /* owned, NUL-terminated */
@@ -62,7 +68,7 @@ struct sum_groups {
 
 static inline size_t groups_ndims(const struct sum_groups *g)
 {
-    return g->nby + (g->cohort != PERIOD_NONE);
+    return g->nby + (g->cohort != 0);
 }
 
 /* New, empty groups for options o.  Returns NULL when out of memory. */

@@ -14,26 +14,29 @@
 #include "bytes.h"
 #include "ftime.h"
 #include "groups.h"
+#include "period.h"
 #include "outfile.h"
 #include "partfile_groups.h"
+#include "trendfile.h"
 
 #define HEAD_FIXED 16          /* magic, version, header length (§14.1) */
 #define BODY_FIXED 76          /* the header body before the stage names */
 #define BODY_MAX (BODY_FIXED + FUNNEL_MAX_STAGES * (1 + FUNNEL_MAX_STAGE_NAME))
 #define SEC_HEAD 28            /* §14.2 */
-#define NSECTIONS 7             /* the highest kind */
+#define NSECTIONS 7            /* kinds 1..7 (§14.2); 5 is not written yet */
 #define COUNTS_FIXED 40        /* §14.3 */
 #define COUNTS_STAGE 48
 #define ZLEVEL 6
 #define DUR_MAX (FTIME_MAX - FTIME_MIN)
 #define NAME_MAX_LEN 65535
 
-enum { SEC_COUNTS = 1, SEC_DURATIONS, SEC_UNDECIDED, SEC_UNMAPPED, SEC_GROUPS = 7 };
-static const char *const sec_name[] = {"", "counts", "durations", "undecided", "unmapped", "", "",
+enum { SEC_COUNTS = 1, SEC_DURATIONS, SEC_UNDECIDED, SEC_UNMAPPED, SEC_TREND = 6, SEC_GROUPS = 7 };
+static const char *const sec_name[] = {"", "counts", "durations", "undecided", "unmapped", "", "trend",
                                        "groups"};
 /* The sections in file order (§14.2). */
-static const int sec_order[] = {SEC_COUNTS, SEC_DURATIONS, SEC_UNDECIDED, SEC_UNMAPPED, SEC_GROUPS};
-#define NORDER (sizeof sec_order / sizeof *sec_order)
+static const int sec_order[] = {SEC_COUNTS, SEC_DURATIONS, SEC_UNDECIDED, SEC_UNMAPPED, SEC_TREND,
+                                SEC_GROUPS};
+#define NORDER (sizeof sec_order / sizeof sec_order[0])
 
 static uint32_t crc_of(const unsigned char *p, size_t len)
 {
@@ -175,6 +178,8 @@ static int encode_section(const struct summary *s, int kind, struct buf *raw)
         for (size_t k = 0; rc == 0 && k + 1 < s->ns; k++)
             rc = put_list(raw, &s->set[SUM_UND(s->ns, k)]);
         return rc;
+    case SEC_TREND:
+        return trendfile_encode(&s->trend, raw);
     case SEC_GROUPS:
         return pf_groups_encode(s, raw);
     default:
@@ -471,12 +476,20 @@ int partial_decode(const unsigned char *b, size_t len, const char *path, struct 
                           ns > 1 ? s->set[SUM_UND(ns, 0)].v : pool);
     if (rc == 0)
         rc = decode_unmapped(&d, &raw[SEC_UNMAPPED], s);
+    if (rc == 0) {
+        const char *why = NULL;
+        rc = trendfile_decode(raw[SEC_TREND].p, raw[SEC_TREND].len, p->has_as_of, &s->trend, &why);
+        if (rc == FB_ENOMEM)
+            rc = fb_fail(err, FB_ENOMEM, "out of memory");
+        else if (rc)
+            rc = BAD(&d, "damaged partial state: section %d (trend): %s", SEC_TREND, why);
+    }
     if (rc == 0)
         rc = check_sums(&d, p);
     char why[160];
     if (rc == 0 && (rc = pf_groups_decode(raw[SEC_GROUPS].p, raw[SEC_GROUPS].len, s, why, sizeof why)) != 0)
         rc = rc == FB_ENOMEM ? fb_fail(err, FB_ENOMEM, "out of memory")
-                             : BAD(&d, "damaged partial state: %s", why);
+                             : BAD(&d, "damaged partial state: section %d (groups): %s", SEC_GROUPS, why);
     for (int k = 0; k <= NSECTIONS; k++)
         buf_free(&raw[k]);
     return rc;
@@ -577,6 +590,15 @@ int partial_check(const struct partial *into, const char *into_path, const struc
         return fb_fail_at(err, FB_EINPUT, from_path, 0, 0,
                           "computed with --stale-after %llds, not %llds as %s",
                           (long long)from->sum.stale_after, (long long)into->sum.stale_after, into_path);
+    const struct trend_opts *ti = &into->sum.trend.o, *tf = &from->sum.trend.o;
+    if (ti->unit != tf->unit)
+        return fb_fail_at(err, FB_EINPUT, from_path, 0, 0, "computed with --trend %s, not %s as %s",
+                          tf->unit == TREND_OFF ? "(none)" : period_name((enum period_unit)tf->unit),
+                          ti->unit == TREND_OFF ? "(none)" : period_name((enum period_unit)ti->unit),
+                          into_path);
+    if (ti->period != tf->period)
+        return fb_fail_at(err, FB_EINPUT, from_path, 0, 0, "computed with --period %llds, not %llds as %s",
+                          (long long)tf->period, (long long)ti->period, into_path);
     for (uint32_t i = 0; i < into->n; i++)
         if (partial_has(into, i) && partial_has(from, i))
             return fb_fail_at(err, FB_EINPUT, from_path, 0, 0, "holds shard %u of %u, which %s holds too",

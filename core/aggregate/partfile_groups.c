@@ -218,7 +218,7 @@ int pf_groups_decode(const unsigned char *p, size_t len, struct summary *s, char
         return 0;
     int rc = get_var(&r, &last, 1, "--attribution");
     if (rc == 0)
-        rc = get_var(&r, &cohort, PERIOD_YEAR, "--cohort");
+        rc = get_var(&r, &cohort, 1 + PERIOD_YEAR, "--cohort");
     if (rc == 0)
         rc = get_var(&r, &window, UINT64_MAX, "--window");
     if (rc == 0)
@@ -227,7 +227,7 @@ int pf_groups_decode(const unsigned char *p, size_t len, struct summary *s, char
         rc = BADG(&r, "bad options in the groups section");
     if (rc)
         return rc;
-    const struct groups_opts none = {{0}, 0, (int)last, (enum period_kind)cohort, unzigzag(window)};
+    const struct groups_opts none = {{0}, 0, (int)last, (int)cohort, unzigzag(window)};
     if (!(s->groups = groups_new(&none)))
         return FB_ENOMEM;
     struct sum_groups *g = s->groups;

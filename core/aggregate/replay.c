@@ -17,12 +17,29 @@
 #define NEEDED_COLS ((1u << BLOG_C_TIME) | (1u << BLOG_C_ENTITY) | (1u << BLOG_C_STAGE) | \
                      (1u << BLOG_C_CHANNEL) | (1u << BLOG_C_OUTCOME))
 
-/* One thread's share of a replay: its own cursor and counters, folding
- * into the run's one per-entity array (funnel.h, part_new_sharing). */
+/* With several threads, the work goes in rounds (docs/ARCHITECTURE.md
+ * "Replay on every core").  In round r, worker k decodes EVENTS block
+ * r * nw + k into one of its two buffers and sorts the positions of its
+ * events by the worker that owns their entity (entity ranges of equal
+ * size); after a barrier, every worker folds, from every worker's buffer,
+ * the events of the entities it owns.  No two threads ever write one
+ * entity's cells, so the shared array needs no atomics, and each thread's
+ * random writes fall in its own 1/nw of it.  A worker decodes round r + 1
+ * into its other buffer while the others may still fold round r; it can
+ * reuse a buffer only after the next barrier, when every fold of it is
+ * done. */
+struct replay_buf {
+    struct logr_cursor cur;
+    int ready;                    /* holds a decoded block this round */
+    uint32_t *sel;                /* positions, grouped by owner */
+    uint32_t *start, *count;      /* nw each: owner k's are sel[start[k]] .. + count[k] */
+};
+
 struct replay_worker {
     struct replay_run *run;
+    size_t index;
     struct part *part;            /* the run's part itself with one worker */
-    struct logr_cursor cur;
+    struct replay_buf buf[2];
     int rc;                       /* of the block err_block */
     size_t err_block;
     struct fb_error err;
@@ -41,8 +58,12 @@ struct replay_run {
     struct logr_want want;        /* the columns to decode */
     uint32_t by_attr[GROUPS_MAX_BY];
     struct groups_values values;  /* --by: the attribute values ranked */
-    atomic_size_t next;           /* the next EVENTS block to claim */
-    atomic_size_t stop_at;        /* the lowest damaged block seen so far */
+    uint64_t owner_mul;           /* owner of entity e: (e * owner_mul) >> 32 */
+    pthread_barrier_t barrier;
+    atomic_size_t stop_round;     /* the first round with a damaged block */
+    pthread_mutex_t gate;         /* go: 0 wait, 1 run the rounds, -1 do not */
+    pthread_cond_t gate_cv;
+    int go;
 };
 
 static int build_maps(struct replay_run *r, const struct funnel_def *def, struct fb_error *err)
@@ -78,40 +99,138 @@ static int build_maps(struct replay_run *r, const struct funnel_def *def, struct
     return 0;
 }
 
-/* Claim blocks in file order until none is left.  Claims only grow, so
- * when a block fails every block before it has been claimed and will be
- * finished: the error reported is the one at the lowest damaged block,
- * the same whatever the number of threads and however they interleave. */
-static void *work(void *arg)
+/* Up to this many workers, routing writes every position into every
+ * owner's list and advances only the owner's count: one pass with no
+ * branch and no counter in memory.  Beyond, a counting sort (two passes)
+ * keeps the lists in one block-sized array. */
+#define ROUTE_DIRECT_MAX 4
+
+static void route_direct(struct replay_buf *b, const uint32_t *ent, uint32_t n, uint64_t mul, size_t nw)
+{
+    uint32_t *l0 = b->sel, *l1 = l0 + BLOG_EVENTS_PER_BLOCK, *l2 = l1 + BLOG_EVENTS_PER_BLOCK,
+             *l3 = l2 + BLOG_EVENTS_PER_BLOCK;
+    uint32_t c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+    if (nw == 2) {
+        for (uint32_t j = 0; j < n; j++) {
+            uint32_t o = (uint32_t)((ent[j] * mul) >> 32);
+            l0[c0] = j;
+            l1[c1] = j;
+            c0 += o == 0;
+            c1 += o == 1;
+        }
+    } else {
+        for (uint32_t j = 0; j < n; j++) {
+            uint32_t o = (uint32_t)((ent[j] * mul) >> 32);
+            l0[c0] = l1[c1] = l2[c2] = l3[c3] = j;
+            c0 += o == 0;
+            c1 += o == 1;
+            c2 += o == 2;
+            c3 += o == 3;
+        }
+    }
+    const uint32_t c[ROUTE_DIRECT_MAX] = {c0, c1, c2, c3};
+    for (size_t k = 0; k < nw; k++) {
+        b->start[k] = (uint32_t)k * BLOG_EVENTS_PER_BLOCK;
+        b->count[k] = c[k];
+    }
+}
+
+static void route_sorted(struct replay_buf *b, const uint32_t *ent, uint32_t n, uint64_t mul, size_t nw)
+{
+    memset(b->count, 0, nw * sizeof *b->count);
+    for (uint32_t j = 0; j < n; j++)
+        b->count[(ent[j] * mul) >> 32]++;
+    uint32_t at = 0;
+    for (size_t k = 0; k < nw; k++) {
+        b->start[k] = at;
+        at += b->count[k];
+    }
+    uint32_t next[REPLAY_MAX_THREADS];
+    memcpy(next, b->start, nw * sizeof *next);
+    for (uint32_t j = 0; j < n; j++)
+        b->sel[next[(ent[j] * mul) >> 32]++] = j;
+}
+
+/* Decode block i into buf and list its positions by owner, each list in
+ * block order. */
+static int decode_and_route(struct replay_worker *w, struct replay_buf *b, size_t i)
+{
+    struct replay_run *r = w->run;
+    int rc = logr_decode(&b->cur, i, &w->err);
+    if (rc)
+        return rc;
+    const uint32_t *ent = b->cur.cols.ids[EVB_IDX(BLOG_C_ENTITY)];
+    if (r->nw <= ROUTE_DIRECT_MAX)
+        route_direct(b, ent, b->cur.cols.n, r->owner_mul, r->nw);
+    else
+        route_sorted(b, ent, b->cur.cols.n, r->owner_mul, r->nw);
+    b->ready = 1;
+    return 0;
+}
+
+/* One worker of a run with several: rounds as described above.  Every
+ * worker runs every round up to the first with a damaged block, so the
+ * barriers always meet; the error reported is the lowest damaged block of
+ * that round, the same whatever the interleaving. */
+static void *work_rounds(void *arg)
 {
     struct replay_worker *w = arg;
     struct replay_run *r = w->run;
-    for (;;) {
-        size_t i = atomic_fetch_add_explicit(&r->next, 1, memory_order_relaxed);
-        if (i >= r->r.nev || i >= atomic_load_explicit(&r->stop_at, memory_order_relaxed))
-            break;
-        const struct blog_block *blk = logr_block(&r->r, i);
-        if (blk->h.a > r->as_of) {   /* wholly after as_of: only its count matters */
-            part_add_after(w->part, blk->h.count);
-            continue;
+    const size_t rounds = (r->r.nev + r->nw - 1) / r->nw;
+    for (size_t round = 0; round < rounds; round++) {
+        struct replay_buf *b = &w->buf[round & 1];
+        size_t i = round * r->nw + w->index;
+        b->ready = 0;
+        if (i < r->r.nev) {
+            const struct blog_block *blk = logr_block(&r->r, i);
+            if (blk->h.a > r->as_of) {   /* wholly after as_of: only its count matters */
+                part_add_after(w->part, blk->h.count);
+            } else {
+                int rc = decode_and_route(w, b, i);
+                if (rc) {
+                    w->rc = rc;
+                    w->err_block = i;
+                    size_t cur = atomic_load(&r->stop_round);
+                    while (round < cur && !atomic_compare_exchange_weak(&r->stop_round, &cur, round))
+                        ;
+                }
+            }
         }
-        int rc = logr_decode(&w->cur, i, &w->err);
-        if (rc) {
-            w->rc = rc;
-            w->err_block = i;
-            size_t cur = atomic_load(&r->stop_at);
-            while (i < cur && !atomic_compare_exchange_weak(&r->stop_at, &cur, i))
-                ;
+        pthread_barrier_wait(&r->barrier);
+        if (atomic_load(&r->stop_round) <= round)
             break;
+        for (size_t k = 0; k < r->nw; k++) {
+            const struct replay_buf *o = &r->w[k].buf[round & 1];
+            if (o->ready)
+                part_add_sel(w->part, &o->cur.cols, o->sel + o->start[w->index], o->count[w->index]);
         }
-        part_add(w->part, &w->cur.cols);
     }
     return NULL;
 }
 
-/* Set up nw workers: cursors and (with more than one) counters of their
- * own, all allocated here so that running out of memory is an error of the
- * replay and never of a thread. */
+/* The one-thread path: every block in file order, folded as decoded. */
+static void work_alone(struct replay_worker *w)
+{
+    struct replay_run *r = w->run;
+    for (size_t i = 0; i < r->r.nev; i++) {
+        const struct blog_block *blk = logr_block(&r->r, i);
+        if (blk->h.a > r->as_of) {
+            part_add_after(w->part, blk->h.count);
+            continue;
+        }
+        int rc = logr_decode(&w->buf[0].cur, i, &w->err);
+        if (rc) {
+            w->rc = rc;
+            w->err_block = i;
+            return;
+        }
+        part_add(w->part, &w->buf[0].cur.cols);
+    }
+}
+
+/* Set up nw workers: cursors, position buffers and (with more than one)
+ * counters of their own, all allocated here so that running out of memory
+ * is an error of the replay and never of a thread. */
 static int setup_workers(struct replay_run *r, size_t nw, struct fb_error *err)
 {
     if (!(r->w = calloc(nw, sizeof *r->w)))
@@ -120,33 +239,116 @@ static int setup_workers(struct replay_run *r, size_t nw, struct fb_error *err)
     for (size_t k = 0; k < nw; k++) {
         struct replay_worker *w = &r->w[k];
         w->run = r;
+        w->index = k;
         fb_error_clear(&w->err);
         w->part = nw == 1 ? r->part : part_new_sharing(r->part);
         if (!w->part)
             return fb_fail(err, FB_ENOMEM, "out of memory");
-        int rc = logr_cursor_init(&w->cur, &r->r, &r->want, 0, r->r.nev, err);
-        if (rc)
-            return rc;
+        for (int h = 0; h < (nw == 1 ? 1 : 2); h++) {
+            struct replay_buf *b = &w->buf[h];
+            int rc = logr_cursor_init(&b->cur, &r->r, &r->want, 0, r->r.nev, err);
+            if (rc)
+                return rc;
+            if (nw == 1)
+                continue;
+            size_t lists = nw <= ROUTE_DIRECT_MAX ? ROUTE_DIRECT_MAX : 1;
+            b->sel = malloc(lists * BLOG_EVENTS_PER_BLOCK * sizeof *b->sel);
+            b->start = malloc(nw * sizeof *b->start);
+            b->count = malloc(nw * sizeof *b->count);
+            if (!b->sel || !b->start || !b->count)
+                return fb_fail(err, FB_ENOMEM, "out of memory");
+        }
     }
     return 0;
 }
 
-/* Run the workers: nw - 1 threads and this one.  A thread that cannot be
- * started leaves its share to the others (the report is the same). */
+static void free_workers(struct replay_run *r)
+{
+    for (size_t k = 0; r->w && k < r->nw; k++) {
+        for (int h = 0; h < 2; h++) {
+            logr_cursor_free(&r->w[k].buf[h].cur);
+            free(r->w[k].buf[h].sel);
+            free(r->w[k].buf[h].start);
+            free(r->w[k].buf[h].count);
+        }
+        if (r->w[k].part != r->part)
+            part_free(r->w[k].part);
+    }
+    free(r->w);
+}
+
+/* A started thread waits here until every thread has started (go = 1) or
+ * one could not be (go = -1: the run goes on in the calling thread alone);
+ * the rounds need every worker at every barrier. */
+static int wait_for_go(struct replay_run *r)
+{
+    pthread_mutex_lock(&r->gate);
+    while (r->go == 0)
+        pthread_cond_wait(&r->gate_cv, &r->gate);
+    int go = r->go;
+    pthread_mutex_unlock(&r->gate);
+    return go;
+}
+
+static void set_go(struct replay_run *r, int go)
+{
+    pthread_mutex_lock(&r->gate);
+    r->go = go;
+    pthread_cond_broadcast(&r->gate_cv);
+    pthread_mutex_unlock(&r->gate);
+}
+
+static void *thread_main(void *arg)
+{
+    struct replay_worker *w = arg;
+    if (wait_for_go(w->run) > 0)
+        work_rounds(w);
+    return NULL;
+}
+
+/* Run the workers: nw - 1 threads and this one, in rounds; or this thread
+ * alone when there is one worker or a thread cannot be started (the report
+ * is the same either way). */
+static void run_workers(struct replay_run *r)
+{
+    if (r->nw == 1) {
+        work_alone(&r->w[0]);
+        return;
+    }
+    /* Entity e < nent goes to worker (e * mul) >> 32 < nw, since e * mul <
+     * nent * mul <= nw << 32, which also keeps the product in 64 bits. */
+    uint32_t nent = part_entities(r->part);
+    r->owner_mul = nent ? ((uint64_t)r->nw << 32) / nent : 0;
+    if (pthread_barrier_init(&r->barrier, NULL, (unsigned)r->nw) != 0) {
+        work_alone(&r->w[0]);
+        return;
+    }
+    pthread_mutex_init(&r->gate, NULL);
+    pthread_cond_init(&r->gate_cv, NULL);
+    size_t started = 1;
+    while (started < r->nw &&
+           pthread_create(&r->w[started].tid, NULL, thread_main, &r->w[started]) == 0)
+        r->w[started++].started = 1;
+    set_go(r, started == r->nw ? 1 : -1);
+    if (started == r->nw)
+        work_rounds(&r->w[0]);
+    for (size_t k = 1; k < started; k++)
+        pthread_join(r->w[k].tid, NULL);
+    pthread_barrier_destroy(&r->barrier);
+    pthread_cond_destroy(&r->gate_cv);
+    pthread_mutex_destroy(&r->gate);
+    if (started < r->nw)
+        work_alone(&r->w[0]);
+}
+
 static int replay_blocks(struct replay_run *r, struct fb_error *err)
 {
-    atomic_init(&r->next, 0);
-    atomic_init(&r->stop_at, SIZE_MAX);
-    for (size_t k = 1; k < r->nw; k++)
-        r->w[k].started = pthread_create(&r->w[k].tid, NULL, work, &r->w[k]) == 0;
-    work(&r->w[0]);
+    atomic_init(&r->stop_round, SIZE_MAX);
+    run_workers(r);
     const struct replay_worker *bad = NULL;
-    for (size_t k = 0; k < r->nw; k++) {
-        if (r->w[k].started)
-            pthread_join(r->w[k].tid, NULL);
+    for (size_t k = 0; k < r->nw; k++)
         if (r->w[k].rc && (!bad || r->w[k].err_block < bad->err_block))
             bad = &r->w[k];
-    }
     if (bad) {
         *err = bad->err;
         return bad->rc;
@@ -237,19 +439,27 @@ static int run(struct replay_run *r, const char *path, const struct replay_opts 
                        scan->dict_sizes[BLOG_D_ENTITY]);
     /* More threads than blocks would only wait. */
     size_t nw = o->threads > 1 ? (size_t)o->threads : 1;
+    nw = nw < REPLAY_MAX_THREADS ? nw : REPLAY_MAX_THREADS;
     nw = nw < r->r.nev ? nw : r->r.nev ? r->r.nev : 1;
     rc = setup_workers(r, nw, err);
     if (rc == 0)
         rc = replay_blocks(r, err);
     /* A shard's latest event is not the set's: with the default as_of its
      * entities that may still turn stale stay undecided (FORMAT.md §14). */
-    const struct part_summary_opts so = {stages, sh && !o->has_as_of, o->threads, &o->groups,
+    const struct trend_opts tr = replay_trend_opts(o);
+    const struct part_summary_opts so = {stages, sh && !o->has_as_of, o->threads, &tr, &o->groups,
                                          &r->values};
     if (rc == 0)
         rc = part_summarise(r->part, &so, out, err);
     out->has_events = scan->events > 0;
     out->max_time = scan->events ? scan->max_time : 0;
     return rc;
+}
+
+struct trend_opts replay_trend_opts(const struct replay_opts *o)
+{
+    return (struct trend_opts){o->trend ? o->trend - 1 : TREND_OFF,
+                               o->period ? o->period : TREND_DEFAULT_PERIOD};
 }
 
 int replay_summary(const char *path, const struct replay_opts *o, const struct replay_shard *shard,
@@ -265,12 +475,7 @@ int replay_summary(const char *path, const struct replay_opts *o, const struct r
     memcpy(info->tail_reason, r.r.scan.tail_reason, sizeof info->tail_reason);
     info->batches = r.r.scan.ncommits;
     info->blocks = r.r.scan.nblocks;
-    for (size_t k = 0; k < r.nw; k++) {
-        logr_cursor_free(&r.w[k].cur);
-        if (r.w[k].part != r.part)
-            part_free(r.w[k].part);
-    }
-    free(r.w);
+    free_workers(&r);
     part_free(r.part);
     free(r.stage_map);
     free(r.sales);

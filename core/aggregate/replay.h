@@ -13,14 +13,23 @@
 #include "shardset.h"
 #include "summary.h"
 
+/* The most threads a replay runs; each holds two blocks' buffers, about
+ * 6 MB. */
+#define REPLAY_MAX_THREADS 256
+
 struct replay_opts {
     const struct funnel_def *def;
     int has_as_of;          /* else as_of = the latest event time in the log */
     int64_t as_of;
     int64_t stale_after;
     unsigned threads;       /* decoding and folding threads; 0 or 1: this one */
+    int trend;              /* --trend: 0 none, else 1 + enum period_unit */
+    int64_t period;         /* --period of activity; 0: TREND_DEFAULT_PERIOD */
     struct groups_opts groups;   /* --by, --attribution, --cohort (groups.h) */
 };
+
+/* o's --trend and --period as the aggregator takes them. */
+struct trend_opts replay_trend_opts(const struct replay_opts *o);
 
 /* What the replay saw of the file besides the metrics. */
 struct replay_info {

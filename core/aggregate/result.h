@@ -31,6 +31,15 @@ struct res_unmapped {
     uint64_t events;
 };
 
+/* What happened in one span of time (docs/METRICS.md §4.11-§4.12): c[s]
+ * entities entered stage s (c[0]: entered the funnel), then c[ns] won,
+ * c[ns + 1] lost, c[ns + 2] went stale; c points into the report. */
+struct res_span {
+    char label[24];            /* the period's label ("2026-W03"); "" for activity */
+    int64_t start, end;        /* trend: [start, end); activity: (start, end] */
+    const uint64_t *c;
+};
+
 struct res_report {
     int has_as_of;
     int64_t as_of;
@@ -45,12 +54,19 @@ struct res_report {
     struct res_stage *stages;  /* owned */
     size_t nunmapped;
     struct res_unmapped *unmapped; /* owned */
+    int64_t period_s;          /* P of activity (--period) */
+    struct res_span activity[2];   /* (as_of - P, as_of], the P before */
+    const char *trend_unit;    /* --trend's unit ("week"), NULL: no trend */
+    size_t ntrend;
+    struct res_span *trend;    /* owned, ntrend periods */
+    uint64_t *span_counts;     /* owned: what every span's c points into */
     struct res_groups *groups;     /* owned; NULL without --by and --cohort */
 };
 
-/* One group of a breakdown, or one cohort (docs/METRICS.md §9, §10): the
- * block of the whole report for its entities alone (events, touches and
- * unmapped stages are the log's, so they stay 0 here). */
+/* One group of a breakdown, or one cohort (docs/METRICS.md §4.13, §4.14):
+ * the block of the whole report for its entities alone (events, touches,
+ * unmapped stages, trend and activity are the log's, so they stay 0 or
+ * empty here). */
 struct res_group {
     char *name;                /* owned, NUL after len bytes; NULL: the null group */
     size_t len;
@@ -68,7 +84,7 @@ struct res_dim {
 
 struct res_groups {
     int attribution_last;      /* --attribution last */
-    int cohort;                /* enum period_kind; 0: no cohorts */
+    int cohort;                /* 0: no cohorts, else 1 + enum period_unit */
     int64_t window_s;
     size_t nby;
     struct res_dim *dim;       /* owned: nby breakdowns, then the cohorts when cohort != 0 */

@@ -21,7 +21,7 @@ int summary_init(struct summary *s, size_t ns, int64_t stale_after, int decided,
     s->set = calloc(SUM_NSETS(ns ? ns : 1), sizeof *s->set);
     if (!s->stage || !s->set)
         return fb_fail(err, FB_ENOMEM, "out of memory");
-    return 0;
+    return trend_sum_init(&s->trend, ns, NULL, err);
 }
 
 void summary_free(struct summary *s)
@@ -34,6 +34,7 @@ void summary_free(struct summary *s)
     free(s->stage);
     free(s->set);
     free(s->pool);
+    trend_sum_free(&s->trend);
     groups_free(s->groups);
     memset(s, 0, sizeof *s);
 }
@@ -114,6 +115,15 @@ int summary_merge_all(struct summary *into, const struct summary *const *from, s
     }
     for (size_t i = 0; i < SUM_NSETS(into->ns); i++)
         total += into->set[i].n;
+    const struct sum_trend **tr = calloc(k ? k : 1, sizeof *tr);
+    if (!tr)
+        return fb_fail(err, FB_ENOMEM, "out of memory merging partial states");
+    for (size_t j = 0; j < k; j++)
+        tr[j] = &from[j]->trend;
+    int rc = trend_sum_merge(&into->trend, tr, k, err);
+    free(tr);
+    if (rc)
+        return rc;
     /* One new pool for all: merging k summaries one by one would copy
      * the growing sets k times. */
     int64_t *pool = malloc((total ? total : 1) * sizeof *pool);
@@ -184,6 +194,7 @@ void summary_sort(struct summary *s)
     for (size_t k = 0; k < SUM_NSETS(s->ns); k++)
         if (s->set[k].n > 1)
             qsort(s->set[k].v, s->set[k].n, sizeof *s->set[k].v, i64_cmp);
+    trend_sum_sort(&s->trend);
     groups_sort(s->groups);
 }
 
@@ -193,6 +204,8 @@ void res_report_free(struct res_report *r)
         free(r->unmapped[i].name);
     free(r->unmapped);
     free(r->stages);
+    free(r->trend);
+    free(r->span_counts);
     res_groups_free(r->groups);
     memset(r, 0, sizeof *r);
 }
@@ -268,6 +281,11 @@ static void rates(const struct summary *s, const struct funnel_def *def, struct 
     out->win_rate = ratio(out->won, out->won + out->lost + out->stale);
 }
 
+static int64_t stale_after_of(const void *s, size_t stage)
+{
+    return summary_stale_after(s, stage);
+}
+
 int summary_finish(struct summary *s, const struct funnel_def *def, int has_as_of,
                    struct res_report *out, struct fb_error *err)
 {
@@ -301,7 +319,15 @@ int summary_finish(struct summary *s, const struct funnel_def *def, int has_as_o
     rates(s, def, out);
     out->ev_read = s->read;
     out->ev_after_as_of = s->after;
-    int rc = groups_finish(s, def, has_as_of, out, err);
+    const int64_t *und[FUNNEL_MAX_STAGES];
+    size_t nund[FUNNEL_MAX_STAGES];
+    for (size_t i = 0; i + 1 < ns; i++) {
+        und[i] = s->set[SUM_UND(ns, i)].v;
+        nund[i] = s->set[SUM_UND(ns, i)].n;
+    }
+    int rc = trend_finish(&s->trend, ns, has_as_of, out->as_of, und, nund, stale_after_of, s, out, err);
+    if (rc == 0)
+        rc = groups_finish(s, def, has_as_of, out, err);
     if (rc)
         res_report_free(out);
     return rc;

@@ -17,6 +17,7 @@
 #include "err.h"
 #include "funnel_def.h"
 #include "result.h"
+#include "trend.h"
 
 struct sum_stage {
     uint64_t reached, lost, stale, open;
@@ -64,10 +65,20 @@ struct summary {
     uint64_t read, after;         /* events read, events after as_of */
     int has_events;               /* any event was read (for the default as_of) */
     int64_t max_time;             /* the latest event time read, when has_events */
+    struct sum_trend trend;       /* --trend and activity (core/aggregate/trend.h) */
     struct sum_groups *groups;    /* owned; NULL without --by and --cohort (groups.h) */
 };
 
-/* An empty summary of ns stages (1..FUNNEL_MAX_STAGES), sets empty.
+/* The stale threshold of entities whose highest stage is `stage` (one for
+ * all stages today; issue 9 §4's per-stage thresholds plug in here). */
+static inline int64_t summary_stale_after(const struct summary *s, size_t stage)
+{
+    (void)stage;
+    return s->stale_after;
+}
+
+/* An empty summary of ns stages (1..FUNNEL_MAX_STAGES), sets empty, no
+ * trend and the default activity period (trend_sum_init it again to change).
  * Returns 0 or FB_ENOMEM; summary_free it in both cases. */
 int summary_init(struct summary *s, size_t ns, int64_t stale_after, int decided, int64_t as_of,
                  struct fb_error *err) FB_MUST_USE;

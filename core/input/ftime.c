@@ -60,7 +60,7 @@ int64_t ftime_days_from_civil(int64_t y, unsigned m, unsigned d)
 }
 
 /* The inverse, Hinnant's civil_from_days. */
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+void ftime_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 {
     z += 719468;
     int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -234,7 +234,7 @@ int ftime_format(int64_t t, char *buf)
     }
     int64_t y;
     unsigned m, d, s = (unsigned)secs;
-    civil_from_days(days, &y, &m, &d);
+    ftime_civil_from_days(days, &y, &m, &d);
     put2(buf, (unsigned)(y / 100));
     put2(buf + 2, (unsigned)(y % 100));
     buf[4] = '-';

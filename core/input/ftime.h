@@ -35,4 +35,7 @@ int ftime_parse_duration(const char *s, int64_t *out);
 /* Days since 1970-01-01 of a proleptic Gregorian date (y may be 0). */
 int64_t ftime_days_from_civil(int64_t y, unsigned m, unsigned d);
 
+/* The inverse: the proleptic Gregorian date of day z since 1970-01-01. */
+void ftime_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
+
 #endif

@@ -140,7 +140,7 @@ static void run_parts(struct world *w, const struct ev *ev, size_t n, size_t par
     }
     struct fb_error err;
     fb_error_clear(&err);
-    assert_int_equal(part_finish(a, &(struct part_finish_opts){w->stages, 1, 1}, r, &err), 0);
+    assert_int_equal(part_finish(a, &(struct part_finish_opts){w->stages, 1, 1, NULL}, r, &err), 0);
     part_free(a);
     /* the identity every report keeps */
     assert_int_equal(r->ev_read, r->ev_used + r->ev_after_as_of + r->ev_unmapped);
@@ -417,7 +417,7 @@ static void count_after_adds_to_read_and_after_as_of(void **state)
     struct res_report r;
     struct fb_error err;
     fb_error_clear(&err);
-    assert_int_equal(part_finish(a, &(struct part_finish_opts){w.stages, 1, 1}, &r, &err), 0);
+    assert_int_equal(part_finish(a, &(struct part_finish_opts){w.stages, 1, 1, NULL}, &r, &err), 0);
     assert_int_equal(r.ev_read, 1001);
     assert_int_equal(r.ev_after_as_of, 1000);
     assert_int_equal(r.ev_used, 1);
@@ -513,7 +513,7 @@ static void unmapped_names_keep_nul_bytes_and_exact_bytes(void **state)
     struct res_report r;
     struct fb_error err;
     fb_error_clear(&err);
-    assert_int_equal(part_finish(a, &(struct part_finish_opts){w.stages, 1, 1}, &r, &err), 0);
+    assert_int_equal(part_finish(a, &(struct part_finish_opts){w.stages, 1, 1, NULL}, &r, &err), 0);
     assert_int_equal(r.nunmapped, 2);
     assert_int_equal(r.unmapped[0].len, 3);
     assert_memory_equal(r.unmapped[0].name, "q\0r", 3);
@@ -604,7 +604,7 @@ static void no_events_give_zero_counts_and_null_rates(void **state)
     struct res_report r;
     struct fb_error err;
     fb_error_clear(&err);
-    assert_int_equal(part_finish(a, &(struct part_finish_opts){w.stages, 0, 1}, &r, &err), 0);
+    assert_int_equal(part_finish(a, &(struct part_finish_opts){w.stages, 0, 1, NULL}, &r, &err), 0);
     assert_int_equal(r.has_as_of, 0);
     assert_int_equal(r.entities, 0);
     assert_int_equal(r.ev_read, 0);
@@ -820,7 +820,7 @@ static char *finish_json(struct world *w, struct part *p, unsigned threads)
     struct res_report r;
     struct fb_error err;
     fb_error_clear(&err);
-    assert_int_equal(part_finish(p, &(struct part_finish_opts){w->stages, 1, threads}, &r, &err), 0);
+    assert_int_equal(part_finish(p, &(struct part_finish_opts){w->stages, 1, threads, NULL}, &r, &err), 0);
     char *j = json_of(&r);
     res_report_free(&r);
     return j;
@@ -880,19 +880,29 @@ static void merged_parts_of_any_split_finish_to_the_same_bytes(void **state)
     free(ev);
 }
 
-/* Threads folding disjoint blocks into one shared array (the replay with
- * --threads) give the report of one thread alone. */
+/* Threads folding into one shared array, each the events of the entities
+ * it owns (the replay with --threads, funnel.h part_add_sel), give the
+ * report of one thread alone.  Ownership here is e mod nt, not the
+ * replay's ranges: any partition of the entities must do. */
 struct fold_job {
     struct part *part;
     struct evb_cols *blocks;
-    size_t nblocks, first, step;
+    size_t nblocks, me, nt;
+    uint32_t *sel;
 };
 
 static void *fold(void *arg)
 {
     struct fold_job *j = arg;
-    for (size_t b = j->first; b < j->nblocks; b += j->step)
-        part_add(j->part, &j->blocks[b]);
+    for (size_t b = 0; b < j->nblocks; b++) {
+        const struct evb_cols *c = &j->blocks[b];
+        const uint32_t *ent = c->ids[EVB_IDX(BLOG_C_ENTITY)];
+        uint32_t n = 0;
+        for (uint32_t i = 0; i < c->n; i++)
+            if (ent[i] % j->nt == j->me)
+                j->sel[n++] = i;
+        part_add_sel(j->part, c, j->sel, n);
+    }
     return NULL;
 }
 
@@ -900,7 +910,7 @@ static void threads_sharing_one_array_give_the_report_of_one(void **state)
 {
     (void)state;
     const size_t n = 60000, nb = 60;
-    const uint32_t nent = 3000;   /* few entities: many races on one row */
+    const uint32_t nent = 3000;   /* few entities: rows of neighbours share cache lines */
     const int64_t as_of = T0 + 200 * DAY;
     struct ev *ev = random_events(n, nent);
     struct world w;
@@ -927,11 +937,14 @@ static void threads_sharing_one_array_give_the_report_of_one(void **state)
         for (size_t t = 0; t < nt; t++)
             assert_non_null(mine[t] = part_new_sharing(base));
         for (size_t t = 0; t < nt; t++) {
-            job[t] = (struct fold_job){mine[t], blocks, nb, t, nt};
+            job[t] = (struct fold_job){mine[t], blocks, nb, t, nt, malloc(n / nb * sizeof(uint32_t))};
+            assert_non_null(job[t].sel);
             assert_int_equal(pthread_create(&tid[t], NULL, fold, &job[t]), 0);
         }
-        for (size_t t = 0; t < nt; t++)
+        for (size_t t = 0; t < nt; t++) {
             assert_int_equal(pthread_join(tid[t], NULL), 0);
+            free(job[t].sel);
+        }
         for (size_t t = 0; t < nt; t++) {
             struct fb_error err;
             fb_error_clear(&err);
