@@ -114,14 +114,36 @@ static inline void raise(int64_t *x, int64_t k)
         *x = k;
 }
 
-/* The loop of part_add and part_add_sel, inlined twice with `sel` NULL or
- * not, so the single-thread replay pays nothing for the selection.  The
+/* --by: the block's column of each attribute (NULL where no event of the
+ * block carries it) into val; returns their number. */
+static uint32_t attr_columns(const struct part *a, const struct evb_cols *c, const uint32_t **val)
+{
+    for (uint32_t k = 0; k < a->maps.nby; k++) {
+        val[k] = NULL;
+        for (uint32_t j = 0; j < c->natt; j++)
+            if (c->att_name[j] == a->maps.by_attr[k])
+                val[k] = c->att[j];
+    }
+    return a->maps.nby;
+}
+
+/* The loop of part_add and part_add_sel, inlined four times with `sel`
+ * NULL or not and `attrs` 0 or 1, so the single-thread replay pays nothing
+ * for the selection, nor a replay without --by for the attribution cells:
+ * with --by each keeps the max of groups_cell over the entity's mapped
+ * events at or before as_of that carry a value (docs/METRICS.md §4.13),
+ * in the same visit to the entity's row.  The
  * part's fields are read into locals once: the stores into the array and
  * the counters would otherwise make the compiler load them again for every
  * event. */
 static inline __attribute__((always_inline)) void add_events(struct part *a, const struct evb_cols *c,
-                                                             const uint32_t *const sel, const uint32_t n)
+                                                             const uint32_t *const sel, const uint32_t n,
+                                                             const int attrs)
 {
+    const uint32_t *val[GROUPS_MAX_BY];
+    const uint32_t nby = attrs ? attr_columns(a, c, val) : 0;
+    const uint32_t *rank = a->maps.rank;
+    const int last = a->maps.attr_last;
     const int64_t *time = c->time;
     const uint32_t *ent = c->ids[EVB_IDX(BLOG_C_ENTITY)];
     const uint32_t *stage = c->ids[EVB_IDX(BLOG_C_STAGE)];
@@ -163,53 +185,31 @@ static inline __attribute__((always_inline)) void add_events(struct part *a, con
         raise(&st[ns], KEY_MAX(t));
         if (lost[outc[i]])
             raise(&st[ns + 1], KEY_MAX(t));
+        if (attrs) {
+            const int64_t key = last ? KEY_MAX(t) : KEY_MIN(t);
+            for (uint32_t b = 0; b < nby; b++)
+                if (val[b] && val[b][i])
+                    raise(&st[ns + 2 + b], groups_cell(key, rank[val[b][i]]));
+        }
     }
     a->read += n;
     a->after += after;
 }
 
-/* --by: each attribution cell keeps the max of groups_cell over the
- * entity's mapped events at or before as_of that carry a value
- * (docs/METRICS.md §9): a loop of its own, so that without --by the
- * replay pays nothing for it. */
-static void add_attrs(struct part *a, const struct evb_cols *c, const uint32_t *sel, uint32_t n)
-{
-    const uint32_t *ent = c->ids[EVB_IDX(BLOG_C_ENTITY)];
-    const uint32_t *stage = c->ids[EVB_IDX(BLOG_C_STAGE)];
-    const int32_t *stage_map = a->maps.stage;
-    const uint32_t *rank = a->maps.rank;
-    const size_t stride = a->stride;
-    for (uint32_t k = 0; k < a->maps.nby; k++) {
-        const uint32_t *val = NULL;
-        for (uint32_t j = 0; j < c->natt; j++)
-            if (c->att_name[j] == a->maps.by_attr[k])
-                val = c->att[j];
-        if (!val)
-            continue;   /* no event of the block carries it */
-        int64_t *const cells = a->state + a->ns + 2 + k;
-        for (uint32_t q = 0; q < n; q++) {
-            const uint32_t i = sel ? sel[q] : q;
-            int64_t t = c->time[i];
-            if (!val[i] || t > a->as_of || stage_map[stage[i]] < 0)
-                continue;
-            int64_t key = a->maps.attr_last ? KEY_MAX(t) : KEY_MIN(t);
-            raise(&cells[(size_t)ent[i] * stride], groups_cell(key, rank[val[i]]));
-        }
-    }
-}
-
 void part_add(struct part *p, const struct evb_cols *c)
 {
-    add_events(p, c, NULL, c->n);
     if (p->maps.nby)
-        add_attrs(p, c, NULL, c->n);
+        add_events(p, c, NULL, c->n, 1);
+    else
+        add_events(p, c, NULL, c->n, 0);
 }
 
 void part_add_sel(struct part *p, const struct evb_cols *c, const uint32_t *sel, uint32_t n)
 {
-    add_events(p, c, sel, n);
     if (p->maps.nby)
-        add_attrs(p, c, sel, n);
+        add_events(p, c, sel, n, 1);
+    else
+        add_events(p, c, sel, n, 0);
 }
 
 void part_add_after(struct part *p, uint64_t n)
