@@ -102,7 +102,7 @@ static json_t *trend_json(const struct res_report *r)
 }
 
 /* The block of the whole report that every group and cohort carries too
- * (docs/METRICS.md §9): entities, outcomes, rates, time to win, stages.
+ * (docs/METRICS.md §4.13): entities, outcomes, rates, time to win, stages.
  * Touches are counted per event, not per entity, so only the whole report
  * has them. */
 static void block_json(json_t *o, const struct res_report *r, int touches)
@@ -123,7 +123,7 @@ static void block_json(json_t *o, const struct res_report *r, int touches)
     json_object_set_new(o, "stages", stages);
 }
 
-/* docs/METRICS.md §9-§10: "breakdowns" (--by) and "cohorts" (--cohort),
+/* docs/METRICS.md §4.13-§4.14: "breakdowns" (--by) and "cohorts" (--cohort),
  * present only when asked for.  A group's value is kept as its exact
  * bytes; one that is not UTF-8 cannot be a JSON string and fails the
  * report, as a stage name does. */

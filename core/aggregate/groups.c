@@ -1,6 +1,6 @@
 /* groups.c - breakdowns and cohorts: the groups of a summary, their merge
  * and finish, and the slots a part's entities fall in; see groups.h and
- * docs/METRICS.md §9-§10. */
+ * docs/METRICS.md §4.13-§4.14. */
 #include "groups.h"
 
 #include <stdio.h>
@@ -210,7 +210,7 @@ static int finish_one(struct summary *sub, const struct summary *s, const struct
     return summary_finish(sub, def, has_as_of, out, err);
 }
 
-/* docs/METRICS.md §9: entities descending, then value bytes, the null
+/* docs/METRICS.md §4.13: entities descending, then value bytes, the null
  * group after the values of its count. */
 static int res_group_cmp(const void *pa, const void *pb)
 {
@@ -243,7 +243,7 @@ static int finish_by(struct summary *s, size_t d, const struct funnel_def *def, 
     return 0;
 }
 
-/* docs/METRICS.md §10: every period from the first cohort's to the one
+/* docs/METRICS.md §4.14: every period from the first cohort's to the one
  * holding as_of, the empty ones too. */
 static int finish_cohorts(struct summary *s, const struct funnel_def *def, int has_as_of,
                           struct res_dim *r, struct fb_error *err)

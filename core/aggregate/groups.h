@@ -1,5 +1,5 @@
 /* groups.h - breakdowns by attribute (--by, --attribution) and cohorts by
- * entry period (--cohort), docs/METRICS.md §9-§10.  A group is a summary of
+ * entry period (--cohort), docs/METRICS.md §4.13-§4.14.  A group is a summary of
  * its own (summary.h), made in the same pass over the entities as the whole
  * report's and by the same code, so every metric splits the same way; the
  * groups of a summary are keyed by the value bytes (or the period), never

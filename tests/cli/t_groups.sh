@@ -107,6 +107,30 @@ for asof in "" "--as-of 2026-06-01"; do
         pass "$name"; else fail "$name" "merge differs from replay (or failed): $(head -c 300 "$T/err")"; fi
 done
 
+# Damage in the groups section (7) is refused (exit 4), naming the file.
+python3 - "$T/p0.part" "$T" <<'PY'
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+off = 16 + struct.unpack_from("<I", b, 12)[0] + 4
+while off < len(b):
+    kind, _, raw, z = struct.unpack_from("<IIQQ", b, off)
+    if kind == 7:
+        for i in (off, off + 4, off + 28, off + 28 + z // 2, off + 28 + z - 1):
+            x = bytearray(b); x[i] ^= 0x10
+            open("%s/g7flip%d" % (sys.argv[2], i), "wb").write(x)
+        open("%s/g7cut" % sys.argv[2], "wb").write(b[:off + 28 + z // 2])
+    off += 28 + z
+PY
+bad=0 n=0
+for f in "$T"/g7*; do
+    n=$((n + 1))
+    "$FUNNEL" merge "$f" "$T/p1.part" "$T/p2.part" "$T/p3.part" -o "$T/never.json" 2>"$T/err"
+    rc=$?
+    { [ $rc -eq 4 ] && [ ! -e "$T/never.json" ] && grep -q "$f" "$T/err"; } || bad=$((bad + 1))
+done
+if [ $n -eq 6 ] && [ $bad -eq 0 ]; then pass groups_section_damage_refused; else
+    fail groups_section_damage_refused "$bad of $n damaged files not refused with exit 4"; fi
+
 # Partials of other options are refused, naming the option; nothing is written.
 "$FUNNEL" partial "$T/S" --shard 0/4 -o "$T/a.part" --by segment --cohort week
 "$FUNNEL" partial "$T/S" --shard 1/4 -o "$T/b.part" --by segment --cohort month
