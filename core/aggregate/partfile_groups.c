@@ -1,5 +1,5 @@
 /* partfile_groups.c - section 7 of the partial state file, byte for byte
- * as docs/FORMAT.md §14.6 specifies it; see partfile_groups.h. */
+ * as docs/FORMAT.md §14.8 specifies it; see partfile_groups.h. */
 #include "partfile_groups.h"
 
 #include <stdio.h>

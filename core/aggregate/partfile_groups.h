@@ -1,6 +1,6 @@
 /* partfile_groups.h - section 7 of a partial state file, the groups of a
  * summary (breakdowns and cohorts) with the options that made them
- * (docs/FORMAT.md §14.6).  The content is empty without --by and --cohort. */
+ * (docs/FORMAT.md §14.8).  The content is empty without --by and --cohort. */
 #ifndef FUNNEL_PARTFILE_GROUPS_H
 #define FUNNEL_PARTFILE_GROUPS_H
 
