@@ -39,7 +39,7 @@ struct cli_spec {
     const struct cli_opt *opts;
 };
 
-#define CLI_MAX_OPTS 15
+#define CLI_MAX_OPTS 24
 
 /* The parser's state; fill it with cli_opts_init, then call cli_opts_next
  * until it returns CLI_OPTS_END or CLI_OPTS_STOP. */

@@ -37,6 +37,9 @@ const char cmd_gen_usage[] =
     "                      for large N)\n"
     "  --seed S            random seed, 0 to 18446744073709551615 (default 1)\n"
     "  --days D            length of the period in days, 1 to 36500 (default 365)\n"
+    "  --campaigns N       add a last column, campaign, with N values (1 to\n"
+    "                      1000000), c000001 and on, one per lead: an attribute\n"
+    "                      with many values for --by\n"
     "  --start YYYY-MM-DD  first day of the period, UTC (default 2026-01-01)\n"
     "  -o, --output FILE   write FILE instead of standard output; it is written\n"
     "                      under a temporary name and renamed when complete\n"
@@ -103,7 +106,7 @@ struct gen_args {
     const char *output;
 };
 
-enum { OPT_ENTITIES = CLI_LONG_ONLY, OPT_EVENTS, OPT_SEED, OPT_DAYS, OPT_START };
+enum { OPT_ENTITIES = CLI_LONG_ONLY, OPT_EVENTS, OPT_SEED, OPT_DAYS, OPT_START, OPT_CAMPAIGNS };
 
 static const struct cli_opt gen_opts[] = {
     {OPT_ENTITIES, "entities", CLI_VALUE},
@@ -111,6 +114,7 @@ static const struct cli_opt gen_opts[] = {
     {OPT_SEED, "seed", CLI_VALUE},
     {OPT_DAYS, "days", CLI_VALUE},
     {OPT_START, "start", CLI_VALUE},
+    {OPT_CAMPAIGNS, "campaigns", CLI_VALUE},
     {'o', "output", CLI_PATH},
     {0, NULL, CLI_FLAG},
 };
@@ -134,6 +138,10 @@ static int set_number(struct gen_args *a, int key, const char *v)
         if (parse_u64(v, UINT64_MAX, &x) != 0)
             return cli_usage_error("gen", "--seed wants 0 to 18446744073709551615, not '%s'", v);
         a->o.seed = x;
+    } else if (key == OPT_CAMPAIGNS) {
+        if (parse_u64(v, SYNTH_MAX_CAMPAIGNS, &x) != 0 || x < 1)
+            return cli_usage_error("gen", "--campaigns wants 1 to 1000000, not '%s'", v);
+        a->o.campaigns = (uint32_t)x;
     } else {
         if (parse_u64(v, SYNTH_MAX_DAYS, &x) != 0 || x < 1)
             return cli_usage_error("gen", "--days wants 1 to 36500, not '%s'", v);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -60,6 +61,7 @@ int replay_args_option(const char *cmd, struct replay_args *a, int key, const ch
         if (ftime_parse_duration(v, &a->o.conv.window) != 0 || a->o.conv.window == 0)
             return cli_usage_error(cmd, "bad --window \"%s\": expected a duration of at least 1s "
                                    "such as 90s, 45m, 12h, 30d or 2w", v);
+        a->o.groups.window = a->o.conv.window;   /* a cohort's `complete` (METRICS.md §4.18) */
         break;
     case REPLAY_OPT_SKIPPED:
         if (strcmp(v, "count") != 0 && strcmp(v, "ignore") != 0)
@@ -87,6 +89,28 @@ int replay_args_option(const char *cmd, struct replay_args *a, int key, const ch
         if (ftime_parse_duration(v, &a->o.period) != 0 || a->o.period == 0)
             return cli_usage_error(cmd, "bad --period \"%s\": expected a duration above 0 such as 7d, 2w or 24h", v);
         break;
+    case REPLAY_OPT_BY:   /* docs/METRICS.md §4.17 */
+        if (!*v)
+            return cli_usage_error(cmd, "bad --by \"\": expected an attribute name");
+        if (a->o.groups.nby == GROUPS_MAX_BY)
+            return cli_usage_error(cmd, "--by given more than %d times", GROUPS_MAX_BY);
+        for (size_t k = 0; k < a->o.groups.nby; k++)
+            if (strcasecmp(a->o.groups.by[k], v) == 0)
+                return cli_usage_error(cmd, "--by \"%s\" given twice", v);
+        a->o.groups.by[a->o.groups.nby++] = v;
+        break;
+    case REPLAY_OPT_ATTRIBUTION:
+        if (strcmp(v, "first") != 0 && strcmp(v, "last") != 0)
+            return cli_usage_error(cmd, "bad --attribution \"%s\": expected first or last", v);
+        a->o.groups.last = strcmp(v, "last") == 0;
+        break;
+    case REPLAY_OPT_COHORT: {   /* docs/METRICS.md §4.18 */
+        enum period_unit u;
+        if (period_parse(v, &u) != 0)
+            return cli_usage_error(cmd, "bad --cohort \"%s\": expected day, week, month, quarter or year", v);
+        a->o.groups.cohort = 1 + (int)u;
+        break;
+    }
     case REPLAY_OPT_STAGES:
         a->stages = v;
         break;

@@ -28,11 +28,14 @@ enum {
     REPLAY_OPT_PERIOD,
     REPLAY_OPT_WINDOW,
     REPLAY_OPT_SKIPPED,
+    REPLAY_OPT_BY,
+    REPLAY_OPT_ATTRIBUTION,
+    REPLAY_OPT_COHORT,
     REPLAY_OPT_NEXT
 };
 
 /* --stages, --funnel, --as-of, --stale-after, --threads, --trend, --period,
- * --window, --skipped (not --text, -o). */
+ * --window, --skipped, --by, --attribution, --cohort (not --text, -o). */
 #define REPLAY_ARGS_OPTS                                 \
     {REPLAY_OPT_STAGES, "stages", CLI_VALUE},            \
     {REPLAY_OPT_FUNNEL, "funnel", CLI_PATH},             \
@@ -42,7 +45,10 @@ enum {
     {REPLAY_OPT_TREND, "trend", CLI_VALUE},              \
     {REPLAY_OPT_PERIOD, "period", CLI_VALUE},            \
     {REPLAY_OPT_WINDOW, "window", CLI_VALUE},            \
-    {REPLAY_OPT_SKIPPED, "skipped", CLI_VALUE}
+    {REPLAY_OPT_SKIPPED, "skipped", CLI_VALUE},          \
+    {REPLAY_OPT_BY, "by", CLI_VALUE},                    \
+    {REPLAY_OPT_ATTRIBUTION, "attribution", CLI_VALUE},  \
+    {REPLAY_OPT_COHORT, "cohort", CLI_VALUE}
 
 /* --stale-after STAGE=DUR (docs/METRICS.md §4.14): the stage is checked
  * once the funnel is known, by replay_args_load_def. */

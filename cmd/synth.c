@@ -361,6 +361,11 @@ static char *format_row(const struct gen *g, char *w, const char *prefix,
     w = put(w, &src_name[a.src]);
     *w++ = ',';
     w = put(w, &owner_name[a.owner]);
+    if (g->o->campaigns) {   /* c and 6 digits, from the lead alone */
+        uint32_t c = (uint32_t)(mix64(g->key_attr ^ (e->ent * GOLDEN + 0x5bd1e995u)) % g->o->campaigns) + 1;
+        memcpy(w, ",c", 2);
+        w = put2(put2(put2(w + 2, c / 10000 % 100), c / 100 % 100), c % 100);
+    }
     *w++ = '\n';
     return w;
 }
@@ -711,6 +716,10 @@ int synth_write(const struct synth_opts *o, FILE *out, uint64_t *rows,
     } else {
         memcpy(ob.p, SYNTH_HEADER, sizeof SYNTH_HEADER - 1);
         ob.len = sizeof SYNTH_HEADER - 1;
+        if (o->campaigns) {
+            memcpy(ob.p + ob.len - 1, ",campaign\n", 10);
+            ob.len += 9;
+        }
         rc = generate(&g, &ob, cap);
         if (rc == 0)
             rc = ob_flush(&ob);

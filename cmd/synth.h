@@ -28,7 +28,11 @@ struct synth_opts {
     uint32_t days;         /* period length, 1..SYNTH_MAX_DAYS */
     int64_t start;         /* Unix seconds of the first day, midnight UTC */
     uint64_t max_buffered; /* events per in-memory pass; 0 = default */
+    uint32_t campaigns;    /* 0, or a last column `campaign` with this many
+                              values, c000001.., one per lead (for --by at
+                              scale, docs/BENCHMARKS.md) */
 };
+#define SYNTH_MAX_CAMPAIGNS 1000000
 
 /* The defaults of `funnel gen`: 1000 entities, 10 events per entity, seed 1,
  * 365 days from 2026-01-01. */

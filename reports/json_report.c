@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ftime.h"
+#include "period.h"
 
 static json_t *num_or_null(double v) { return isnan(v) ? json_null() : json_real(v); }
 
@@ -62,7 +63,7 @@ static json_t *stats_json(const struct res_stats *s)
     return o;
 }
 
-static json_t *stage_json(const struct res_stage *st)
+static json_t *stage_json(const struct res_stage *st, int touches)
 {
     json_t *o = json_object(), *t = json_object();
     json_object_set_new(o, "name", json_string(st->name));
@@ -79,7 +80,10 @@ static json_t *stage_json(const struct res_stage *st)
     json_object_set_new(o, "drop_rate", num_or_null(st->drop_rate));
     json_object_set_new(t, "marketing", json_integer((json_int_t)st->touches_marketing));
     json_object_set_new(t, "sales", json_integer((json_int_t)st->touches_sales));
-    json_object_set_new(o, "touches", t);
+    if (touches)
+        json_object_set_new(o, "touches", t);
+    else
+        json_decref(t);
     return o;
 }
 
@@ -140,10 +144,94 @@ static json_t *trend_json(const struct res_report *r)
     return t;
 }
 
+/* The block of the whole report that every group and cohort carries too
+ * (docs/METRICS.md §4.17): entities, outcomes, rates, time to win, stages.
+ * Touches are counted per event, not per entity, so only the whole report
+ * has them. */
+static void block_json(json_t *o, const struct res_report *r, int touches)
+{
+    json_t *oc = json_object(), *stages = json_array();
+    json_object_set_new(o, "entities", json_integer((json_int_t)r->entities));
+    json_object_set_new(oc, "won", json_integer((json_int_t)r->won));
+    json_object_set_new(oc, "lost", json_integer((json_int_t)r->lost));
+    json_object_set_new(oc, "stale", json_integer((json_int_t)r->stale));
+    json_object_set_new(oc, "open", json_integer((json_int_t)r->open));
+    json_object_set_new(o, "outcomes", oc);
+    json_object_set_new(o, "win_rate", num_or_null(r->win_rate));
+    json_object_set_new(o, "win_rate_ci", ci_json(&r->win_rate_ci));
+    json_object_set_new(o, "win_rate_closed", num_or_null(r->win_rate_closed));
+    json_object_set_new(o, "win_rate_closed_ci", ci_json(&r->win_rate_closed_ci));
+    json_object_set_new(o, "drop_out_point", stage_name_or_null(r, r->drop_out_point));
+    json_object_set_new(o, "steepest_drop", stage_name_or_null(r, r->steepest_drop));
+    json_object_set_new(o, "time_to_win", stats_json(&r->time_to_win));
+    for (size_t s = 0; s < r->nstages; s++)
+        json_array_append_new(stages, stage_json(&r->stages[s], touches));
+    json_object_set_new(o, "stages", stages);
+}
+
+/* docs/METRICS.md §4.17-§4.18: "breakdowns" (--by) and "cohorts" (--cohort),
+ * present only when asked for.  A group's value is kept as its exact
+ * bytes; one that is not UTF-8 cannot be a JSON string and fails the
+ * report, as a stage name does. */
+static void groups_json(json_t *root, const struct res_groups *g)
+{
+    char when[32];
+    if (!g)
+        return;
+    json_t *bd = json_array();
+    int ok = 1;
+    for (size_t d = 0; d <= g->nby; d++) {
+        const struct res_dim *dim = &g->dim[d];
+        if (d == g->nby && !g->cohort)
+            break;
+        json_t *o = json_object(), *arr = json_array();
+        for (size_t i = 0; i < dim->n; i++) {
+            const struct res_group *x = &dim->g[i];
+            json_t *go = json_object();
+            json_t *name = x->name ? json_stringn(x->name, x->len) : json_null();
+            ok &= name != NULL;
+            json_object_set_new(go, "name", name);
+            if (d == g->nby) {
+                ftime_format(x->start, when);
+                json_object_set_new(go, "start", json_string(when));
+                json_object_set_new(go, "complete", json_boolean(x->complete));
+            }
+            block_json(go, &x->r, 0);
+            json_array_append_new(arr, go);
+        }
+        if (d < g->nby) {
+            json_object_set_new(o, "name", json_string(dim->name));
+            json_object_set_new(o, "attribution", json_string(g->attribution_last ? "last" : "first"));
+            json_object_set_new(o, "groups", arr);
+            json_array_append_new(bd, o);
+        } else {
+            json_object_set_new(o, "period", json_string(period_name((enum period_unit)(g->cohort - 1))));
+            json_object_set_new(o, "window_s", json_integer(g->window_s));
+            json_object_set_new(o, "groups", arr);
+            if (ok)
+                json_object_set_new(root, "cohorts", o);
+            else
+                json_decref(o);
+        }
+    }
+    if (g->nby && ok)   /* else the count of keys tells rpt_json_write */
+        json_object_set_new(root, "breakdowns", bd);
+    else
+        json_decref(bd);
+}
+
+/* Keys report_json sets: RPT_KEYS, trend when asked, and one per section
+ * of groups_json. */
+static size_t keys_expected(const struct res_report *r)
+{
+    return RPT_KEYS + (r->trend_unit != NULL) + (r->groups && r->groups->nby) +
+           (r->groups && r->groups->cohort);
+}
+
 static json_t *report_json(const struct res_report *r)
 {
-    json_t *root = json_object(), *ev = json_object(), *oc = json_object();
-    json_t *stages = json_array(), *unm = json_array();
+    json_t *root = json_object(), *ev = json_object();
+    json_t *unm = json_array();
     char when[32];
     json_object_set_new(root, "schema", json_string(RPT_SCHEMA));
     if (r->has_as_of)
@@ -157,22 +245,7 @@ static json_t *report_json(const struct res_report *r)
     json_object_set_new(ev, "after_as_of", json_integer((json_int_t)r->ev_after_as_of));
     json_object_set_new(ev, "unmapped", json_integer((json_int_t)r->ev_unmapped));
     json_object_set_new(root, "events", ev);
-    json_object_set_new(root, "entities", json_integer((json_int_t)r->entities));
-    json_object_set_new(oc, "won", json_integer((json_int_t)r->won));
-    json_object_set_new(oc, "lost", json_integer((json_int_t)r->lost));
-    json_object_set_new(oc, "stale", json_integer((json_int_t)r->stale));
-    json_object_set_new(oc, "open", json_integer((json_int_t)r->open));
-    json_object_set_new(root, "outcomes", oc);
-    json_object_set_new(root, "win_rate", num_or_null(r->win_rate));
-    json_object_set_new(root, "win_rate_ci", ci_json(&r->win_rate_ci));
-    json_object_set_new(root, "win_rate_closed", num_or_null(r->win_rate_closed));
-    json_object_set_new(root, "win_rate_closed_ci", ci_json(&r->win_rate_closed_ci));
-    json_object_set_new(root, "drop_out_point", stage_name_or_null(r, r->drop_out_point));
-    json_object_set_new(root, "steepest_drop", stage_name_or_null(r, r->steepest_drop));
-    json_object_set_new(root, "time_to_win", stats_json(&r->time_to_win));
-    for (size_t s = 0; s < r->nstages; s++)
-        json_array_append_new(stages, stage_json(&r->stages[s]));
-    json_object_set_new(root, "stages", stages);
+    block_json(root, r, 1);
     for (size_t i = 0; i < r->nunmapped; i++) {
         json_t *u = json_object();
         json_object_set_new(u, "name", json_stringn(r->unmapped[i].name, r->unmapped[i].len));
@@ -184,6 +257,7 @@ static json_t *report_json(const struct res_report *r)
     json_object_set_new(root, "activity", activity_json(r));
     if (r->trend_unit)
         json_object_set_new(root, "trend", trend_json(r));
+    groups_json(root, r->groups);
     return root;
 }
 
@@ -192,7 +266,7 @@ int rpt_json_write(const struct res_report *r, FILE *out, struct fb_error *err)
     json_t *root = report_json(r);
     /* A value jansson refused (out of memory, or a stage name that is not
      * UTF-8 in a log from another writer) would silently drop its key. */
-    if (root && json_object_size(root) != RPT_KEYS + (r->trend_unit != NULL)) {
+    if (root && json_object_size(root) != keys_expected(r)) {
         json_decref(root);
         return fb_fail(err, FB_ENOMEM, "cannot build the report (out of memory or a name that is not UTF-8)");
     }

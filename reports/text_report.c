@@ -7,6 +7,7 @@
 
 #include "ftime.h"
 #include "funnel_def.h"
+#include "text_groups.h"
 
 /* A name for a terminal: control bytes (escape sequences) become '?'. */
 static const char *shown(const char *name, char *buf, size_t n)
@@ -221,6 +222,7 @@ int rpt_text_write(const struct res_report *r, FILE *out, struct fb_error *err)
     activity_text(r, w, out);
     if (r->trend_unit)
         trend_text(r, out);
+    rpt_text_groups(r, out);
     if (ferror(out))
         return fb_fail(err, FB_EIO, "cannot write the report: %s", strerror(errno));
     return 0;

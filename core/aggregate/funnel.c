@@ -16,7 +16,8 @@
 struct part {
     const struct funnel_def *def;
     size_t ns;            /* stages */
-    size_t stride;        /* int64 per entity: M[0..ns), last, lostAt */
+    size_t stride;        /* int64 per entity: M[0..ns), last, lostAt, then the
+                           * attribution cells of --by (groups.h) */
     uint32_t nent;
     int64_t as_of, stale_after;
     int64_t stale[FUNNEL_MAX_STAGES];   /* by max(e) (docs/METRICS.md §4.14) */
@@ -50,7 +51,7 @@ static struct part *part_alloc(const struct part *shape)
 struct part *part_new(const struct funnel_def *def, uint32_t nentities, int64_t as_of,
                       int64_t stale_after, const struct funnel_maps *maps)
 {
-    const struct part shape = {.def = def, .ns = def->n, .stride = def->n + 2, .nent = nentities,
+    const struct part shape = {.def = def, .ns = def->n, .stride = def->n + 2 + maps->nby, .nent = nentities,
                                .as_of = as_of, .stale_after = stale_after, .maps = *maps};
     struct part *p = part_alloc(&shape);
     if (!p)
@@ -121,14 +122,36 @@ static inline void raise(int64_t *x, int64_t k)
         *x = k;
 }
 
-/* The loop of part_add and part_add_sel, inlined twice with `sel` NULL or
- * not, so the single-thread replay pays nothing for the selection.  The
+/* --by: the block's column of each attribute (NULL where no event of the
+ * block carries it) into val; returns their number. */
+static uint32_t attr_columns(const struct part *a, const struct evb_cols *c, const uint32_t **val)
+{
+    for (uint32_t k = 0; k < a->maps.nby; k++) {
+        val[k] = NULL;
+        for (uint32_t j = 0; j < c->natt; j++)
+            if (c->att_name[j] == a->maps.by_attr[k])
+                val[k] = c->att[j];
+    }
+    return a->maps.nby;
+}
+
+/* The loop of part_add and part_add_sel, inlined four times with `sel`
+ * NULL or not and `attrs` 0 or 1, so the single-thread replay pays nothing
+ * for the selection, nor a replay without --by for the attribution cells:
+ * with --by each keeps the max of groups_cell over the entity's mapped
+ * events at or before as_of that carry a value (docs/METRICS.md §4.13),
+ * in the same visit to the entity's row.  The
  * part's fields are read into locals once: the stores into the array and
  * the counters would otherwise make the compiler load them again for every
  * event. */
 static inline __attribute__((always_inline)) void add_events(struct part *a, const struct evb_cols *c,
-                                                             const uint32_t *const sel, const uint32_t n)
+                                                             const uint32_t *const sel, const uint32_t n,
+                                                             const int attrs)
 {
+    const uint32_t *val[GROUPS_MAX_BY];
+    const uint32_t nby = attrs ? attr_columns(a, c, val) : 0;
+    const uint32_t *rank = a->maps.rank;
+    const int last = a->maps.attr_last;
     const int64_t *time = c->time;
     const uint32_t *ent = c->ids[EVB_IDX(BLOG_C_ENTITY)];
     const uint32_t *stage = c->ids[EVB_IDX(BLOG_C_STAGE)];
@@ -170,6 +193,12 @@ static inline __attribute__((always_inline)) void add_events(struct part *a, con
         raise(&st[ns], KEY_MAX(t));
         if (lost[outc[i]])
             raise(&st[ns + 1], KEY_MAX(t));
+        if (attrs) {
+            const int64_t key = last ? KEY_MAX(t) : KEY_MIN(t);
+            for (uint32_t b = 0; b < nby; b++)
+                if (val[b] && val[b][i])
+                    raise(&st[ns + 2 + b], groups_cell(key, rank[val[b][i]]));
+        }
     }
     a->read += n;
     a->after += after;
@@ -177,12 +206,18 @@ static inline __attribute__((always_inline)) void add_events(struct part *a, con
 
 void part_add(struct part *p, const struct evb_cols *c)
 {
-    add_events(p, c, NULL, c->n);
+    if (p->maps.nby)
+        add_events(p, c, NULL, c->n, 1);
+    else
+        add_events(p, c, NULL, c->n, 0);
 }
 
 void part_add_sel(struct part *p, const struct evb_cols *c, const uint32_t *sel, uint32_t n)
 {
-    add_events(p, c, sel, n);
+    if (p->maps.nby)
+        add_events(p, c, sel, n, 1);
+    else
+        add_events(p, c, sel, n, 0);
 }
 
 void part_add_after(struct part *p, uint64_t n)
@@ -219,7 +254,7 @@ int part_merge(struct part *into, const struct part *from, struct fb_error *err)
 
 /* Entity e's row of the state as times, read after every writer has
  * finished: M(e,s) (INT64_MAX: none), then last(e) and lostAt(e)
- * (INT64_MIN: none). */
+ * (INT64_MIN: none), then the attribution cells as they are. */
 static void load_row(const struct part *a, size_t e, int64_t *row)
 {
     const int64_t *st = a->state + e * a->stride;
@@ -227,10 +262,12 @@ static void load_row(const struct part *a, size_t e, int64_t *row)
         int64_t key = st[k];
         row[k] = key ? FTIME_MAX + 1 - key : INT64_MAX;
     }
-    for (size_t k = a->ns; k < a->stride; k++) {
+    for (size_t k = a->ns; k < a->ns + 2; k++) {
         int64_t key = st[k];
         row[k] = key ? key + FTIME_MIN - 1 : INT64_MIN;
     }
+    for (size_t k = a->ns + 2; k < a->stride; k++)
+        row[k] = st[k];
 }
 
 /* The summary is made in the per-entity array itself, so that it costs no
@@ -246,77 +283,145 @@ static void load_row(const struct part *a, size_t e, int64_t *row)
 #define PACK_VAL(x) ((x) & ((INT64_C(1) << PACK_SHIFT) - 1))
 
 /* One pass over the entities of a slice: counts, and the packed values
- * written from out on.  Per docs/METRICS.md §3-§4; with `provisional`
- * (as_of is only this part's latest event, docs/FORMAT.md §14) an entity
- * neither won nor lost that is not yet stale at as_of is undecided. */
+ * written from out on.  With groups (groups.h), each entity's values are
+ * written as a record: their number, the entity's slot in each dimension,
+ * then the values; a record is at most 1 + nby + 1 + ns cells, no more
+ * than its row, so it too fits at or before the row. */
 struct slice {
     const struct part *p;
     int provisional;
     size_t lo, hi;
     int64_t *out;                /* pool + lo * stride */
-    size_t n;                    /* values written */
+    size_t n;                    /* cells written */
     struct sum_stage *counts;    /* per stage */
     size_t *nset;                /* values per set */
     uint64_t entities;
     struct trend_acc tr;         /* moments for --trend and activity */
     uint64_t backwards, won_then_lost;   /* docs/METRICS.md §4.13 */
+    const struct groups_plan *plan;   /* NULL: no groups */
+    uint64_t *gent;              /* per slot: entities */
+    struct sum_stage *gcounts;   /* per slot and stage */
+    size_t *gnset;               /* per slot and set */
     pthread_t tid;
     int started;
 };
+
+/* The entity-level findings of the quality block (docs/METRICS.md §4.13),
+ * counted for the whole report only. */
+#define Q_BACKWARDS 1u
+#define Q_WON_THEN_LOST 2u
+
+/* One entity's counts into counts and nset, and its values, packed, from
+ * out on; returns their number, with max(e) in *max, its outcome (trend.h
+ * TR_*) in *outcome and its Q_* findings in *q.  Per docs/METRICS.md
+ * §3-§4; with `provisional` (as_of is only this part's latest event,
+ * docs/FORMAT.md §14) an entity neither won nor lost that is not yet stale
+ * at as_of is undecided.  Every per-entity metric of the summary belongs
+ * here: the groups of an entity (groups.h) are tallied by the same call,
+ * so every metric splits the same way. */
+static inline size_t tally(const struct part *a, int provisional, const int64_t *st,
+                           struct sum_stage *counts, size_t *nset, int64_t *out, size_t *max,
+                           int *outcome, unsigned *q)
+{
+    const size_t ns = a->ns;
+    size_t w = 0;
+    size_t mx = ns - 1;
+    while (st[mx] == INT64_MAX)
+        mx--;
+    /* Down from max(e): next = T(e,s+1), the minimum of M above s. */
+    int64_t next = st[mx];
+    int back = 0;   /* an event at s after one above s (§4.13) */
+    const int conv_on = qual_conv_on(&a->conv);   /* else conv = reached */
+    counts[mx].reached++;
+    counts[mx].conv += !conv_on;
+    counts[mx].with_event++;
+    for (size_t s = mx; s-- > 0;) {
+        counts[s].reached++;
+        counts[s].conv += !conv_on;
+        if (st[s] == INT64_MAX)
+            continue;
+        counts[s].with_event++;
+        back |= st[s] > next;
+        int64_t t = st[s] < next ? st[s] : next;
+        out[w++] = PACK(SUM_DUR(s), next - t);   /* T(e,s+1) - T(e,s) */
+        nset[SUM_DUR(s)]++;
+        next = t;
+    }
+    *q = back ? Q_BACKWARDS : 0;
+    if (conv_on)
+        for (size_t s = qual_conv_reach(st, ns, mx, &a->conv); s-- > 0;)
+            counts[s].conv++;
+    *outcome = TR_OPEN;
+    if (mx == ns - 1) {
+        out[w++] = PACK(SUM_WIN(ns), st[ns - 1] - next);   /* T(e,last) - T(e,first) */
+        nset[SUM_WIN(ns)]++;
+        if (st[ns + 1] != INT64_MIN && st[ns + 1] > st[ns - 1])
+            *q |= Q_WON_THEN_LOST;
+        *outcome = TR_IS_WON;
+    } else if (st[ns + 1] != INT64_MIN && st[ns + 1] >= st[ns]) {
+        counts[mx].lost++;
+        *outcome = TR_IS_LOST;
+    } else if (a->as_of - st[ns] > a->stale[mx]) {
+        counts[mx].stale++;
+        *outcome = TR_IS_STALE;
+    } else if (provisional) {
+        out[w++] = PACK(SUM_UND(ns, mx), st[ns] - FTIME_MIN);
+        nset[SUM_UND(ns, mx)]++;
+    } else {
+        counts[mx].open++;
+    }
+    *max = mx;
+    return w;
+}
+
+/* An entity with groups: its record at rec (see struct slice), and its
+ * tally once more in each of its groups; returns the record's cells. */
+static size_t tally_groups(struct slice *j, const int64_t *st, int64_t *rec, size_t *max, int *outcome,
+                           unsigned *q)
+{
+    const struct part *a = j->p;
+    const size_t ns = a->ns, nsets = SUM_NSETS(ns), nd = groups_plan_ndims(j->plan);
+    int64_t scratch[FUNNEL_MAX_STAGES];
+    uint32_t slot[GROUPS_MAX_BY + 1];
+    size_t nv = tally(a, j->provisional, st, j->counts, j->nset, rec + 1 + nd, max, outcome, q);
+    int64_t entry = INT64_MAX;   /* entry(e) = T(e,0), the least M(e,s) */
+    for (size_t s = 0; s < ns; s++)
+        entry = st[s] < entry ? st[s] : entry;
+    groups_plan_slots(j->plan, st + ns + 2, entry, slot);
+    rec[0] = (int64_t)nv;
+    for (size_t d = 0; d < nd; d++) {
+        size_t mx;
+        int oc;
+        unsigned gq;
+        rec[1 + d] = slot[d];
+        j->gent[slot[d]]++;
+        (void)tally(a, j->provisional, st, j->gcounts + (size_t)slot[d] * ns,
+                    j->gnset + (size_t)slot[d] * nsets, scratch, &mx, &oc, &gq);
+    }
+    return 1 + nd + nv;
+}
 
 static void *run_slice(void *arg)
 {
     struct slice *j = arg;
     const struct part *a = j->p;
     const size_t ns = a->ns;
-    int64_t st[FUNNEL_MAX_STAGES + 2];
+    int64_t st[FUNNEL_MAX_STAGES + 2 + GROUPS_MAX_BY];
     size_t w = 0;
     for (size_t e = j->lo; e < j->hi; e++) {
         load_row(a, e, st);
         if (st[ns] == INT64_MIN)
             continue;   /* no mapped event at or before as_of */
         j->entities++;
-        size_t mx = ns - 1;
-        while (st[mx] == INT64_MAX)
-            mx--;
-        /* Down from max(e): next = T(e,s+1), the minimum of M above s. */
-        int64_t next = st[mx];
-        int back = 0;   /* an event at s after one above s (§4.13) */
-        j->counts[mx].reached++;
-        j->counts[mx].with_event++;
-        for (size_t s = mx; s-- > 0;) {
-            j->counts[s].reached++;
-            if (st[s] == INT64_MAX)
-                continue;
-            j->counts[s].with_event++;
-            back |= st[s] > next;
-            int64_t t = st[s] < next ? st[s] : next;
-            j->out[w++] = PACK(SUM_DUR(s), next - t);   /* T(e,s+1) - T(e,s) */
-            j->nset[SUM_DUR(s)]++;
-            next = t;
-        }
-        j->backwards += (uint64_t)back;
-        if (qual_conv_on(&a->conv))
-            for (size_t s = qual_conv_reach(st, ns, mx, &a->conv); s-- > 0;)
-                j->counts[s].conv++;
-        int outcome = TR_OPEN;
-        if (mx == ns - 1) {
-            j->out[w++] = PACK(SUM_WIN(ns), st[ns - 1] - next);   /* T(e,last) - T(e,first) */
-            j->nset[SUM_WIN(ns)]++;
-            j->won_then_lost += st[ns + 1] != INT64_MIN && st[ns + 1] > st[ns - 1];
-            outcome = TR_IS_WON;
-        } else if (st[ns + 1] != INT64_MIN && st[ns + 1] >= st[ns]) {
-            j->counts[mx].lost++;
-            outcome = TR_IS_LOST;
-        } else if (a->as_of - st[ns] > a->stale[mx]) {
-            j->counts[mx].stale++;
-            outcome = TR_IS_STALE;
-        } else if (j->provisional) {
-            j->out[w++] = PACK(SUM_UND(ns, mx), st[ns] - FTIME_MIN);
-            j->nset[SUM_UND(ns, mx)]++;
-        } else {
-            j->counts[mx].open++;
-        }
+        size_t mx;
+        int outcome;
+        unsigned q = 0;
+        if (j->plan)
+            w += tally_groups(j, st, j->out + w, &mx, &outcome, &q);
+        else
+            w += tally(a, j->provisional, st, j->counts, j->nset, j->out + w, &mx, &outcome, &q);
+        j->backwards += (q & Q_BACKWARDS) != 0;
+        j->won_then_lost += (q & Q_WON_THEN_LOST) != 0;
         trend_acc_entity(&j->tr, st, ns, mx, outcome, a->stale[mx]);
     }
     j->n = w;
@@ -328,14 +433,19 @@ static void free_slices(struct slice *sl, size_t n)
     for (size_t k = 0; sl && k < n; k++) {
         free(sl[k].counts);
         free(sl[k].nset);
+        free(sl[k].gent);
+        free(sl[k].gcounts);
+        free(sl[k].gnset);
         trend_acc_free(&sl[k].tr);
     }
     free(sl);
 }
 
 static struct slice *new_slices(const struct part *a, unsigned threads, int provisional,
-                                const struct trend_opts *tr, size_t *nsl)
+                                const struct trend_opts *tr, const struct groups_plan *plan,
+                                size_t *nsl)
 {
+    const size_t nslots = plan ? groups_plan_nslots(plan) : 0;
     /* A slice is worth a thread from some thousands of entities on. */
     size_t n = threads > 1 ? threads : 1;
     n = a->nent / 4096 < n ? a->nent / 4096 : n;
@@ -352,7 +462,11 @@ static struct slice *new_slices(const struct part *a, unsigned threads, int prov
         sl[k].out = pool + sl[k].lo * a->stride;
         sl[k].counts = calloc(a->ns, sizeof *sl[k].counts);
         sl[k].nset = calloc(SUM_NSETS(a->ns), sizeof *sl[k].nset);
-        if (!sl[k].counts || !sl[k].nset ||
+        sl[k].plan = plan;
+        sl[k].gent = calloc(nslots + 1, sizeof *sl[k].gent);
+        sl[k].gcounts = calloc(nslots * a->ns + 1, sizeof *sl[k].gcounts);
+        sl[k].gnset = calloc(nslots * SUM_NSETS(a->ns) + 1, sizeof *sl[k].gnset);
+        if (!sl[k].counts || !sl[k].nset || !sl[k].gent || !sl[k].gcounts || !sl[k].gnset ||
             trend_acc_init(&sl[k].tr, a->ns, tr, a->as_of, provisional) != 0) {
             free_slices(sl, k + 1);
             return NULL;
@@ -443,11 +557,91 @@ static int list_unmapped(const struct part *a, const struct dict *d, struct summ
     return 0;
 }
 
+/* The slots of the groups (groups.h): one pass over the entities sees
+ * which values and periods occur, so that slots are dense and in key
+ * order. */
+static int plan_groups(const struct part *a, const struct part_summary_opts *o,
+                       struct groups_plan **out, struct fb_error *err)
+{
+    *out = NULL;
+    if (!o->groups || !groups_on(o->groups))
+        return 0;
+    struct groups_plan *p = groups_plan_new(o->groups, o->values, a->as_of);
+    if (!p)
+        return fb_fail(err, FB_ENOMEM, "out of memory computing the report");
+    int64_t st[FUNNEL_MAX_STAGES + 2 + GROUPS_MAX_BY];
+    for (size_t e = 0; e < a->nent; e++) {
+        load_row(a, e, st);
+        if (st[a->ns] == INT64_MIN)
+            continue;
+        int64_t entry = INT64_MAX;
+        for (size_t s = 0; s < a->ns; s++)
+            entry = st[s] < entry ? st[s] : entry;
+        groups_plan_see(p, st + a->ns + 2, entry);
+    }
+    int rc = groups_plan_build(p, err);
+    if (rc)
+        groups_plan_free(p);
+    else
+        *out = p;
+    return rc;
+}
+
+/* The groups' summaries from the slices' tallies, their values copied out
+ * of the records, and the records closed up into the plain values of the
+ * whole summary; returns their number. */
+static int emit_groups(const struct part *a, const struct groups_plan *plan,
+                       const struct part_summary_opts *o, struct slice *sl, size_t nsl,
+                       int64_t *pool, size_t *cells, struct summary *out, struct fb_error *err)
+{
+    const size_t ns = a->ns, nsets = SUM_NSETS(ns), nslots = groups_plan_nslots(plan);
+    const size_t nd = groups_plan_ndims(plan);
+    for (size_t k = 1; k < nsl; k++) {
+        for (size_t i = 0; i < nslots; i++)
+            sl[0].gent[i] += sl[k].gent[i];
+        for (size_t i = 0; i < nslots * ns; i++) {
+            sl[0].gcounts[i].reached += sl[k].gcounts[i].reached;
+            sl[0].gcounts[i].lost += sl[k].gcounts[i].lost;
+            sl[0].gcounts[i].stale += sl[k].gcounts[i].stale;
+            sl[0].gcounts[i].open += sl[k].gcounts[i].open;
+        }
+        for (size_t i = 0; i < nslots * nsets; i++)
+            sl[0].gnset[i] += sl[k].gnset[i];
+    }
+    struct summary **sums = calloc(nslots + 1, sizeof *sums);
+    size_t *fill = calloc(nslots * nsets + 1, sizeof *fill);
+    int rc = sums && fill ? 0 : fb_fail(err, FB_ENOMEM, "out of memory computing the report");
+    if (rc == 0)
+        rc = groups_plan_emit(plan, o->groups, out, sl[0].gent, sl[0].gcounts, sl[0].gnset, sums, err);
+    size_t nv = 0;
+    for (size_t i = 0; rc == 0 && i < *cells;) {
+        const size_t n = (size_t)pool[i];
+        const int64_t *v = pool + i + 1 + nd;
+        for (size_t d = 0; d < nd; d++) {
+            const size_t slot = (size_t)pool[i + 1 + d];
+            struct summary *g = sums[slot];
+            size_t *f = fill + slot * nsets;
+            for (size_t x = 0; x < n; x++) {
+                size_t k = PACK_SET(v[x]);
+                g->set[k].v[f[k]++] = PACK_VAL(v[x]) + (k >= SUM_UND(ns, 0) ? FTIME_MIN : 0);
+            }
+        }
+        memmove(pool + nv, v, n * sizeof *pool);
+        nv += n;
+        i += 1 + nd + n;
+    }
+    *cells = nv;
+    free(sums);
+    free(fill);
+    return rc;
+}
+
 int part_summarise(struct part *a, const struct part_summary_opts *o, struct summary *out,
                    struct fb_error *err)
 {
     size_t nsl = 0;
     struct slice *sl = NULL;
+    struct groups_plan *plan = NULL;
     int rc = summary_init(out, a->ns, a->stale_after, !o->provisional, a->as_of, err);
     if (rc == 0) {
         trend_sum_free(&out->trend);
@@ -459,9 +653,12 @@ int part_summarise(struct part *a, const struct part_summary_opts *o, struct sum
     out->conv = a->conv;
     if (a->owner != a || !a->state)
         return fb_fail(err, FB_EUSAGE, "a part summarises once, by the owner of its array");
-    if (!(sl = new_slices(a, o->threads, o->provisional, o->trend, &nsl)) ||
+    if ((rc = plan_groups(a, o, &plan, err)) != 0)
+        return rc;
+    if (!(sl = new_slices(a, o->threads, o->provisional, o->trend, plan, &nsl)) ||
         list_unmapped(a, o->stage_names, out) != 0) {
         free_slices(sl, nsl);
+        groups_plan_free(plan);
         return fb_fail(err, FB_ENOMEM, "out of memory computing the report");
     }
     int64_t *pool = a->state;
@@ -474,7 +671,7 @@ int part_summarise(struct part *a, const struct part_summary_opts *o, struct sum
         for (size_t s = 0; s < a->ns; s++) {
             out->stage[s].reached += sl[k].counts[s].reached;
             out->stage[s].with_event += sl[k].counts[s].with_event;
-            out->stage[s].conv += qual_conv_on(&a->conv) ? sl[k].counts[s].conv : sl[k].counts[s].reached;
+            out->stage[s].conv += sl[k].counts[s].conv;
             out->stage[s].lost += sl[k].counts[s].lost;
             out->stage[s].stale += sl[k].counts[s].stale;
             out->stage[s].open += sl[k].counts[s].open;
@@ -488,7 +685,10 @@ int part_summarise(struct part *a, const struct part_summary_opts *o, struct sum
     rc = acc ? trend_acc_gather(&out->trend, acc, nsl, err)
              : fb_fail(err, FB_ENOMEM, "out of memory computing the report");
     free(acc);
+    if (rc == 0 && plan)
+        rc = emit_groups(a, plan, o, sl, nsl, pool, &total, out, err);
     free_slices(sl, nsl);
+    groups_plan_free(plan);
     if (rc)
         return rc;
     bucket_values(pool, count, SUM_NSETS(a->ns), a->ns);
@@ -509,7 +709,7 @@ int part_finish(struct part *a, const struct part_finish_opts *o, struct res_rep
                 struct fb_error *err)
 {
     struct summary s;
-    const struct part_summary_opts so = {o->stage_names, 0, o->threads, o->trend};
+    const struct part_summary_opts so = {o->stage_names, 0, o->threads, o->trend, NULL, NULL};
     memset(out, 0, sizeof *out);
     int rc = part_summarise(a, &so, &s, err);
     if (rc == 0)

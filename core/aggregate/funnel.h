@@ -17,6 +17,7 @@
 #include "err.h"
 #include "evblock.h"
 #include "funnel_def.h"
+#include "groups.h"
 #include "quality.h"
 #include "result.h"
 #include "summary.h"
@@ -31,12 +32,19 @@ struct funnel_maps {
     uint32_t nstage_ids;
     const uint8_t *sales;     /* channel id -> 1 for sales, 0 marketing */
     const uint8_t *lost;      /* outcome id -> 1 for lost */
+    /* --by (groups.h): the attribute name id of each of nby attributes
+     * (UINT32_MAX: none in this log), each value id's rank by bytes, and
+     * --attribution last.  Each adds one cell per entity. */
+    uint32_t nby;
+    const uint32_t *by_attr;
+    const uint32_t *rank;
+    int attr_last;
 };
 
 /* A new, empty part for nentities entities, judged at as_of (events after
  * it are only counted) with stale_after.  def and maps are borrowed.
- * Returns NULL when out of memory (the state is (stages + 2) x 8 bytes per
- * entity). */
+ * Returns NULL when out of memory (the state is (stages + 2 + maps->nby) x
+ * 8 bytes per entity). */
 struct part *part_new(const struct funnel_def *def, uint32_t nentities, int64_t as_of,
                       int64_t stale_after, const struct funnel_maps *maps);
 
@@ -88,6 +96,10 @@ struct part_summary_opts {
     int provisional;
     unsigned threads;                 /* to read the state with; 0 or 1: this one */
     const struct trend_opts *trend;   /* --trend and --period; NULL: none, the default */
+    /* Breakdowns and cohorts (groups.h): NULL or off for none; values
+     * names the attribute values of maps.rank. */
+    const struct groups_opts *groups;
+    const struct groups_values *values;
 };
 
 /* The entity-free summary of p (summary_free it in every case): per stage

@@ -13,15 +13,17 @@
 
 #include "bytes.h"
 #include "ftime.h"
+#include "groups.h"
 #include "period.h"
 #include "outfile.h"
+#include "partfile_groups.h"
 #include "trendfile.h"
 
 #define HEAD_FIXED 16          /* magic, version, header length (§14.1) */
 #define BODY_FIXED 76          /* the header body before the stage names */
 #define BODY_MAX (BODY_FIXED + FUNNEL_MAX_STAGES * (1 + FUNNEL_MAX_STAGE_NAME))
 #define SEC_HEAD 28            /* §14.2 */
-#define NSECTIONS 6            /* kinds 1..6 (§14.2) */
+#define NSECTIONS 7            /* kinds 1..7 (§14.2) */
 #define COUNTS_FIXED 40        /* §14.3 */
 #define COUNTS_STAGE 48
 #define RATES_FIXED 32         /* §14.7 */
@@ -30,10 +32,12 @@
 #define DUR_MAX (FTIME_MAX - FTIME_MIN)
 #define NAME_MAX_LEN 65535
 
-enum { SEC_COUNTS = 1, SEC_DURATIONS, SEC_UNDECIDED, SEC_UNMAPPED, SEC_RATES, SEC_TREND };
-static const char *const sec_name[] = {"", "counts", "durations", "undecided", "unmapped", "rates", "trend"};
+enum { SEC_COUNTS = 1, SEC_DURATIONS, SEC_UNDECIDED, SEC_UNMAPPED, SEC_RATES, SEC_TREND, SEC_GROUPS };
+static const char *const sec_name[] = {"", "counts", "durations", "undecided", "unmapped", "rates", "trend",
+                                       "groups"};
 /* The sections in file order (§14.2). */
-static const int sec_order[] = {SEC_COUNTS, SEC_DURATIONS, SEC_UNDECIDED, SEC_UNMAPPED, SEC_RATES, SEC_TREND};
+static const int sec_order[] = {SEC_COUNTS, SEC_DURATIONS, SEC_UNDECIDED, SEC_UNMAPPED, SEC_RATES, SEC_TREND,
+                                SEC_GROUPS};
 #define NORDER (sizeof sec_order / sizeof sec_order[0])
 
 static uint32_t crc_of(const unsigned char *p, size_t len)
@@ -197,6 +201,8 @@ static int encode_section(const struct summary *s, int kind, struct buf *raw)
         return trendfile_encode(&s->trend, raw);
     case SEC_RATES:
         return encode_rates(s, raw);
+    case SEC_GROUPS:
+        return pf_groups_encode(s, raw);
     default:
         rc = put_var(raw, s->nunmapped);
         for (size_t i = 0; rc == 0 && i < s->nunmapped; i++) {
@@ -531,6 +537,10 @@ int partial_decode(const unsigned char *b, size_t len, const char *path, struct 
         rc = decode_rates(&d, &raw[SEC_RATES], s);
     if (rc == 0)
         rc = check_sums(&d, p);
+    char why[160];
+    if (rc == 0 && (rc = pf_groups_decode(raw[SEC_GROUPS].p, raw[SEC_GROUPS].len, s, why, sizeof why)) != 0)
+        rc = rc == FB_ENOMEM ? fb_fail(err, FB_ENOMEM, "out of memory")
+                             : BAD(&d, "damaged partial state: section %d (groups): %s", SEC_GROUPS, why);
     for (int k = 0; k <= NSECTIONS; k++)
         buf_free(&raw[k]);
     return rc;
@@ -624,6 +634,9 @@ int partial_check(const struct partial *into, const char *into_path, const struc
     if (into->has_as_of != from->has_as_of || into->sum.as_of != from->sum.as_of)
         return fb_fail_at(err, FB_EINPUT, from_path, 0, 0, "computed with %s, not %s as %s",
                           as_of_text(from, tb), as_of_text(into, ta), into_path);
+    char why[200];
+    if (!groups_same_opts(into->sum.groups, from->sum.groups, why, sizeof why))
+        return fb_fail_at(err, FB_EINPUT, from_path, 0, 0, "computed with %s, unlike %s", why, into_path);
     if (into->sum.stale_after != from->sum.stale_after)
         return fb_fail_at(err, FB_EINPUT, from_path, 0, 0,
                           "computed with --stale-after %llds, not %llds as %s",

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,9 @@ struct replay_run {
     int64_t as_of;
     struct replay_worker *w;
     size_t nw;
+    struct logr_want want;        /* the columns to decode */
+    uint32_t by_attr[GROUPS_MAX_BY];
+    struct groups_values values;  /* --by: the attribute values ranked */
     uint64_t owner_mul;           /* owner of entity e: (e * owner_mul) >> 32 */
     struct replay_slot *slot;     /* nslot; slot[i % nslot] holds block i */
     size_t nslot;
@@ -292,7 +296,6 @@ static void work_alone(struct replay_worker *w)
  * thread. */
 static int setup_workers(struct replay_run *r, size_t nw, struct fb_error *err)
 {
-    static const struct logr_want needed = {NEEDED_COLS, NULL, 0};
     if (!(r->w = calloc(nw, sizeof *r->w)))
         return fb_fail(err, FB_ENOMEM, "out of memory");
     r->nw = nw;
@@ -313,7 +316,7 @@ static int setup_workers(struct replay_run *r, size_t nw, struct fb_error *err)
         struct replay_slot *sl = &r->slot[k];
         atomic_init(&sl->ready, 0);
         atomic_init(&sl->folded, (unsigned)nw);
-        int rc = logr_cursor_init(&sl->cur, &r->r, &needed, 0, r->r.nev, err);
+        int rc = logr_cursor_init(&sl->cur, &r->r, &r->want, 0, r->r.nev, err);
         if (rc)
             return rc;
         if (nw == 1)
@@ -437,6 +440,44 @@ static int check_shard(struct replay_run *r, const struct replay_shard *sh, stru
     return rc;
 }
 
+/* --by: the attribute columns to decode and their values ranked by bytes
+ * (docs/METRICS.md §4.13).  An attribute the log does not have is a usage
+ * error naming those it has; a shard may lack one its set has elsewhere,
+ * and its entities then have no value for it. */
+static int setup_by(struct replay_run *r, const struct groups_opts *g, int shard, struct fb_error *err)
+{
+    r->want.cols = NEEDED_COLS;
+    if (g->nby == 0)
+        return 0;
+    int rc = logr_load_dicts(&r->r, (1u << BLOG_D_ATTR_NAME) | (1u << BLOG_D_ATTR_VALUE), err);
+    if (rc)
+        return rc;
+    const struct dict *names = logr_dict(&r->r, BLOG_D_ATTR_NAME);
+    for (size_t k = 0; k < g->nby; k++) {
+        rc = logr_want_attr(&r->r, &r->want, g->by[k], strlen(g->by[k]), err);
+        if (rc < 0)
+            return rc;
+        r->by_attr[k] = UINT32_MAX;
+        if (rc == 1)
+            dict_find(names, g->by[k], strlen(g->by[k]), &r->by_attr[k]);
+        else if (!shard) {
+            char list[400] = "";
+            size_t at = 0;
+            for (uint32_t id = 1; id < dict_size(names) && at + 1 < sizeof list; id++) {
+                size_t n;
+                const char *s = dict_str(names, id, &n);
+                int w = snprintf(list + at, sizeof list - at, "%s%.*s", id > 1 ? ", " : "",
+                                 (int)(n > 60 ? 60 : n), s);
+                at += w > 0 ? (size_t)w : 0;
+            }
+            return fb_fail(err, FB_EUSAGE, "--by \"%.60s\": %s has no such attribute; %s%s", g->by[k],
+                           r->r.path, dict_size(names) > 1 ? "its attributes are: " : "it has no attributes",
+                           list);
+        }
+    }
+    return groups_rank_values(logr_dict(&r->r, BLOG_D_ATTR_VALUE), &r->values, err);
+}
+
 static int run(struct replay_run *r, const char *path, const struct replay_opts *o,
                const struct replay_shard *sh, struct summary *out, struct fb_error *err)
 {
@@ -449,12 +490,15 @@ static int run(struct replay_run *r, const char *path, const struct replay_opts 
         rc = logr_check_entity_count(&r->r, err);
     if (rc == 0)
         rc = build_maps(r, o->def, err);
+    if (rc == 0)
+        rc = setup_by(r, &o->groups, sh != NULL, err);
     if (rc)
         return rc;
     const struct blog_scan *scan = &r->r.scan;
     r->as_of = o->has_as_of ? o->as_of : scan->events ? scan->max_time : 0;
     const struct dict *stages = logr_dict(&r->r, BLOG_D_STAGE);
-    struct funnel_maps maps = {r->stage_map, dict_size(stages), r->sales, r->lost};
+    struct funnel_maps maps = {r->stage_map, dict_size(stages), r->sales, r->lost,
+                               (uint32_t)o->groups.nby, r->by_attr, r->values.rank, o->groups.last};
     r->part = part_new(o->def, scan->dict_sizes[BLOG_D_ENTITY], r->as_of, o->stale_after, &maps);
     if (!r->part)
         return fb_fail(err, FB_ENOMEM, "out of memory for %u entities",
@@ -470,7 +514,8 @@ static int run(struct replay_run *r, const char *path, const struct replay_opts 
     /* A shard's latest event is not the set's: with the default as_of its
      * entities that may still turn stale stay undecided (FORMAT.md §14). */
     const struct trend_opts tr = replay_trend_opts(o);
-    const struct part_summary_opts so = {stages, sh && !o->has_as_of, o->threads, &tr};
+    const struct part_summary_opts so = {stages, sh && !o->has_as_of, o->threads, &tr, &o->groups,
+                                         &r->values};
     if (rc == 0)
         rc = part_summarise(r->part, &so, out, err);
     out->has_events = scan->events > 0;
@@ -502,6 +547,8 @@ int replay_summary(const char *path, const struct replay_opts *o, const struct r
     free(r.stage_map);
     free(r.sales);
     free(r.lost);
+    logr_want_free(&r.want);
+    groups_values_free(&r.values);
     logr_close(&r.r);
     return rc;
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include "err.h"
 #include "funnel_def.h"
+#include "groups.h"
 #include "quality.h"
 #include "result.h"
 #include "shardset.h"
@@ -26,6 +27,7 @@ struct replay_opts {
     unsigned threads;       /* decoding and folding threads; 0 or 1: this one */
     int trend;              /* --trend: 0 none, else 1 + enum period_unit */
     int64_t period;         /* --period of activity; 0: TREND_DEFAULT_PERIOD */
+    struct groups_opts groups;   /* --by, --attribution, --cohort (groups.h) */
 };
 
 /* o's --trend and --period as the aggregator takes them. */

@@ -74,6 +74,34 @@ struct res_report {
     size_t ntrend;
     struct res_span *trend;    /* owned, ntrend periods */
     uint64_t *span_counts;     /* owned: what every span's c points into */
+    struct res_groups *groups;     /* owned; NULL without --by and --cohort */
+};
+
+/* One group of a breakdown, or one cohort (docs/METRICS.md §4.13, §4.14):
+ * the block of the whole report for its entities alone (events, touches,
+ * unmapped stages, trend and activity are the log's, so they stay 0 or
+ * empty here). */
+struct res_group {
+    char *name;                /* owned, NUL after len bytes; NULL: the null group */
+    size_t len;
+    int64_t start;             /* cohorts: the period's start */
+    int complete;              /* cohorts: next start + window <= as_of */
+    struct res_report r;
+};
+
+/* A breakdown (--by NAME) or the cohorts, groups in report order. */
+struct res_dim {
+    char *name;                /* owned: the attribute as given to --by; NULL for cohorts */
+    size_t n;
+    struct res_group *g;       /* owned */
+};
+
+struct res_groups {
+    int attribution_last;      /* --attribution last */
+    int cohort;                /* 0: no cohorts, else 1 + enum period_unit */
+    int64_t window_s;
+    size_t nby;
+    struct res_dim *dim;       /* owned: nby breakdowns, then the cohorts when cohort != 0 */
 };
 
 /* Free what a res_report owns (not the struct itself). */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "groups.h"
 #include "stats.h"
 
 int summary_init(struct summary *s, size_t ns, int64_t stale_after, int decided, int64_t as_of,
@@ -38,6 +39,7 @@ void summary_free(struct summary *s)
     free(s->stale);
     free(s->pool);
     trend_sum_free(&s->trend);
+    groups_free(s->groups);
     memset(s, 0, sizeof *s);
 }
 
@@ -105,12 +107,14 @@ int summary_merge_all(struct summary *into, const struct summary *const *from, s
                       struct fb_error *err)
 {
     size_t total = 0;
+    char why[200];
     for (size_t j = 0; j < k; j++) {
         const struct summary *f = from[j];
         if (into->ns != f->ns || into->stale_after != f->stale_after ||
             into->decided != f->decided || into->as_of != f->as_of ||
             memcmp(into->stale, f->stale, into->ns * sizeof *into->stale) != 0 ||
-            into->conv.window != f->conv.window || into->conv.skip_ignore != f->conv.skip_ignore)
+            into->conv.window != f->conv.window || into->conv.skip_ignore != f->conv.skip_ignore ||
+            !groups_same_opts(into->groups, f->groups, why, sizeof why))
             return fb_fail(err, FB_EINPUT, "summaries of different funnels or options do not merge");
         for (size_t i = 0; i < SUM_NSETS(into->ns); i++)
             total += f->set[i].n;
@@ -176,7 +180,7 @@ int summary_merge_all(struct summary *into, const struct summary *const *from, s
             into->max_time = f->max_time;
         into->has_events |= f->has_events;
     }
-    return 0;
+    return groups_merge_all(into, from, k, err);
 }
 
 int summary_merge(struct summary *into, const struct summary *from, struct fb_error *err)
@@ -201,6 +205,7 @@ void summary_sort(struct summary *s)
         if (s->set[k].n > 1)
             qsort(s->set[k].v, s->set[k].n, sizeof *s->set[k].v, i64_cmp);
     trend_sum_sort(&s->trend);
+    groups_sort(s->groups);
 }
 
 void res_report_free(struct res_report *r)
@@ -211,6 +216,7 @@ void res_report_free(struct res_report *r)
     free(r->stages);
     free(r->trend);
     free(r->span_counts);
+    res_groups_free(r->groups);
     memset(r, 0, sizeof *r);
 }
 
@@ -333,6 +339,8 @@ int summary_finish(struct summary *s, const struct funnel_def *def, int has_as_o
         nund[i] = s->set[SUM_UND(ns, i)].n;
     }
     int rc = trend_finish(&s->trend, ns, has_as_of, out->as_of, und, nund, stale_after_of, s, out, err);
+    if (rc == 0)
+        rc = groups_finish(s, def, has_as_of, out, err);
     if (rc)
         res_report_free(out);
     return rc;

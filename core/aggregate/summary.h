@@ -48,6 +48,8 @@ struct sum_unmapped {
 #define SUM_UND(ns, s) ((ns) + (s))
 #define SUM_NSETS(ns) (2 * (ns) - 1)
 
+struct sum_groups;
+
 struct summary {
     size_t ns;                    /* stages */
     int64_t stale_after;          /* the default (--stale-after DUR) */
@@ -70,6 +72,7 @@ struct summary {
     int has_events;               /* any event was read (for the default as_of) */
     int64_t max_time;             /* the latest event time read, when has_events */
     struct sum_trend trend;       /* --trend and activity (core/aggregate/trend.h) */
+    struct sum_groups *groups;    /* owned; NULL without --by and --cohort (groups.h) */
 };
 
 /* An empty summary of ns stages (1..FUNNEL_MAX_STAGES), sets empty, every

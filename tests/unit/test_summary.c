@@ -216,7 +216,7 @@ static void world_new(struct world *w)
     memcpy(w->map, map, sizeof map);
     w->sales[2] = 1;
     w->lost[1] = 1;
-    w->maps = (struct funnel_maps){w->map, NSTAGE_IDS, w->sales, w->lost};
+    w->maps = (struct funnel_maps){w->map, NSTAGE_IDS, w->sales, w->lost, 0, NULL, NULL, 0};
 }
 
 struct ev {
@@ -251,7 +251,7 @@ static void summarise(struct world *w, const struct ev *ev, size_t n, uint32_t n
     evb_cols_free(&c);
     struct fb_error err;
     fb_error_clear(&err);
-    const struct part_summary_opts o = {w->stages, as_of < 0 && nsh > 1, 1 + (unsigned)(next() % 3), NULL};
+    const struct part_summary_opts o = {w->stages, as_of < 0 && nsh > 1, 1 + (unsigned)(next() % 3), NULL, NULL, NULL};
     assert_int_equal(part_summarise(p, &o, out, &err), 0);
     out->has_events = has;
     out->max_time = max;

@@ -1,0 +1,99 @@
+/* text_groups.c - breakdown and cohort tables of `replay --text`; see
+ * text_groups.h. */
+#include "text_groups.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "period.h"
+
+struct row {
+    uint64_t entities, won, lost, stale, open;
+};
+
+static void pct(char *buf, size_t n, uint64_t num, uint64_t den)
+{
+    if (den == 0)
+        snprintf(buf, n, "-");
+    else
+        snprintf(buf, n, "%.1f%%", 100.0 * (double)num / (double)den);
+}
+
+/* A value for a terminal: control bytes become '?', long ones are cut. */
+static void shown(const struct res_group *g, char *buf, size_t n)
+{
+    if (!g->name) {
+        snprintf(buf, n, "(none)");
+        return;
+    }
+    size_t i = 0;
+    for (; i < g->len && i + 1 < n && i < 40; i++)
+        buf[i] = (unsigned char)g->name[i] < 0x20 || g->name[i] == 0x7f ? '?' : g->name[i];
+    buf[i] = '\0';
+}
+
+/* win rate = won / (won + lost + stale), as the headline's (METRICS.md §5). */
+static void line(FILE *out, const char *name, const struct row *r, const char *note)
+{
+    char win[16], conv[16];
+    pct(win, sizeof win, r->won, r->won + r->lost + r->stale);
+    pct(conv, sizeof conv, r->won, r->entities);
+    fprintf(out, "  %-20s  %9llu  %7llu  %7llu  %7llu  %7llu  %8s  %8s%s\n", name,
+            (unsigned long long)r->entities, (unsigned long long)r->won, (unsigned long long)r->lost,
+            (unsigned long long)r->stale, (unsigned long long)r->open, win, conv, note);
+}
+
+static struct row row_of(const struct res_report *r)
+{
+    return (struct row){r->entities, r->won, r->lost, r->stale, r->open};
+}
+
+static void header(FILE *out, const char *first)
+{
+    fprintf(out, "  %-20s  %9s  %7s  %7s  %7s  %7s  %8s  %8s\n", first, "entities", "won", "lost",
+            "stale", "open", "win rate", "won/ent");
+}
+
+void rpt_text_groups(const struct res_report *r, FILE *out)
+{
+    const struct res_groups *g = r->groups;
+    if (!g)
+        return;
+    char name[64];
+    for (size_t d = 0; d < g->nby; d++) {
+        const struct res_dim *dim = &g->dim[d];
+        snprintf(name, sizeof name, "%.40s", dim->name);
+        fprintf(out, "\nby %s (attribution %s, %zu group%s)\n", name, g->attribution_last ? "last" : "first",
+                dim->n, dim->n == 1 ? "" : "s");
+        header(out, "value");
+        struct row other = {0};
+        for (size_t i = 0; i < dim->n; i++) {
+            struct row x = row_of(&dim->g[i].r);
+            if (i < RPT_TEXT_TOP_GROUPS) {
+                shown(&dim->g[i], name, sizeof name);
+                line(out, name, &x, "");
+                continue;
+            }
+            other.entities += x.entities;
+            other.won += x.won;
+            other.lost += x.lost;
+            other.stale += x.stale;
+            other.open += x.open;
+        }
+        if (dim->n > RPT_TEXT_TOP_GROUPS) {
+            snprintf(name, sizeof name, "other (%zu)", dim->n - RPT_TEXT_TOP_GROUPS);
+            line(out, name, &other, "");
+        }
+    }
+    if (g->cohort) {
+        const struct res_dim *dim = &g->dim[g->nby];
+        fprintf(out, "\ncohorts by %s of entry (* = not complete: the period or its window is not over)\n",
+                period_name((enum period_unit)(g->cohort - 1)));
+        header(out, "cohort");
+        for (size_t i = 0; i < dim->n; i++) {
+            struct row x = row_of(&dim->g[i].r);
+            shown(&dim->g[i], name, sizeof name);
+            line(out, name, &x, dim->g[i].complete ? "" : "  *");
+        }
+    }
+}
