@@ -518,6 +518,7 @@ static int run(struct replay_run *r, const char *path, const struct replay_opts 
                                          &r->values};
     if (rc == 0)
         rc = part_summarise(r->part, &so, out, err);
+    out->threads = o->threads;   /* the finish's medians, one set a thread */
     out->has_events = scan->events > 0;
     out->max_time = scan->events ? scan->max_time : 0;
     return rc;

@@ -2,6 +2,9 @@
 #include "stats.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 
 size_t stats_rank_index(size_t n, unsigned p)
 {
@@ -61,4 +64,52 @@ void stats_summarise(int64_t *v, size_t n, struct res_stats *out)
     out->median_s = v[km];
     select_kth(v, (ptrdiff_t)km, (ptrdiff_t)n - 1, (ptrdiff_t)k9);
     out->p90_s = v[k9];
+}
+
+/* Below this many values in all, threads cost more than they save. */
+#define STATS_PARALLEL_MIN 200000
+#define STATS_MAX_THREADS 16
+
+struct stats_run {
+    struct stats_job *jobs;
+    size_t n;
+    atomic_size_t next;
+};
+
+static void *stats_worker(void *arg)
+{
+    struct stats_run *r = arg;
+    for (size_t i; (i = atomic_fetch_add(&r->next, 1)) < r->n;)
+        stats_summarise(r->jobs[i].v, r->jobs[i].n, r->jobs[i].out);
+    return NULL;
+}
+
+static int job_larger(const void *pa, const void *pb)
+{
+    const struct stats_job *a = pa, *b = pb;
+    return (a->n < b->n) - (a->n > b->n);
+}
+
+void stats_summarise_all(struct stats_job *jobs, size_t n, unsigned threads)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += jobs[i].n;
+    size_t nt = threads < n ? threads : n;
+    nt = nt < STATS_MAX_THREADS ? nt : STATS_MAX_THREADS;
+    if (nt < 2 || total < STATS_PARALLEL_MIN) {
+        for (size_t i = 0; i < n; i++)
+            stats_summarise(jobs[i].v, jobs[i].n, jobs[i].out);
+        return;
+    }
+    /* Largest first, so the last job taken is a small one. */
+    qsort(jobs, n, sizeof *jobs, job_larger);
+    struct stats_run r = {jobs, n, 0};
+    pthread_t tid[STATS_MAX_THREADS];
+    size_t started = 1;
+    while (started < nt && pthread_create(&tid[started], NULL, stats_worker, &r) == 0)
+        started++;
+    stats_worker(&r);
+    for (size_t k = 1; k < started; k++)
+        pthread_join(tid[k], NULL);
 }

@@ -15,4 +15,17 @@ void stats_summarise(int64_t *v, size_t n, struct res_stats *out);
  * ceil(p*n/100) - 1, computed in integers so 0.9*10 is exactly 9. */
 size_t stats_rank_index(size_t n, unsigned p);
 
+/* One set of durations to summarise: stats_summarise(v, n, out). */
+struct stats_job {
+    int64_t *v;
+    size_t n;
+    struct res_stats *out;
+};
+
+/* stats_summarise every job, on up to `threads` threads (0 or 1: this one)
+ * when there are enough values to be worth it; the results are those of
+ * one thread, since every job is independent.  A thread that cannot be
+ * started leaves its jobs to this one. */
+void stats_summarise_all(struct stats_job *jobs, size_t n, unsigned threads);
+
 #endif

@@ -302,6 +302,7 @@ int summary_finish(struct summary *s, const struct funnel_def *def, int has_as_o
                    struct res_report *out, struct fb_error *err)
 {
     const size_t ns = s->ns;
+    struct stats_job jobs[FUNNEL_MAX_STAGES];   /* time in stage 0 .. ns - 2, then to win */
     memset(out, 0, sizeof *out);
     out->has_as_of = has_as_of;
     out->as_of = summary_as_of(s);
@@ -325,10 +326,11 @@ int summary_finish(struct summary *s, const struct funnel_def *def, int has_as_o
         if (i + 1 < ns) {
             classify_undecided(s, i, out->as_of, st);
             st->has_time_in_stage = 1;
-            stats_summarise(s->set[SUM_DUR(i)].v, s->set[SUM_DUR(i)].n, &st->time_in_stage);
+            jobs[i] = (struct stats_job){s->set[SUM_DUR(i)].v, s->set[SUM_DUR(i)].n, &st->time_in_stage};
         }
     }
-    stats_summarise(s->set[SUM_WIN(ns)].v, s->set[SUM_WIN(ns)].n, &out->time_to_win);
+    jobs[ns - 1] = (struct stats_job){s->set[SUM_WIN(ns)].v, s->set[SUM_WIN(ns)].n, &out->time_to_win};
+    stats_summarise_all(jobs, ns, s->threads);
     rates(s, def, out);
     out->ev_read = s->read;
     out->ev_after_as_of = s->after;

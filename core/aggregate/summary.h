@@ -72,6 +72,7 @@ struct summary {
     int has_events;               /* any event was read (for the default as_of) */
     int64_t max_time;             /* the latest event time read, when has_events */
     struct sum_trend trend;       /* --trend and activity (core/aggregate/trend.h) */
+    unsigned threads;             /* summary_finish may use this many (not state: never merged or stored) */
     struct sum_groups *groups;    /* owned; NULL without --by and --cohort (groups.h) */
 };
 
