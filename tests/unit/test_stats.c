@@ -290,10 +290,43 @@ static void mean_is_the_same_for_any_order(void **state)
     free(w);
 }
 
+/* stats_summarise_all on threads (above its threshold of values) gives
+ * every set the result one thread gives it, whatever the job order. */
+static void sets_summarised_on_threads_match_one_thread(void **state)
+{
+    (void)state;
+    const size_t sizes[] = {300000, 5, 0, 120000, 1, 77777, 2};
+    const size_t nj = sizeof sizes / sizeof sizes[0];
+    int64_t *a[7], *b[7];
+    struct res_stats ra[7], rb[7];
+    struct stats_job ja[7], jb[7];
+    for (size_t j = 0; j < nj; j++) {
+        a[j] = malloc((sizes[j] + 1) * sizeof **a);
+        b[j] = malloc((sizes[j] + 1) * sizeof **b);
+        assert_true(a[j] && b[j]);
+        for (size_t i = 0; i < sizes[j]; i++)
+            a[j][i] = b[j][i] = (int64_t)(next() % 1000000);
+        ja[j] = (struct stats_job){a[j], sizes[j], &ra[j]};
+        jb[j] = (struct stats_job){b[j], sizes[j], &rb[j]};
+    }
+    stats_summarise_all(ja, nj, 1);
+    stats_summarise_all(jb, nj, 4);
+    for (size_t j = 0; j < nj; j++) {
+        assert_int_equal(ra[j].count, sizes[j]);
+        assert_int_equal(rb[j].count, ra[j].count);
+        assert_int_equal(rb[j].median_s, ra[j].median_s);
+        assert_int_equal(rb[j].p90_s, ra[j].p90_s);
+        assert_true(isnan(ra[j].mean_s) ? isnan(rb[j].mean_s) : rb[j].mean_s == ra[j].mean_s);
+        free(a[j]);
+        free(b[j]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(rank_index_of_p90_among_10_is_8),
+        cmocka_unit_test(sets_summarised_on_threads_match_one_thread),
         cmocka_unit_test(rank_index_is_ceil_of_p_times_n_minus_1),
         cmocka_unit_test(rank_index_does_not_overflow_for_huge_n),
         cmocka_unit_test(empty_input_has_count_0_and_null_mean),
