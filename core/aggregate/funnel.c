@@ -601,6 +601,8 @@ static int emit_groups(const struct part *a, const struct groups_plan *plan,
             sl[0].gent[i] += sl[k].gent[i];
         for (size_t i = 0; i < nslots * ns; i++) {
             sl[0].gcounts[i].reached += sl[k].gcounts[i].reached;
+            sl[0].gcounts[i].with_event += sl[k].gcounts[i].with_event;
+            sl[0].gcounts[i].conv += sl[k].gcounts[i].conv;
             sl[0].gcounts[i].lost += sl[k].gcounts[i].lost;
             sl[0].gcounts[i].stale += sl[k].gcounts[i].stale;
             sl[0].gcounts[i].open += sl[k].gcounts[i].open;
