@@ -244,7 +244,8 @@ done
 [ $bad -eq 0 ] && [ $n5 -gt 0 ] && pass "scale_oom_cat[$n limits: $n5 clean 'out of memory' exits]"
 [ $n5 -eq 0 ] && fail scale_oom_cat "no limit made cat run out of memory"
 
-# The case: replay of the big log under ulimit -v 200000.
+# The long case of the "scale attacks" promise (docs/RELIABILITY.md):
+# replay of the big log under ulimit -v 200000.
 if [ "${STRESS:-0}" = 1 ]; then
     rm -f "$T/r200.json"
     limited 200000 "$FUNNEL" replay "$T/ent.flog" -o "$T/r200.json"
