@@ -120,7 +120,7 @@ valgrind:
 	@$(MAKE) -s --no-print-directory all unit
 	@VALGRIND=1 SUITE=valgrind $(RUN_TESTS)
 
-# --- Fuzzing and coverage (issue 4; docs/RELIABILITY.md, "Fuzzing,
+# --- Fuzzing and coverage (docs/RELIABILITY.md, "Fuzzing,
 # sanitizers, coverage").  Each tests/fuzz/fuzz_T.c is built twice: into
 # $(BUILD)/fuzz_replay/replay_T with the normal compiler and
 # tests/fuzz/replay_driver.c, which `make test` runs over the committed corpus

@@ -1,5 +1,5 @@
 /* chart_cli.h - what `funnel chart` and `funnel report` share about
- * gnuplot (issue 3): its time limit and the message when it is missing.
+ * gnuplot (docs/CHARTS.md): its time limit and the message when it is missing.
  * Defined in cmd_chart.c. */
 #ifndef FUNNEL_CHART_CLI_H
 #define FUNNEL_CHART_CLI_H

@@ -1,5 +1,5 @@
 /* cmd_chart.c - `funnel chart REPORT.json -o DIR`: the five charts of a
- * funnel-report/2 (or /1) file (issue 3; docs/CHARTS.md). */
+ * funnel-report/2 (or /1) file (docs/CHARTS.md). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

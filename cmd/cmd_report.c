@@ -1,5 +1,5 @@
 /* cmd_report.c - `funnel report LOG -o DIR [replay options]`: the nightly
- * job in one command (issue 3, "Commands"): replay, DIR/report.json, the
+ * job in one command (docs/CHARTS.md): replay, DIR/report.json, the
  * five charts and DIR/index.html, each published by rename. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,5 @@
-/* fault_hook.h - crash injection for the reliability tests (issue 4).
+/* fault_hook.h - crash injection for the reliability tests
+ * (docs/RELIABILITY.md, "Crash at each I/O step, and power loss").
  *
  *   FUNNEL_FAULT=STEP:K[:MODE]
  *

@@ -1,5 +1,5 @@
 /* replay_args.h - the replay options shared by `funnel replay` and `funnel
- * report` (issue 2, "Replay semantics"; issue 3, "Commands"): LOG,
+ * report` (docs/METRICS.md §1-§2; docs/CHARTS.md): LOG,
  * --stages/--funnel, --as-of, --stale-after, --threads, --text and -o,
  * parsed one way for both (by cli_opts.h), and the replay itself with its
  * torn-tail notice. */

@@ -1,5 +1,5 @@
 /* chart.c - render the five charts under temporary names, then publish them
- * all by rename (issue 3, "Safety": publishing is atomic per file, and a
+ * all by rename (docs/CHARTS.md "Safety model" 7: each file atomically, and a
  * failed gnuplot leaves the previous charts in place); see chart.h. */
 #include "chart.h"
 

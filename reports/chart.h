@@ -1,5 +1,5 @@
-/* chart.h - the five charts of a funnel report (issue 3, "The charts";
- * docs/CHARTS.md): for each, NAME.tsv (the data), NAME.gp (the gnuplot
+/* chart.h - the five charts of a funnel report (docs/CHARTS.md, "The
+ * charts"): for each, NAME.tsv (the data), NAME.gp (the gnuplot
  * script that reads it) and NAME.png (gnuplot pngcairo, 1200x800), written
  * side by side in one directory.
  *

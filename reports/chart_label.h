@@ -1,5 +1,5 @@
-/* chart_label.h - how data-derived text reaches gnuplot (issue 3, "Safety";
- * docs/CHARTS.md, "Safety model").  Text from the CRM is never gnuplot code:
+/* chart_label.h - how data-derived text reaches gnuplot (docs/CHARTS.md,
+ * "Safety model").  Text from the CRM is never gnuplot code:
  * it goes into a .tsv field that gnuplot reads as data, or into one
  * single-quoted string token, in which gnuplot expands nothing.  Also the
  * small number formatters that every chart's labels share. */

@@ -1,5 +1,5 @@
 /* chart_run.h - running gnuplot on a chart script, and checking the PNG it
- * made (issue 3, "Safety"; docs/CHARTS.md, "Safety model").  gnuplot is
+ * made (docs/CHARTS.md, "Safety model").  gnuplot is
  * started without a shell (fork and execve), with -d so it reads no
  * start-up file (~/.gnuplot, the system gnuplotrc), in a cleared
  * environment (PATH, LC_ALL=C, HOME = a new empty directory), with a time

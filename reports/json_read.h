@@ -1,5 +1,5 @@
-/* json_read.h - read a funnel-report/2 (or /1) JSON document (issue 2, "JSON
- * report") back into the finished metrics, for `funnel chart`.  The reverse
+/* json_read.h - read a funnel-report/2 (or /1) JSON document (docs/METRICS.md
+ * §4.10) back into the finished metrics, for `funnel chart`.  The reverse
  * of json_report.h: every key that rpt_json_write writes must be present
  * with its type; keys added by later versions are ignored. */
 #ifndef FUNNEL_JSON_READ_H

@@ -1,5 +1,5 @@
-/* json_report.h - the funnel-report/2 JSON document (issue 2, "JSON report";
- * docs/METRICS.md).  Keys are only ever added, never renamed. */
+/* json_report.h - the funnel-report/2 JSON document (docs/METRICS.md; its
+ * keys: §4.10).  Keys are only ever added, never renamed. */
 #ifndef FUNNEL_JSON_REPORT_H
 #define FUNNEL_JSON_REPORT_H
 

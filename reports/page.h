@@ -1,4 +1,4 @@
-/* page.h - DIR/index.html, the nightly report page (issue 3, "The page"):
+/* page.h - DIR/index.html, the nightly report page (docs/CHARTS.md):
  * one static, self-contained HTML file (no script, no external asset; the
  * charts are the PNGs beside it, by relative name) with the headline
  * figures, the five charts and a table of the per-stage metrics.  Every

@@ -1,5 +1,5 @@
 /* text_groups.h - the breakdowns and cohorts of `replay --text`
- * (docs/METRICS.md §4.13-§4.14): one table per breakdown, its 12 largest groups
+ * (docs/METRICS.md §4.17-§4.18): one table per breakdown, its 12 largest groups
  * and an `other` line for the rest, then the cohort table. */
 #ifndef FUNNEL_TEXT_GROUPS_H
 #define FUNNEL_TEXT_GROUPS_H

@@ -20,9 +20,10 @@
 # (scripts/bench_compare.mjs),
 # then does the same (gzip -6, append, replay, Parquet size) on data set 2,
 # the same number of events made by scripts/bench_altgen.awk instead of
-# funnel gen (random entity ids, times only roughly in order: issue 2 judges
-# the targets on such data too), and prints markdown tables, the ratios and
-# the issue's targets for both, also written to .bench/results.md.
+# funnel gen (random entity ids, times only roughly in order: the targets
+# are judged on such data too, docs/BENCHMARKS.md "Targets"), and prints
+# markdown tables, the ratios and the targets for both, also written to
+# .bench/results.md.
 #
 # Exit status: 0 even when a target is missed (this is a benchmark, not a
 # test); 1 when a command fails or DuckDB's numbers differ from funnel's;

@@ -1,8 +1,8 @@
 # bench_altgen.awk - 10M events that funnel gen did not make, for judging the
-# targets on other data (issue 2): 10 columns, times to the second and only
-# roughly in order (+-1 hour of jitter), entity ids like E00012345 drawn
-# uniformly at random (the worst case for compression), three attributes
-# repeated on every row of an entity.
+# targets on other data (docs/BENCHMARKS.md, "Data set 2"): 10 columns, times
+# to the second and only roughly in order (+-1 hour of jitter), entity ids
+# like E00012345 drawn uniformly at random (the worst case for compression),
+# three attributes repeated on every row of an entity.
 #   awk [-v n=EVENTS -v m=ENTITIES] -f scripts/bench_altgen.awk > alt.csv
 # (defaults 10,000,000 events over 1,000,000 entities)
 BEGIN {

@@ -2,8 +2,8 @@
 # ensure_deps.sh build|demo|test|asan|valgrind - install the Debian packages funnel needs when
 # they are missing: with apt-get when run as root, else print the exact line.
 #   build  the compiler and libraries
-#   demo   + gnuplot, which draws the charts (issue 3); gnuplot-nox is the
-#          smallest Debian gnuplot with the pngcairo terminal
+#   demo   + gnuplot, which draws the charts (docs/CHARTS.md); gnuplot-nox
+#          is the smallest Debian gnuplot with the pngcairo terminal
 #   test   + cmocka, gnuplot, and for the browser test of the report page
 #          chromium, chromium-driver and python3; strace, with which
 #          t_rel_output.sh kills funnel at each of its writes; tzdata, for the

@@ -1,6 +1,6 @@
 #!/bin/sh
-# fuzz_deps.sh - what `make fuzz` and `make coverage` need (issue 4,
-# "Fuzzing and sanitizers"):
+# fuzz_deps.sh - what `make fuzz` and `make coverage` need
+# (docs/RELIABILITY.md, "Fuzzing, sanitizers, coverage"):
 #   1. Debian packages: clang 14, its compiler-rt (libFuzzer, ASan, UBSan
 #      runtimes), llvm-profdata/llvm-cov, and what `apt-get source` needs.
 #   2. libcsv and jansson built from their Debian source packages with the

@@ -139,7 +139,7 @@ static uint32_t attr_columns(const struct part *a, const struct evb_cols *c, con
  * NULL or not and `attrs` 0 or 1, so the single-thread replay pays nothing
  * for the selection, nor a replay without --by for the attribution cells:
  * with --by each keeps the max of groups_cell over the entity's mapped
- * events at or before as_of that carry a value (docs/METRICS.md §4.13),
+ * events at or before as_of that carry a value (docs/METRICS.md §4.17),
  * in the same visit to the entity's row.  The
  * part's fields are read into locals once: the stores into the array and
  * the counters would otherwise make the compiler load them again for every

@@ -456,7 +456,7 @@ static int check_shard(struct replay_run *r, const struct replay_shard *sh, stru
 }
 
 /* --by: the attribute columns to decode and their values ranked by bytes
- * (docs/METRICS.md §4.13).  An attribute the log does not have is a usage
+ * (docs/METRICS.md §4.17).  An attribute the log does not have is a usage
  * error naming those it has; a shard may lack one its set has elsewhere,
  * and its entities then have no value for it. */
 static int setup_by(struct replay_run *r, const struct groups_opts *g, int shard, struct fb_error *err)

@@ -1,7 +1,7 @@
 /* replay.h - replay a log into the metrics: scan it, map its dictionaries
  * onto the funnel, decode the committed EVENTS blocks and aggregate them
- * (issue 2, "Replay semantics").  Readers take no lock: they see the batches
- * committed when the scan ran. */
+ * (docs/METRICS.md §1-§3).  Readers take no lock: they see the batches
+ * committed when the scan ran (docs/FORMAT.md §9). */
 #ifndef FUNNEL_REPLAY_H
 #define FUNNEL_REPLAY_H
 

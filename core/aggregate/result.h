@@ -77,7 +77,7 @@ struct res_report {
     struct res_groups *groups;     /* owned; NULL without --by and --cohort */
 };
 
-/* One group of a breakdown, or one cohort (docs/METRICS.md §4.13, §4.14):
+/* One group of a breakdown, or one cohort (docs/METRICS.md §4.17, §4.18):
  * the block of the whole report for its entities alone (events, touches,
  * unmapped stages, trend and activity are the log's, so they stay 0 or
  * empty here). */

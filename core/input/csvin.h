@@ -1,8 +1,8 @@
-/* csvin.h - RFC 4180 records from a CSV input, on top of libcsv (issue 2,
- * "Input: CSV events").  libcsv is configured strict and told that only LF
- * ends a line and no byte is a space; this layer adds what libcsv lacks:
- * physical line numbers, CRLF, a bare CR and NUL as errors, a leading BOM,
- * UTF-8 validation and a bound on field size.
+/* csvin.h - RFC 4180 records from a CSV input, on top of libcsv (README.md
+ * "Input"; docs/DECISIONS.md "Input").  libcsv is configured strict and
+ * told that only LF ends a line and no byte is a space; this layer adds
+ * what libcsv lacks: physical line numbers, CRLF, a bare CR and NUL as
+ * errors, a leading BOM, UTF-8 validation and a bound on field size.
  */
 #ifndef FUNNEL_CSVIN_H
 #define FUNNEL_CSVIN_H

@@ -1,5 +1,5 @@
 /* funnel_def.h - the funnel: an ordered list of stage names, first to last,
- * the last meaning won (issue 2, "Replay semantics").  Names are 1 to 64
+ * the last meaning won (docs/METRICS.md §1).  Names are 1 to 64
  * bytes, unique case-insensitively (ASCII letters only). */
 #ifndef FUNNEL_FUNNEL_DEF_H
 #define FUNNEL_FUNNEL_DEF_H

@@ -1,9 +1,9 @@
-/* ingest.h - CSV records to a batch of encoded log blocks (issue 2, "Input:
- * CSV events" and "Bad input").  Validates every row, interns its strings in
- * the log's dictionaries, encodes EVENTS blocks as they fill (into a spill:
- * memory up to a bound, then a nameless temporary file, docs/FORMAT.md §9
- * step 4), and sums the batch fingerprint (docs/FORMAT.md §7).  Nothing
- * touches the log file here.
+/* ingest.h - CSV records to a batch of encoded log blocks (README.md
+ * "Input"; docs/DECISIONS.md "Input").  Validates every row, interns its
+ * strings in the log's dictionaries, encodes EVENTS blocks as they fill
+ * (into a spill: memory up to a bound, then a nameless temporary file,
+ * docs/FORMAT.md §9 step 4), and sums the batch fingerprint
+ * (docs/FORMAT.md §7).  Nothing touches the log file here.
  */
 #ifndef FUNNEL_INGEST_H
 #define FUNNEL_INGEST_H

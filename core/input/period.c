@@ -1,8 +1,8 @@
-/* period.c - UTC calendar periods (core/input/period.h; issue 9 §7: UTC,
- * half-open, ISO weeks by the year of their Thursday).  Indexes: days
- * since 1970-01-01, weeks since Monday 1970-01-05, months and quarters
- * since year 0, years.  Every division floors, so times before 1970 fall
- * into the right period too.
+/* period.c - UTC calendar periods (core/input/period.h; docs/METRICS.md
+ * §4.15: UTC, half-open, ISO weeks by the year of their Thursday).
+ * Indexes: days since 1970-01-01, weeks since Monday 1970-01-05, months
+ * and quarters since year 0, years.  Every division floors, so times
+ * before 1970 fall into the right period too.
  */
 #include "period.h"
 

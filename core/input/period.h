@@ -1,7 +1,7 @@
 /* period.h - UTC calendar periods for trends and cohorts (docs/METRICS.md
- * "Trends and activity", issue 9 §2 and §7): day, ISO week (Monday 00:00,
- * labelled by the year of its Thursday), month, quarter, year.  A period is
- * half-open [start, next start).  Periods are numbered by a monotone index
+ * §4.15 and §4.18): day, ISO week (Monday 00:00, labelled by the year of
+ * its Thursday), month, quarter, year.  A period is half-open [start,
+ * next start).  Periods are numbered by a monotone index
  * (one per period, consecutive), so "periods from a to b" is an index
  * difference and a bucket is period_index(u, t) - period_index(u, first).
  * Pure functions: no allocation, no locale, no time zone.

@@ -1,11 +1,11 @@
-# t_bad_input.sh - `funnel append` with bad input: one case per rule of the
-# issue (fixtures/csv/bad/*.csv, expected errors in fixtures/csv/bad/EXPECTED):
-# exit 3, the exact "funnel: FILE:LINE:COL: " prefix and a message fragment,
-# the log's bytes unchanged (also a log ending in a torn tail), an absent log
-# not created.  Then the generated cases (oversized fields, more than 20 bad
-# rows), --skip-invalid, standard input, several files, and the inputs at the
-# edge of the rules that must be accepted (fixtures/csv/good/*.csv, compared
-# with `funnel cat`).
+# t_bad_input.sh - `funnel append` with bad input: one case per rule of
+# README.md "Input" and docs/DECISIONS.md "Input" (fixtures/csv/bad/*.csv,
+# expected errors in fixtures/csv/bad/EXPECTED): exit 3, the exact "funnel:
+# FILE:LINE:COL: " prefix and a message fragment, the log's bytes unchanged
+# (also a log ending in a torn tail), an absent log not created.  Then the
+# generated cases (oversized fields, more than 20 bad rows), --skip-invalid,
+# standard input, several files, and the inputs at the edge of the rules that
+# must be accepted (fixtures/csv/good/*.csv, compared with `funnel cat`).
 . "$(dirname "$0")/lib.sh"
 
 BAD=$FIX/csv/bad

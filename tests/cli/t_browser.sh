@@ -1,10 +1,11 @@
-# t_browser.sh - the report page in a real browser (issue 3, "Tests"):
-# headless Chromium, driven through chromedriver by tests/browser/page_check.py,
-# opens DIR/index.html from disk and checks that every image loaded, the
-# table has a row per stage, a hostile stage name shows as text, a name
-# with a right-to-left override is isolated and leaves the text after it
-# left to right, and the page fits a phone; screenshots go to out/browser/.  Prints SKIP when
-# chromium, chromedriver or python3 is missing (make test installs them).
+# t_browser.sh - the report page in a real browser (docs/CHARTS.md, "How the
+# safety is tested"): headless Chromium, driven through chromedriver by
+# tests/browser/page_check.py, opens DIR/index.html from disk and checks that
+# every image loaded, the table has a row per stage, a hostile stage name
+# shows as text, a name with a right-to-left override is isolated and leaves
+# the text after it left to right, and the page fits a phone; screenshots go
+# to out/browser/.  Prints SKIP when chromium, chromedriver or python3 is
+# missing (make test installs them).
 . "$(dirname "$0")/lib.sh"
 
 skip() { echo "SKIP $1: $2"; }

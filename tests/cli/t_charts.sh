@@ -1,4 +1,4 @@
-# t_charts.sh - `funnel chart` and `funnel report` (issue 3; docs/CHARTS.md):
+# t_charts.sh - `funnel chart` and `funnel report` (docs/CHARTS.md):
 # golden .gp and .tsv files for fixtures/charts/*/report.json, each PNG's
 # signature, IHDR size and weight, injection through stage names and
 # attribute values (no canary file ever appears, the labels read back as the

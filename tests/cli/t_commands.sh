@@ -128,7 +128,7 @@ run "$FUNNEL" replay "$T/g.flog" --stages suspect,prospect,interested,engaged
 grep -v '"name"' "$T/out" >"$T/lower"
 grep -v '"name"' "$T/ff.json" >"$T/mixed"
 expect_same replay_stage_names_case_insensitive "$T/lower" "$T/mixed"
-# The default funnel is the issue's seven stages.
+# The default funnel is the seven stages of docs/METRICS.md §1.
 run "$FUNNEL" replay "$T/g.flog"
 cp "$T/out" "$T/default.json"
 expect_json replay_default_funnel "$T/default.json" '{"stages": [{"name": "suspect"}, {"name": "prospect"},

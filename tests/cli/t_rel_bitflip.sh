@@ -1,5 +1,6 @@
-# t_rel_bitflip.sh - issue 4, "bit flips": single-bit flips of a small 3-batch
-# log (~1.9 KB, 16 blocks), then random flips of a larger 3-batch log.
+# t_rel_bitflip.sh - docs/RELIABILITY.md, "Bit flips": single-bit flips of a
+# small 3-batch log (~1.9 KB, 16 blocks), then random flips of a larger
+# 3-batch log.
 # Sizes (docs/RELIABILITY.md, "What runs where"):
 #   make test  every bit of the file header and of the last commit block
 #              (where a damaged commit must not pass for a torn tail), one

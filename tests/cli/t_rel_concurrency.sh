@@ -1,14 +1,14 @@
-# t_rel_concurrency.sh - concurrent appenders (issue 4): 8 processes x 5
-# appends (x 25 with STRESS=1) of distinct small batches to one log, while one
-# lock holder is killed with SIGKILL as it reads its input (the others are
-# blocked on the lock) and another kills itself right after writing its
-# blocks (FUNNEL_FAULT=write:1, leaving a torn tail for the next appender).
-# Every batch that exited 0 must be present exactly once, its rows in one
-# contiguous run (blocks never interleaved), `verify` clean, the killed
-# batches absent, and the lock taken over within a second of the kill.
-# Then the idempotent re-runs row: one batch appended as itself, renamed and
-# with CRLF line ends, at the same time and again one after another: counted
-# once, each repeat reported.
+# t_rel_concurrency.sh - concurrent appenders (docs/RELIABILITY.md, promise
+# "concurrent appenders"): 8 processes x 5 appends (x 25 with STRESS=1) of
+# distinct small batches to one log, while one lock holder is killed with
+# SIGKILL as it reads its input (the others are blocked on the lock) and
+# another kills itself right after writing its blocks (FUNNEL_FAULT=write:1,
+# leaving a torn tail for the next appender).  Every batch that exited 0 must
+# be present exactly once, its rows in one contiguous run (blocks never
+# interleaved), `verify` clean, the killed batches absent, and the lock taken
+# over within a second of the kill.  Then the idempotent re-runs row: one
+# batch appended as itself, renamed and with CRLF line ends, at the same time
+# and again one after another: counted once, each repeat reported.
 . "$(dirname "$0")/lib.sh"
 
 NPROC=8

@@ -1,4 +1,5 @@
-# t_rel_crash_steps.sh - issue 4, "crash at each I/O step" and "power loss".
+# t_rel_crash_steps.sh - docs/RELIABILITY.md, "Crash at each I/O step, and
+# power loss".
 #
 # The fault hook (cmd/fault_hook.h) kills `funnel append` with SIGKILL right
 # after its K-th write, sync, truncate, rename (the link() that puts a new

@@ -1,11 +1,12 @@
-# t_rel_disk.sh - full disks and I/O errors (issue 4): an append that fails
-# for RLIMIT_FSIZE at many sizes, for a full tmpfs, for a pwrite or a sync
-# that returns EIO (an LD_PRELOAD shim built from tests/reliability/
-# shim_io_fail.c) must exit 5 with a message naming the cause, leave the log
-# replaying to its earlier state, and let the next append succeed and count
-# the batch once.  Output to /dev/full exits 5; a report that cannot be
-# written leaves the previous one in place.  STRESS=1 tries every 512-byte
-# limit across the append instead of 40 of them.
+# t_rel_disk.sh - full disks and I/O errors (docs/RELIABILITY.md, promise
+# "disk full and I/O errors"): an append that fails for RLIMIT_FSIZE at many
+# sizes, for a full tmpfs, for a pwrite or a sync that returns EIO (an
+# LD_PRELOAD shim built from tests/reliability/shim_io_fail.c) must exit 5
+# with a message naming the cause, leave the log replaying to its earlier
+# state, and let the next append succeed and count the batch once.  Output to
+# /dev/full exits 5; a report that cannot be written leaves the previous one
+# in place.  STRESS=1 tries every 512-byte limit across the append instead of
+# 40 of them.
 . "$(dirname "$0")/lib.sh"
 
 MNT=$T/mnt

@@ -1,12 +1,12 @@
-# t_rel_input.sh - hostile CSV input (issue 4): every file indexed in
-# fixtures/csv/hostile/EXPECT, the committed small ones and the big ones that
-# fixtures/csv/hostile/make.sh generates at test time.  Accepted files must
-# replay exactly (`funnel cat` equals the hand-written NAME.cat, and a cat |
-# append round trip gives the same rows and report); rejected files exit 3
-# with "funnel: FILE:LINE:COL: message" and leave the log's bytes unchanged,
-# both for a clean log and for one that ends in a torn tail, and an absent log
-# is not created.  Fields of 1 MiB (64 MiB with STRESS=1) must be refused in
-# bounded memory.
+# t_rel_input.sh - hostile CSV input (docs/RELIABILITY.md, promise "hostile
+# CSV corpus"): every file indexed in fixtures/csv/hostile/EXPECT, the
+# committed small ones and the big ones that fixtures/csv/hostile/make.sh
+# generates at test time.  Accepted files must replay exactly (`funnel cat`
+# equals the hand-written NAME.cat, and a cat | append round trip gives the
+# same rows and report); rejected files exit 3 with "funnel: FILE:LINE:COL:
+# message" and leave the log's bytes unchanged, both for a clean log and for
+# one that ends in a torn tail, and an absent log is not created.  Fields of
+# 1 MiB (64 MiB with STRESS=1) must be refused in bounded memory.
 . "$(dirname "$0")/lib.sh"
 
 HOST=$FIX/csv/hostile

@@ -1,5 +1,6 @@
-# t_rel_kill9.sh - issue 4, "random kill -9": 80 runs (1,000 with STRESS=1)
-# of a 200k-row `funnel append` killed with SIGKILL at a random moment.
+# t_rel_kill9.sh - docs/RELIABILITY.md, "Random kill -9": 80 runs (1,000 with
+# STRESS=1) of a 200k-row `funnel append` killed with SIGKILL at a random
+# moment.
 #
 # A log starts with one small batch; then batches B1..B5 (200k rows each,
 # all different) are appended in order, like nightly jobs.  Each run appends

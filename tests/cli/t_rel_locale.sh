@@ -1,16 +1,17 @@
 # t_rel_locale.sh - nothing may depend on the machine's time zone or locale
-# (issue 4).  A generated log whose input times carry UTC offsets from -12:00
-# to +14:00 is appended, replayed (JSON, --text, --as-of with an offset,
-# --stale-after), written back by cat, verified, checked and charted
-# (--no-render) under TZ=UTC LC_ALL=C, then under other zones (Pacific/
-# Chatham +12:45/+13:45, Pacific/Kiritimati +14, Etc/GMT+12 -12, America/
-# St_Johns -03:30, a POSIX TZ string) and locales (C.UTF-8, and de_DE.UTF-8
-# with a decimal comma and tr_TR.UTF-8 with its dotless i when localedef can
-# build them into a scratch LOCPATH): every output and the log's bytes must
-# be identical.  Also: the offset times equal the UTC ones they stand for,
-# hostile time fixtures give their expected cat output under Chatham, and the
-# unit test binaries pass under TZ=Pacific/Chatham.  make test samples the
-# zone/locale pairs (below); STRESS=1 tries every pair.
+# (docs/RELIABILITY.md, promise "time zone and locale").  A generated log
+# whose input times carry UTC offsets from -12:00 to +14:00 is appended,
+# replayed (JSON, --text, --as-of with an offset, --stale-after), written
+# back by cat, verified, checked and charted (--no-render) under TZ=UTC
+# LC_ALL=C, then under other zones (Pacific/Chatham +12:45/+13:45,
+# Pacific/Kiritimati +14, Etc/GMT+12 -12, America/St_Johns -03:30, a POSIX TZ
+# string) and locales (C.UTF-8, and de_DE.UTF-8 with a decimal comma and
+# tr_TR.UTF-8 with its dotless i when localedef can build them into a scratch
+# LOCPATH): every output and the log's bytes must be identical.  Also: the
+# offset times equal the UTC ones they stand for, hostile time fixtures give
+# their expected cat output under Chatham, and the unit test binaries pass
+# under TZ=Pacific/Chatham.  make test samples the zone/locale pairs (below);
+# STRESS=1 tries every pair.
 . "$(dirname "$0")/lib.sh"
 
 HOST=$FIX/csv/hostile

@@ -1,8 +1,8 @@
 #!/bin/sh
-# t_rel_output.sh - issue 4, "output atomicity": `funnel report LOG -o DIR`,
-# `funnel replay LOG -o FILE` and `funnel chart REPORT -o DIR` killed with
-# SIGKILL while they write leave every output file either the previous
-# complete file or the new complete file, never a partial one.
+# t_rel_output.sh - docs/RELIABILITY.md, "Output atomicity": `funnel report
+# LOG -o DIR`, `funnel replay LOG -o FILE` and `funnel chart REPORT -o DIR`
+# killed with SIGKILL while they write leave every output file either the
+# previous complete file or the new complete file, never a partial one.
 #
 # A log of one batch (300k events) gives the previous set of files (OLD:
 # report.json, index.html, and NAME.tsv, NAME.gp, NAME.png for the five

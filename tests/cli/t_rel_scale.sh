@@ -1,14 +1,15 @@
-# t_rel_scale.sh - scale attacks (issue 4), everything under `ulimit -v`
-# 1 GiB: many distinct entities (300,000; 10 million with STRESS=1), many
-# distinct unmapped stage names (50,000; a million), 200 attribute columns
-# (20,000 rows; 500,000), one big batch (2 million events; 20 million) whose
-# append must peak within 8 MiB of a batch a tenth its size.  Replay's peak memory must stay within the bound of
-# docs/BENCHMARKS.md (100 bytes per entity + 64 MiB); the figures (peak RSS,
-# bytes per entity, seconds) are printed in the PASS lines.  Running out of
-# memory must give exit 5 "out of memory" and no partial output: a sweep of
-# small `ulimit -v` values over replay -o, append and cat (and, with STRESS,
-# replay of the 10-million-entity log under `ulimit -v 200000`).  Data are
-# awk streams, never stored in git.
+# t_rel_scale.sh - scale attacks (docs/RELIABILITY.md, promise "scale
+# attacks"), everything under `ulimit -v` 1 GiB: many distinct entities
+# (300,000; 10 million with STRESS=1), many distinct unmapped stage names
+# (50,000; a million), 200 attribute columns (20,000 rows; 500,000), one big
+# batch (2 million events; 20 million) whose append must peak within 8 MiB of
+# a batch a tenth its size.  Replay's peak memory must stay within the bound
+# of docs/BENCHMARKS.md (100 bytes per entity + 64 MiB); the figures (peak
+# RSS, bytes per entity, seconds) are printed in the PASS lines.  Running out
+# of memory must give exit 5 "out of memory" and no partial output: a sweep
+# of small `ulimit -v` values over replay -o, append and cat (and, with
+# STRESS, replay of the 10-million-entity log under `ulimit -v 200000`).
+# Data are awk streams, never stored in git.
 . "$(dirname "$0")/lib.sh"
 
 VLIMIT=1048576   # KiB: 1 GiB
@@ -243,7 +244,8 @@ done
 [ $bad -eq 0 ] && [ $n5 -gt 0 ] && pass "scale_oom_cat[$n limits: $n5 clean 'out of memory' exits]"
 [ $n5 -eq 0 ] && fail scale_oom_cat "no limit made cat run out of memory"
 
-# The issue's case: replay of the big log under ulimit -v 200000.
+# The long case of the "scale attacks" promise (docs/RELIABILITY.md):
+# replay of the big log under ulimit -v 200000.
 if [ "${STRESS:-0}" = 1 ]; then
     rm -f "$T/r200.json"
     limited 200000 "$FUNNEL" replay "$T/ent.flog" -o "$T/r200.json"

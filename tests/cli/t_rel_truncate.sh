@@ -1,6 +1,7 @@
-# t_rel_truncate.sh - issue 4, "truncation sweep": a log of 4 batches cut at
-# every byte offset of its last TWO batches (each of several DICT and EVENTS
-# blocks: two CSV files with different columns).  At every offset:
+# t_rel_truncate.sh - docs/RELIABILITY.md, "Truncation sweep": a log of 4
+# batches cut at every byte offset of its last TWO batches (each of several
+# DICT and EVENTS blocks: two CSV files with different columns).  At every
+# offset:
 #   - replay exits 0 and equals, byte for byte, the report of the batches
 #     wholly before the cut, with a torn tail notice on stderr when bytes
 #     were cut off mid-batch;

@@ -1,11 +1,11 @@
-# t_trend.sh - --trend and activity (docs/METRICS.md §4.11-§4.12, issue 9
-# §2): the worked example by hand (fixtures/cases/trend_week), a trend
-# whose as_of is exactly the start of a period (that period is listed),
-# bad --trend/--period values (exit 2 naming the option, for replay, report
-# and partial), too many periods (exit 2), --text with signed changes, the
-# same bytes for --threads 1..4, and partial+merge equal to replay with the
-# default as_of (stale moments of undecided entities judged at the merge)
-# and refusing partials of another --trend or --period (exit 3).
+# t_trend.sh - --trend and activity (docs/METRICS.md §4.15-§4.16): the worked
+# example by hand (fixtures/cases/trend_week), a trend whose as_of is exactly
+# the start of a period (that period is listed), bad --trend/--period values
+# (exit 2 naming the option, for replay, report and partial), too many
+# periods (exit 2), --text with signed changes, the same bytes for --threads
+# 1..4, and partial+merge equal to replay with the default as_of (stale
+# moments of undecided entities judged at the merge) and refusing partials of
+# another --trend or --period (exit 3).
 . "$(dirname "$0")/lib.sh"
 
 C=$FIX/cases/trend_week

@@ -1,9 +1,9 @@
-/* fuzz_csvin.c - CSV ingest (issue 4, "Fuzzing and sanitizers"): the input
- * is a CSV file.  It is read three times from a memfd: by csvin_read, checking
- * what every record promises (fields within bounds, valid UTF-8 and no NUL
- * unless marked bad, records in order, lines increasing); again with every
- * line given to libcsv (CSVIN_ALL_LIBCSV), which must give the same records
- * and error as the fast path for plain lines; and by the whole
+/* fuzz_csvin.c - CSV ingest (docs/RELIABILITY.md, "Fuzz targets"): the input
+ * is a CSV file.  It is read three times from a memfd: by csvin_read,
+ * checking what every record promises (fields within bounds, valid UTF-8 and
+ * no NUL unless marked bad, records in order, lines increasing); again with
+ * every line given to libcsv (CSVIN_ALL_LIBCSV), which must give the same
+ * records and error as the fast path for plain lines; and by the whole
  * ingest path of `funnel append` (ingest_new / ingest_file over fresh
  * dictionaries, then ingest_finish, which encodes the batch's blocks). */
 #include "fuzz_common.h"

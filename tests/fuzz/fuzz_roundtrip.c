@@ -1,16 +1,16 @@
-/* fuzz_roundtrip.c - events -> log -> cat -> equal (issue 4).  The input
- * bytes choose a few valid events (times in every accepted spelling, UTF-8
- * strings with commas, quotes, CR, LF, tabs; 0-3 attribute columns; the
- * optional columns present or not; CRLF or LF, a BOM, no final newline;
- * columns in any order and case) split into up to three batches.  Each
- * batch is written as CSV and appended the way `funnel append` does it
- * (ingest_new / ingest_file / ingest_finish / app_open / app_commit) to a
- * memfd log; then the log is decoded as `funnel cat` decodes it and every
- * field of every event must equal what was written: events of a batch in
- * time order (stable), batches in append order, strings byte for byte,
- * attribute names case-insensitively (the log keeps their first spelling).
- * Every row is valid, so none may be rejected; `verify` must pass and
- * `replay` must read every event. */
+/* fuzz_roundtrip.c - events -> log -> cat -> equal (docs/RELIABILITY.md
+ * "Fuzz targets").  The input bytes choose a few valid events (times in
+ * every accepted spelling, UTF-8 strings with commas, quotes, CR, LF, tabs;
+ * 0-3 attribute columns; the optional columns present or not; CRLF or LF, a
+ * BOM, no final newline; columns in any order and case) split into up to
+ * three batches.  Each batch is written as CSV and appended the way `funnel
+ * append` does it (ingest_new / ingest_file / ingest_finish / app_open /
+ * app_commit) to a memfd log; then the log is decoded as `funnel cat`
+ * decodes it and every field of every event must equal what was written:
+ * events of a batch in time order (stable), batches in append order, strings
+ * byte for byte, attribute names case-insensitively (the log keeps their
+ * first spelling).  Every row is valid, so none may be rejected; `verify`
+ * must pass and `replay` must read every event. */
 #include "fuzz_common.h"
 
 #include "appender.h"

@@ -1,10 +1,10 @@
-/* test_csvin.c - CSV records of core/input/csvin.h (issue 2, "Input: CSV events"
- * and "Bad input"): fields byte for byte, physical line numbers, LF and
- * CRLF, empty lines, a leading BOM; the byte-level rules that mark a record
- * bad (bare CR, NUL, invalid UTF-8, too many fields) with the column; the
- * structural errors that stop the file with line and column; the field
- * size bound; and the same records whatever the reads look like (a pipe
- * fed one byte at a time). */
+/* test_csvin.c - CSV records of core/input/csvin.h (README.md "Input";
+ * docs/DECISIONS.md "Input"): fields byte for byte, physical line
+ * numbers, LF and CRLF, empty lines, a leading BOM; the byte-level rules
+ * that mark a record bad (bare CR, NUL, invalid UTF-8, too many fields)
+ * with the column; the structural errors that stop the file with line and
+ * column; the field size bound; and the same records whatever the reads
+ * look like (a pipe fed one byte at a time). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

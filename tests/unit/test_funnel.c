@@ -1,5 +1,5 @@
 /* test_funnel.c - the aggregator of core/aggregate/funnel.h on hand-built event
- * columns, rule by rule from issue 2 "Replay semantics" (reached with
+ * columns, rule by rule from docs/METRICS.md §1-§3 (reached with
  * skipped stages, T(e,s) as suffix minima, lost / alive again, the stale
  * boundary, as_of, unmapped stages and their order, drop-out ties, null
  * rates), order independence (shuffled, split into several calls), and the

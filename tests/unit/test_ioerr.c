@@ -1,7 +1,8 @@
-/* test_ioerr.c - an I/O error is reported, never misread (issue 4, STYLE.md
- * 7).  Each read, pread, pwrite, ftruncate, fdatasync and fsync of an
- * operation on the log or a CSV file fails in turn, the Nth call for
- * N = 1, 2, ... until one run meets no failure:
+/* test_ioerr.c - an I/O error is reported, never misread (docs/RELIABILITY.md
+ * "Line coverage (llvm-cov)"; STYLE.md 7).  Each read, pread, pwrite,
+ * ftruncate, fdatasync and fsync of an operation on the log or a CSV file
+ * fails in turn, the Nth call for N = 1, 2, ... until one run meets no
+ * failure:
  *   - with EIO: the operation must return FB_EIO naming the cause (a log
  *     read must not turn it into corruption or a torn tail), and an append
  *     must leave the log with the batch wholly present or wholly absent;

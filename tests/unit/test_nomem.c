@@ -1,7 +1,8 @@
 /* test_nomem.c - out of memory is an error code, never a crash or a leak
- * (STYLE.md 7, issue 4).  Each operation of the CSV, block and log paths is
- * run again and again with its Nth allocation failing, for N = 1, 2, ...
- * until it runs without meeting the failure; every time it must return its
+ * (STYLE.md 7; docs/RELIABILITY.md "Line coverage (llvm-cov)").  Each
+ * operation of the CSV, block and log paths is run again and again with
+ * its Nth allocation failing, for N = 1, 2, ... until it runs without
+ * meeting the failure; every time it must return its
  * documented out-of-memory code (or, from a system call that needed memory,
  * FB_EIO naming ENOMEM) and, once cleaned up, hold no memory.
  *

@@ -1,9 +1,10 @@
-/* test_period.c - the calendar periods of core/input/period.h (issue 9 §7):
- * UTC, half-open [start, next start), weeks from Monday labelled by the
- * year of their Thursday.  Expected instants and ISO weeks were computed
- * independently (Python's calendar.timegm and date.isocalendar); the
- * index/start round trip and the ISO labels are also checked over every day
- * of years 0001-9998 against the textbook week formula. */
+/* test_period.c - the calendar periods of core/input/period.h
+ * (docs/METRICS.md §4.15): UTC, half-open [start, next start), weeks from
+ * Monday labelled by the year of their Thursday.  Expected instants and
+ * ISO weeks were computed independently (Python's calendar.timegm and
+ * date.isocalendar); the index/start round trip and the ISO labels are
+ * also checked over every day of years 0001-9998 against the textbook
+ * week formula. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -57,8 +57,9 @@ static void wilson_matches_the_issue_example(void **state)
 {
     (void)state;
     double lo, hi;
-    /* 107 of 201: 53% with a 95% interval of 46-60% (issue 9); the exact
-     * values are (p + z²/2n ± z sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n). */
+    /* 107 of 201: 53% with a 95% interval of 46-60% (docs/METRICS.md
+     * §4.12); the exact values are
+     * (p + z²/2n ± z sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n). */
     qual_wilson(107, 201, &lo, &hi);
     assert_true(fabs(lo - 0.4634011332498078) < 1e-12);
     assert_true(fabs(hi - 0.6000625819318899) < 1e-12);
