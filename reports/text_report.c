@@ -7,6 +7,7 @@
 
 #include "ftime.h"
 #include "funnel_def.h"
+#include "report_rows.h"
 #include "text_groups.h"
 
 /* A name for a terminal: control bytes (escape sequences) become '?'. */
@@ -110,15 +111,6 @@ static void dur_text(char *buf, size_t n, int64_t s)
     snprintf(buf, n, "%llds", (long long)s);
 }
 
-/* Entities that moved past the first stage in a span: entries into stages 1.. */
-static uint64_t advanced(const struct res_report *r, const struct res_span *sp)
-{
-    uint64_t a = 0;
-    for (size_t s = 1; s < r->nstages; s++)
-        a += sp->c[s];
-    return a;
-}
-
 /* This period against the last, with signed changes (docs/METRICS.md §4.16). */
 static void activity_text(const struct res_report *r, int w, FILE *out)
 {
@@ -151,7 +143,7 @@ static void trend_text(const struct res_report *r, FILE *out)
     for (size_t i = 0; i < r->ntrend; i++) {
         const struct res_span *sp = &r->trend[i];
         fprintf(out, "%-10s  %8llu  %8llu  %8llu  %8llu  %8llu\n", sp->label,
-                (unsigned long long)sp->c[0], (unsigned long long)advanced(r, sp),
+                (unsigned long long)sp->c[0], (unsigned long long)rpt_rows_advanced(r, sp),
                 (unsigned long long)sp->c[ns], (unsigned long long)sp->c[ns + 1],
                 (unsigned long long)sp->c[ns + 2]);
     }
