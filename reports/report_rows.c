@@ -70,3 +70,14 @@ uint64_t rpt_rows_advanced(const struct res_report *r, const struct res_span *sp
         a += sp->c[s];
     return a;
 }
+
+void rpt_rows_duration(char *buf, size_t n, int64_t s)
+{
+    static const struct { int64_t unit; char c; } u[] = {{604800, 'w'}, {86400, 'd'}, {3600, 'h'}, {60, 'm'}};
+    for (size_t i = 0; i < sizeof u / sizeof u[0]; i++)
+        if (s % u[i].unit == 0) {
+            snprintf(buf, n, "%lld%c", (long long)(s / u[i].unit), u[i].c);
+            return;
+        }
+    snprintf(buf, n, "%llds", (long long)s);
+}

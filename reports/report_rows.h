@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "result.h"
 
 /* Groups a breakdown shows by name; the rest are summed into `other`. */
@@ -45,5 +46,9 @@ struct rpt_rates rpt_rows_rates(const struct rpt_row *x);
 /* Entries into stages 2.. in a span of r (trend or activity): the trend's
  * "advanced" (docs/METRICS.md §4.15). */
 uint64_t rpt_rows_advanced(const struct res_report *r, const struct res_span *sp);
+
+/* A duration as --period reads it, the largest unit that divides it:
+ * "2w", "7d", "36h", "90m" or "45s" (activity's span, §4.16). */
+void rpt_rows_duration(char *buf, size_t n, int64_t s);
 
 #endif

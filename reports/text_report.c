@@ -99,25 +99,13 @@ static void headline(const struct res_report *r, FILE *out)
             (unsigned long long)r->ev_after_as_of, (unsigned long long)r->ev_unmapped);
 }
 
-/* A duration as --period reads it: whole weeks, days, hours, minutes or seconds. */
-static void dur_text(char *buf, size_t n, int64_t s)
-{
-    static const struct { int64_t unit; char c; } u[] = {{604800, 'w'}, {86400, 'd'}, {3600, 'h'}, {60, 'm'}};
-    for (size_t i = 0; i < sizeof u / sizeof u[0]; i++)
-        if (s % u[i].unit == 0) {
-            snprintf(buf, n, "%lld%c", (long long)(s / u[i].unit), u[i].c);
-            return;
-        }
-    snprintf(buf, n, "%llds", (long long)s);
-}
-
 /* This period against the last, with signed changes (docs/METRICS.md §4.16). */
 static void activity_text(const struct res_report *r, int w, FILE *out)
 {
     const size_t ns = r->nstages;
     const uint64_t *a = r->activity[0].c, *b = r->activity[1].c;
     char p[32], name[256], label[300];
-    dur_text(p, sizeof p, r->period_s);
+    rpt_rows_duration(p, sizeof p, r->period_s);
     fprintf(out, "\nactivity: the %s to as_of against the %s before\n", p, p);
     fprintf(out, "%-*s  %10s  %10s  %10s\n", w + 8, "", "this", "last", "change");
     for (size_t k = 0; k < ns + 3; k++) {
