@@ -7,7 +7,7 @@
 
 /* Isolated in <bdi>: a bidirectional control in a name (U+202E
  * RIGHT-TO-LEFT OVERRIDE, U+2067 ...) then ends with the name instead of
- * reversing the rest of its paragraph (docs/CHARTS.md, "The page"). */
+ * reversing the rest of its paragraph (docs/CHARTS.md, "Safety model" 8). */
 int page_text(FILE *out, const char *s, size_t len, struct fb_error *err)
 {
     char *c;
