@@ -3,12 +3,13 @@
 
 #include <errno.h>
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "chart.h"
 #include "chart_label.h"
 #include "ftime.h"
+#include "page_tables.h"
+#include "page_text.h"
 
 static const char css[] =
     "*{box-sizing:border-box}\n"
@@ -35,41 +36,38 @@ static const char css[] =
     "th{background:#fafaf8;white-space:normal;vertical-align:bottom}\n"
     "td.stage,th.stage{text-align:left;white-space:normal;min-width:10em;overflow-wrap:anywhere}\n"
     "tr.drop td{background:#fff1a8;font-weight:600}\n"
+    "tr.other td{background:#fafaf8}\n"
+    "tr.incomplete td{color:#666;font-style:italic}\n"
     "footer{color:#666;font-size:.85rem;margin:2em 0 1em}\n"
     "code{background:#eee;padding:1px 4px;border-radius:3px}\n"
     "@media (max-width:640px){main{padding:10px}h1{font-size:1.3rem}"
     ".fig .num{font-size:1.35rem}table{font-size:.85rem}th,td{padding:5px 7px}}\n";
 
-/* Data-derived text, cleaned (no control bytes, valid UTF-8), escaped and
- * isolated in <bdi>: a bidirectional control in a name (U+202E RIGHT-TO-LEFT
- * OVERRIDE, U+2067 ...) then ends with the name instead of reversing the
- * rest of its paragraph (docs/CHARTS.md, "The page").  Every string from the
- * data goes through here. */
-static int put_text(FILE *out, const char *s, size_t len, struct fb_error *err)
-{
-    char *c;
-    if (chart_clean(s, len, &c, err))
-        return FB_ENOMEM;
-    fputs("<bdi>", out);
-    for (const char *p = c; *p; p++) {
-        switch (*p) {
-        case '&': fputs("&amp;", out); break;
-        case '<': fputs("&lt;", out); break;
-        case '>': fputs("&gt;", out); break;
-        case '"': fputs("&quot;", out); break;
-        case '\'': fputs("&#39;", out); break;
-        default: putc(*p, out);
-        }
-    }
-    fputs("</bdi>", out);
-    free(c);
-    return 0;
-}
-
 static void figure(FILE *out, const char *num, const char *lbl, const char *cls)
 {
     fprintf(out, "<div class=\"fig%s%s\"><span class=\"num\">%s</span><span class=\"lbl\">%s</span></div>\n",
             cls ? " " : "", cls ? cls : "", num, lbl);
+}
+
+/* A win rate with its 95% interval, its definition and its sample size
+ * (docs/METRICS.md §4.6, §4.12): a rate of 3 entities must not read like
+ * one of 3,000. */
+static void win_card(FILE *out, const char *name, double rate, const struct res_ci *ci, const char *def,
+                     uint64_t won, uint64_t n, const char *of)
+{
+    char a[32], lo[32], hi[32], w[32], c[32], lbl[320];
+    chart_fmt_pct(rate, a, sizeof a);
+    chart_fmt_count(won, w, sizeof w);
+    chart_fmt_count(n, c, sizeof c);
+    if (isnan(ci->lo) || isnan(ci->hi)) {
+        snprintf(lbl, sizeof lbl, "%s: %s; %s won of %s %s (no interval)", name, def, w, c, of);
+    } else {
+        chart_fmt_pct(ci->lo, lo, sizeof lo);
+        chart_fmt_pct(ci->hi, hi, sizeof hi);
+        snprintf(lbl, sizeof lbl, "%s: %s; %s won of %s %s; 95%% interval [%s, %s]", name, def, w, c, of,
+                 lo, hi);
+    }
+    figure(out, a, lbl, NULL);
 }
 
 static int headline(const struct res_report *r, FILE *out, struct fb_error *err)
@@ -80,11 +78,10 @@ static int headline(const struct res_report *r, FILE *out, struct fb_error *err)
     snprintf(lbl, sizeof lbl, "entities (%s events used)", b);
     fputs("<section class=\"figures\" aria-label=\"headline figures\">\n", out);
     figure(out, a, lbl, NULL);
-    chart_fmt_pct(r->win_rate, a, sizeof a);
-    chart_fmt_count(r->won, b, sizeof b);
-    chart_fmt_count(r->won + r->lost + r->stale, c, sizeof c);
-    snprintf(lbl, sizeof lbl, "win rate: %s won of %s closed (won, lost or stale)", b, c);
-    figure(out, a, lbl, NULL);
+    win_card(out, "win rate", r->win_rate, &r->win_rate_ci, "won / (won + lost + stale)", r->won,
+             r->won + r->lost + r->stale, "decided");
+    win_card(out, "closed win rate", r->win_rate_closed, &r->win_rate_closed_ci,
+             "won / (won + lost), the CRM convention", r->won, r->won + r->lost, "closed");
     if (r->time_to_win.count) {
         snprintf(a, sizeof a, "%.1f days", (double)r->time_to_win.median_s / 86400.0);
         snprintf(lbl, sizeof lbl, "median time to win, first stage to last (90%% within %.1f days)",
@@ -99,7 +96,7 @@ static int headline(const struct res_report *r, FILE *out, struct fb_error *err)
         chart_fmt_count(st->lost + st->stale, b, sizeof b);
         chart_fmt_pct(st->drop_rate, c, sizeof c);
         fputs("<div class=\"fig drop\"><span class=\"num\">", out);
-        if (put_text(out, st->name, strlen(st->name), err))
+        if (page_text(out, st->name, strlen(st->name), err))
             return FB_ENOMEM;
         fprintf(out, "</span><span class=\"lbl\">drop-out point: %s lost or stale there "
                      "(%s of those who reached it)</span></div>\n", b, c);
@@ -130,7 +127,7 @@ static int charts(const struct page_opts *o, FILE *out, struct fb_error *err)
         } else {
             fputs("gnuplot could not draw them: ", out);
             const char *why = o->charts_error ? o->charts_error : "unknown error";
-            if (put_text(out, why, strlen(why), err))
+            if (page_text(out, why, strlen(why), err))
                 return FB_ENOMEM;
             fputs(". The report below is complete; run <code>funnel report</code> again "
                   "once this is fixed.", out);
@@ -179,7 +176,7 @@ static int table(const struct res_report *r, FILE *out, struct fb_error *err)
         char v[6][32];
         int drop = (int)i == r->drop_out_point;
         fprintf(out, "<tr%s><td>%zu</td><td class=\"stage\">", drop ? " class=\"drop\"" : "", i + 1);
-        if (put_text(out, st->name, strlen(st->name), err))
+        if (page_text(out, st->name, strlen(st->name), err))
             return FB_ENOMEM;
         chart_fmt_count(st->reached, v[0], sizeof v[0]);
         chart_fmt_pct(st->conv_prev, v[1], sizeof v[1]);
@@ -212,7 +209,7 @@ static int unmapped(const struct res_report *r, FILE *out, struct fb_error *err)
     for (size_t i = 0; i < r->nunmapped && i < 10; i++) {
         chart_fmt_count(r->unmapped[i].events, n, sizeof n);
         fputs(i ? ", &ldquo;" : "&ldquo;", out);
-        if (put_text(out, r->unmapped[i].name, r->unmapped[i].len, err))
+        if (page_text(out, r->unmapped[i].name, r->unmapped[i].len, err))
             return FB_ENOMEM;
         fprintf(out, "&rdquo; (%s)", n);
     }
@@ -236,7 +233,7 @@ static int no_events(const struct res_report *r, FILE *out, struct fb_error *err
         if (r->stages[s].events)
             continue;
         fputs(listed++ ? ", &ldquo;" : "&ldquo;", out);
-        if (put_text(out, r->stages[s].name, strlen(r->stages[s].name), err))
+        if (page_text(out, r->stages[s].name, strlen(r->stages[s].name), err))
             return FB_ENOMEM;
         fputs("&rdquo;", out);
     }
@@ -272,6 +269,8 @@ int page_write(const struct res_report *r, const struct page_opts *o, FILE *out,
         rc = no_events(r, out, err);
     if (rc == 0)
         rc = unmapped(r, out, err);
+    if (rc == 0)
+        rc = page_tables_write(r, out, err);
     if (rc)
         return rc;
     fprintf(out, "<footer>Written by funnel %s. The numbers: <a href=\"report.json\">report.json</a> "

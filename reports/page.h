@@ -1,8 +1,9 @@
 /* page.h - DIR/index.html, the nightly report page (docs/CHARTS.md):
  * one static, self-contained HTML file (no script, no external asset; the
  * charts are the PNGs beside it, by relative name) with the headline
- * figures, the five charts and a table of the per-stage metrics.  Every
- * data-derived text is HTML-escaped. */
+ * figures, the five charts, a table of the per-stage metrics and the
+ * tables of page_tables.h.  Every data-derived text goes through
+ * page_text.h. */
 #ifndef FUNNEL_PAGE_H
 #define FUNNEL_PAGE_H
 

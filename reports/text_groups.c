@@ -6,10 +6,7 @@
 #include <string.h>
 
 #include "period.h"
-
-struct row {
-    uint64_t entities, won, lost, stale, open;
-};
+#include "report_rows.h"
 
 static void pct(char *buf, size_t n, uint64_t num, uint64_t den)
 {
@@ -33,7 +30,7 @@ static void shown(const struct res_group *g, char *buf, size_t n)
 }
 
 /* win rate = won / (won + lost + stale), as the headline's (METRICS.md §5). */
-static void line(FILE *out, const char *name, const struct row *r, const char *note)
+static void line(FILE *out, const char *name, const struct rpt_row *r, const char *note)
 {
     char win[16], conv[16];
     pct(win, sizeof win, r->won, r->won + r->lost + r->stale);
@@ -41,11 +38,6 @@ static void line(FILE *out, const char *name, const struct row *r, const char *n
     fprintf(out, "  %-20s  %9llu  %7llu  %7llu  %7llu  %7llu  %8s  %8s%s\n", name,
             (unsigned long long)r->entities, (unsigned long long)r->won, (unsigned long long)r->lost,
             (unsigned long long)r->stale, (unsigned long long)r->open, win, conv, note);
-}
-
-static struct row row_of(const struct res_report *r)
-{
-    return (struct row){r->entities, r->won, r->lost, r->stale, r->open};
 }
 
 static void header(FILE *out, const char *first)
@@ -66,23 +58,14 @@ void rpt_text_groups(const struct res_report *r, FILE *out)
         fprintf(out, "\nby %s (attribution %s, %zu group%s)\n", name, g->attribution_last ? "last" : "first",
                 dim->n, dim->n == 1 ? "" : "s");
         header(out, "value");
-        struct row other = {0};
-        for (size_t i = 0; i < dim->n; i++) {
-            struct row x = row_of(&dim->g[i].r);
-            if (i < RPT_TEXT_TOP_GROUPS) {
-                shown(&dim->g[i], name, sizeof name);
-                line(out, name, &x, "");
-                continue;
-            }
-            other.entities += x.entities;
-            other.won += x.won;
-            other.lost += x.lost;
-            other.stale += x.stale;
-            other.open += x.open;
-        }
-        if (dim->n > RPT_TEXT_TOP_GROUPS) {
-            snprintf(name, sizeof name, "other (%zu)", dim->n - RPT_TEXT_TOP_GROUPS);
-            line(out, name, &other, "");
+        struct rpt_row rows[RPT_TOP_GROUPS + 1];
+        size_t n = rpt_rows_groups(dim, rows);
+        for (size_t i = 0; i < n; i++) {
+            if (rows[i].g)
+                shown(rows[i].g, name, sizeof name);
+            else
+                snprintf(name, sizeof name, "other (%zu)", rows[i].nother);
+            line(out, name, &rows[i], "");
         }
     }
     if (g->cohort) {
@@ -91,7 +74,7 @@ void rpt_text_groups(const struct res_report *r, FILE *out)
                 period_name((enum period_unit)(g->cohort - 1)));
         header(out, "cohort");
         for (size_t i = 0; i < dim->n; i++) {
-            struct row x = row_of(&dim->g[i].r);
+            struct rpt_row x = rpt_rows_of(&dim->g[i]);
             shown(&dim->g[i], name, sizeof name);
             line(out, name, &x, dim->g[i].complete ? "" : "  *");
         }

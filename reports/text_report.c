@@ -7,6 +7,7 @@
 
 #include "ftime.h"
 #include "funnel_def.h"
+#include "report_rows.h"
 #include "text_groups.h"
 
 /* A name for a terminal: control bytes (escape sequences) become '?'. */
@@ -98,34 +99,13 @@ static void headline(const struct res_report *r, FILE *out)
             (unsigned long long)r->ev_after_as_of, (unsigned long long)r->ev_unmapped);
 }
 
-/* A duration as --period reads it: whole weeks, days, hours, minutes or seconds. */
-static void dur_text(char *buf, size_t n, int64_t s)
-{
-    static const struct { int64_t unit; char c; } u[] = {{604800, 'w'}, {86400, 'd'}, {3600, 'h'}, {60, 'm'}};
-    for (size_t i = 0; i < sizeof u / sizeof u[0]; i++)
-        if (s % u[i].unit == 0) {
-            snprintf(buf, n, "%lld%c", (long long)(s / u[i].unit), u[i].c);
-            return;
-        }
-    snprintf(buf, n, "%llds", (long long)s);
-}
-
-/* Entities that moved past the first stage in a span: entries into stages 1.. */
-static uint64_t advanced(const struct res_report *r, const struct res_span *sp)
-{
-    uint64_t a = 0;
-    for (size_t s = 1; s < r->nstages; s++)
-        a += sp->c[s];
-    return a;
-}
-
 /* This period against the last, with signed changes (docs/METRICS.md §4.16). */
 static void activity_text(const struct res_report *r, int w, FILE *out)
 {
     const size_t ns = r->nstages;
     const uint64_t *a = r->activity[0].c, *b = r->activity[1].c;
     char p[32], name[256], label[300];
-    dur_text(p, sizeof p, r->period_s);
+    rpt_rows_duration(p, sizeof p, r->period_s);
     fprintf(out, "\nactivity: the %s to as_of against the %s before\n", p, p);
     fprintf(out, "%-*s  %10s  %10s  %10s\n", w + 8, "", "this", "last", "change");
     for (size_t k = 0; k < ns + 3; k++) {
@@ -151,7 +131,7 @@ static void trend_text(const struct res_report *r, FILE *out)
     for (size_t i = 0; i < r->ntrend; i++) {
         const struct res_span *sp = &r->trend[i];
         fprintf(out, "%-10s  %8llu  %8llu  %8llu  %8llu  %8llu\n", sp->label,
-                (unsigned long long)sp->c[0], (unsigned long long)advanced(r, sp),
+                (unsigned long long)sp->c[0], (unsigned long long)rpt_rows_advanced(r, sp),
                 (unsigned long long)sp->c[ns], (unsigned long long)sp->c[ns + 1],
                 (unsigned long long)sp->c[ns + 2]);
     }

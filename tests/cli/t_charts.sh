@@ -192,7 +192,7 @@ if grep -qF '&lt;img src=x onerror=alert(1)&gt;' "$P" && ! grep -qF '<img src=x'
     pass page_escapes_unmapped; else fail page_escapes_unmapped "no escaped unmapped name"; fi
 if ! grep -q 'http[s]*://' "$P" && ! grep -qiE '<(script|link|iframe)' "$P"; then pass page_self_contained; else
     fail page_self_contained "$(grep -oiE 'https?://[^"]*|<(script|link|iframe)[^>]*' "$P" | head -3 | tr '\n' ' ')"; fi
-rows=$(grep -c '^<tr' "$P")
+rows=$(sed -n '/<table id="stages">/,/<\/table>/p' "$P" | grep -c '^<tr')
 if [ "$rows" -eq 11 ]; then pass page_row_per_stage; else fail page_row_per_stage "$rows rows"; fi
 
 # --- how gnuplot is started: -d, the cleared environment, an empty HOME, the
