@@ -446,7 +446,7 @@ if [ "$DUCK" = 1 ]; then PQ=$PQ_BYTES; else PQ='' DCSV_WALL='' DCSV_Q='' DPQ_WAL
         echo "| $step | $wall | $evs | $rss | $bytes |"
     done <"$ROWS"
     echo
-    echo "Best of 3 for replay and DuckDB, best of 2 for append, one run otherwise;"
+    echo "Best of 5 for replay, best of 3 for DuckDB and ClickHouse, best of 2 for append, one run otherwise;"
     echo "peak RSS is the highest of the runs."
     echo
     echo "## Ratios"
