@@ -31,7 +31,7 @@
  * need next, so one that is slower for a while (a larger block, a core
  * taken by another process) delays the others by at most the ring. */
 struct replay_slot {
-    struct evb_cols cols;         /* the decoded block (swapped in from a cursor) */
+    struct logr_cursor cur;
     uint32_t *sel;                /* positions, grouped by owner */
     uint32_t *start, *count;      /* nw each: owner k's are sel[start[k]] .. + count[k] */
     int empty;                    /* the block needs no fold (wholly after as_of) */
@@ -44,9 +44,6 @@ struct replay_worker {
     struct replay_run *run;
     size_t index;
     struct part *part;            /* the run's part itself with one worker */
-    /* Its own cursor: the payload and inflate buffers stay in this core's
-     * cache; only the decoded columns move, by a swap with the slot's. */
-    struct logr_cursor cur;
     int rc;                       /* of the block err_block */
     size_t err_block;
     struct fb_error err;
@@ -219,7 +216,7 @@ static void decode_block(struct replay_worker *w, size_t i)
     } else {
         struct fb_error e;
         fb_error_clear(&e);
-        int rc = logr_decode(&w->cur, i, &e);
+        int rc = logr_decode(&sl->cur, i, &e);
         if (rc) {
             sl->failed = 1;
             if (!w->rc || i < w->err_block) {
@@ -231,16 +228,11 @@ static void decode_block(struct replay_worker *w, size_t i)
             while (i < cur && !atomic_compare_exchange_weak(&r->first_bad, &cur, i))
                 ;
         } else {
-            /* The slot's columns were folded by everyone: the cursor
-             * decodes into them next time. */
-            struct evb_cols done = sl->cols;
-            sl->cols = w->cur.cols;
-            w->cur.cols = done;
-            const uint32_t *ent = sl->cols.ids[EVB_IDX(BLOG_C_ENTITY)];
+            const uint32_t *ent = sl->cur.cols.ids[EVB_IDX(BLOG_C_ENTITY)];
             if (r->nw <= ROUTE_DIRECT_MAX)
-                route_direct(sl, ent, sl->cols.n, r->owner_mul, r->nw);
+                route_direct(sl, ent, sl->cur.cols.n, r->owner_mul, r->nw);
             else
-                route_sorted(sl, ent, sl->cols.n, r->owner_mul, r->nw);
+                route_sorted(sl, ent, sl->cur.cols.n, r->owner_mul, r->nw);
         }
     }
     atomic_store_explicit(&sl->ready, i + 1, memory_order_release);
@@ -264,7 +256,7 @@ static void *work_slots(void *arg)
             if (sl->failed)
                 break;
             if (!sl->empty)
-                part_add_sel(w->part, &sl->cols, sl->sel + sl->start[me], sl->count[me]);
+                part_add_sel(w->part, &sl->cur.cols, sl->sel + sl->start[me], sl->count[me]);
             atomic_fetch_add_explicit(&sl->folded, 1, memory_order_release);
             f++;
             spins = 0;
@@ -291,20 +283,20 @@ static void work_alone(struct replay_worker *w)
             part_add_after(w->part, blk->h.count);
             continue;
         }
-        int rc = logr_decode(&w->cur, i, &w->err);
+        int rc = logr_decode(&r->slot[0].cur, i, &w->err);
         if (rc) {
             w->rc = rc;
             w->err_block = i;
             return;
         }
-        part_add(w->part, &w->cur.cols);
+        part_add(w->part, &r->slot[0].cur.cols);
     }
 }
 
-/* Set up nw workers (a cursor each, and counters of their own when more
- * than one) and, with more than one, the slots (2 a worker), all allocated
- * here so that running out of memory is an error of the replay and never
- * of a thread. */
+/* Set up nw workers (counters of their own when more than one) and the
+ * slots (one with one worker, else 2 a worker), all allocated here so
+ * that running out of memory is an error of the replay and never of a
+ * thread. */
 static int setup_workers(struct replay_run *r, size_t nw, struct fb_error *err)
 {
     if (!(r->w = calloc(nw, sizeof *r->w)))
@@ -318,13 +310,8 @@ static int setup_workers(struct replay_run *r, size_t nw, struct fb_error *err)
         w->part = nw == 1 ? r->part : part_new_sharing(r->part);
         if (!w->part)
             return fb_fail(err, FB_ENOMEM, "out of memory");
-        int rc = logr_cursor_init(&w->cur, &r->r, &r->want, 0, r->r.nev, err);
-        if (rc)
-            return rc;
     }
-    if (nw == 1)
-        return 0;
-    size_t ns = 2 * nw;
+    size_t ns = nw == 1 ? 1 : 2 * nw;
     if (!(r->slot = calloc(ns, sizeof *r->slot)))
         return fb_fail(err, FB_ENOMEM, "out of memory");
     r->nslot = ns;
@@ -332,8 +319,11 @@ static int setup_workers(struct replay_run *r, size_t nw, struct fb_error *err)
         struct replay_slot *sl = &r->slot[k];
         atomic_init(&sl->ready, 0);
         atomic_init(&sl->folded, (unsigned)nw);
-        if (evb_cols_init(&sl->cols, BLOG_EVENTS_PER_BLOCK, 0) != 0)
-            return fb_fail(err, FB_ENOMEM, "out of memory");
+        int rc = logr_cursor_init(&sl->cur, &r->r, &r->want, 0, r->r.nev, err);
+        if (rc)
+            return rc;
+        if (nw == 1)
+            continue;
         size_t lists = nw <= ROUTE_DIRECT_MAX ? ROUTE_DIRECT_MAX : 1;
         sl->sel = malloc(lists * BLOG_EVENTS_PER_BLOCK * sizeof *sl->sel);
         sl->start = malloc(nw * sizeof *sl->start);
@@ -347,17 +337,15 @@ static int setup_workers(struct replay_run *r, size_t nw, struct fb_error *err)
 static void free_workers(struct replay_run *r)
 {
     for (size_t k = 0; r->slot && k < r->nslot; k++) {
-        evb_cols_free(&r->slot[k].cols);
+        logr_cursor_free(&r->slot[k].cur);
         free(r->slot[k].sel);
         free(r->slot[k].start);
         free(r->slot[k].count);
     }
     free(r->slot);
-    for (size_t k = 0; r->w && k < r->nw; k++) {
-        logr_cursor_free(&r->w[k].cur);
+    for (size_t k = 0; r->w && k < r->nw; k++)
         if (r->w[k].part != r->part)
             part_free(r->w[k].part);
-    }
     free(r->w);
 }
 
@@ -456,7 +444,7 @@ static int check_shard(struct replay_run *r, const struct replay_shard *sh, stru
 }
 
 /* --by: the attribute columns to decode and their values ranked by bytes
- * (docs/METRICS.md §4.17).  An attribute the log does not have is a usage
+ * (docs/METRICS.md §4.13).  An attribute the log does not have is a usage
  * error naming those it has; a shard may lack one its set has elsewhere,
  * and its entities then have no value for it. */
 static int setup_by(struct replay_run *r, const struct groups_opts *g, int shard, struct fb_error *err)
