@@ -68,7 +68,7 @@ struct replay_run {
     pthread_mutex_t claim;        /* guards next_block */
     size_t next_block;            /* the next block to decode */
     atomic_size_t first_bad;      /* the lowest damaged block seen (SIZE_MAX: none) */
-    pthread_mutex_t gate;         /* go: 0 wait, 1 run the rounds, -1 do not */
+    pthread_mutex_t gate;         /* go: 0 wait, 1 run the slots, -1 do not */
     pthread_cond_t gate_cv;
     int go;
 };
