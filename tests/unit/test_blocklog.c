@@ -870,10 +870,18 @@ static void every_bit_of_the_last_commit_before_a_torn_tail_is_corruption(void *
     int64_t first = BLOG_BLOCK_HEADER_LEN + (int64_t)h.payload_len;
     int64_t data = (int64_t)n - end - COMMIT_LEN;
     assert_true(data > first);
+    /* Every length up to the first block's end under STRESS=1 (make stress);
+     * otherwise the first and last 8 of them and every 13th between, which
+     * keeps every kind of tail (file header cut, block header cut, payload
+     * cut, whole block) at a tenth of the scans: under ASan the full sweep
+     * was 100 s of the CI budget. */
+    const char *stress = getenv("STRESS");
+    const int all = stress && *stress && strcmp(stress, "0") != 0;
     int64_t lens[1024];
     size_t nlens = 0;
     for (int64_t len = 0; len <= first + 1; len++)
-        lens[nlens++] = len;
+        if (all || len < 8 || len > first - 8 || len % 13 == 0)
+            lens[nlens++] = len;
     lens[nlens++] = data;
     lens[nlens++] = data + COMMIT_LEN - 1;
     assert_true(nlens <= sizeof lens / sizeof *lens);
