@@ -181,8 +181,9 @@ static void rule_text(const struct explain_run *x, const struct replay_view *v, 
 {
     char d1[32], d2[32], ago[48], dur[32];
     if (!counted) {
-        snprintf(buf, n, "not counted: none of its %zu events is at a stage of the funnel at or before "
-                 "as_of (%llu at unmapped stages, %llu after as_of)", x->nev,
+        snprintf(buf, n, "not counted: %s %zu event%s at a stage of the funnel at or before as_of "
+                 "(%llu at unmapped stages, %llu after as_of)", x->nev == 1 ? "its" : "none of its",
+                 x->nev, x->nev == 1 ? " is not" : "s is",
                  (unsigned long long)x->unmapped, (unsigned long long)x->after);
         return;
     }
@@ -277,7 +278,8 @@ static void write_text(FILE *f, const struct explain_run *x, const struct replay
             fputs("-", f);
         fputc('\n', f);
     }
-    fprintf(f, "\nevents (%zu, in time order)\n", x->nev);
+    fprintf(f, "\nevents (%zu, in time order): time  stage  channel  touch  outcome  amount  "
+            "[used, unmapped or after as_of]  attributes\n", x->nev);
     for (size_t i = 0; i < x->nev; i++) {
         const struct ev *e = &x->ev[i];
         fputs("  ", f);
