@@ -15,6 +15,8 @@ int cmd_report(int argc, char **argv);
 int cmd_shard(int argc, char **argv);
 int cmd_partial(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+int cmd_entities(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
 
 extern const char cmd_append_usage[];
 extern const char cmd_replay_usage[];
@@ -27,5 +29,7 @@ extern const char cmd_report_usage[];
 extern const char cmd_shard_usage[];
 extern const char cmd_partial_usage[];
 extern const char cmd_merge_usage[];
+extern const char cmd_entities_usage[];
+extern const char cmd_explain_usage[];
 
 #endif

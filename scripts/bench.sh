@@ -185,6 +185,11 @@ REPLAY_RSS=$BEST_RSS
 row "funnel replay --threads $THREADS" "$BEST_WALL" "$(rate "$BEST_WALL")" "$(mb "$BEST_RSS")" "-"
 cmp -s report1.json report.json || die "replay --threads $THREADS and --threads 1 wrote different reports"
 
+# ---- the entity list (docs/METRICS.md §4.21): every counted entity as CSV ----
+note "funnel entities --threads $THREADS -o /dev/null, best of 3"
+best_of 3 - "$FUNNEL" entities --threads "$THREADS" bench.flog -o /dev/null
+row "funnel entities --threads $THREADS" "$BEST_WALL" "$(rate "$BEST_WALL")" "$(mb "$BEST_RSS")" "-"
+
 # ---- breakdowns, cohorts and trend (docs/METRICS.md §4.15-§4.18) ----------
 # The same gen with a campaign column of 1,000 values, replayed plain and
 # with --by campaign --cohort week --trend week, one thread each.

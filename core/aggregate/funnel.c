@@ -148,7 +148,7 @@ static inline __attribute__((always_inline)) void add_events(struct part *a, con
                                                              const uint32_t *const sel, const uint32_t n,
                                                              const int attrs)
 {
-    const uint32_t *val[GROUPS_MAX_BY];
+    const uint32_t *val[PART_MAX_ATTRS];
     const uint32_t nby = attrs ? attr_columns(a, c, val) : 0;
     const uint32_t *rank = a->maps.rank;
     const int last = a->maps.attr_last;
@@ -319,15 +319,39 @@ struct slice {
  * at as_of is undecided.  Every per-entity metric of the summary belongs
  * here: the groups of an entity (groups.h) are tallied by the same call,
  * so every metric splits the same way. */
+/* max(e): the highest stage with an event (a counted row has one). */
+static inline size_t row_max(const struct part *a, const int64_t *st)
+{
+    size_t mx = a->ns - 1;
+    while (st[mx] == INT64_MAX)
+        mx--;
+    return mx;
+}
+
+/* The status of a counted entity with max(e) = mx (docs/METRICS.md §3-§4,
+ * §4.14): won at the last stage; else lost when its last lost time is at or
+ * after its last touch; else stale when untouched for longer than its
+ * stage's threshold at as_of; else open.  The one decision of both the
+ * report (tally) and the entity lists (part_row), so they agree by code. */
+static inline int row_status(const struct part *a, const int64_t *st, size_t mx)
+{
+    const size_t ns = a->ns;
+    if (mx == ns - 1)
+        return TR_IS_WON;
+    if (st[ns + 1] != INT64_MIN && st[ns + 1] >= st[ns])
+        return TR_IS_LOST;
+    if (a->as_of - st[ns] > a->stale[mx])
+        return TR_IS_STALE;
+    return TR_OPEN;
+}
+
 static inline size_t tally(const struct part *a, int provisional, const int64_t *st,
                            struct sum_stage *counts, size_t *nset, int64_t *out, size_t *max,
                            int *outcome, unsigned *q)
 {
     const size_t ns = a->ns;
     size_t w = 0;
-    size_t mx = ns - 1;
-    while (st[mx] == INT64_MAX)
-        mx--;
+    const size_t mx = row_max(a, st);
     /* Down from max(e): next = T(e,s+1), the minimum of M above s. */
     int64_t next = st[mx];
     int back = 0;   /* an event at s after one above s (§4.13) */
@@ -351,19 +375,16 @@ static inline size_t tally(const struct part *a, int provisional, const int64_t 
     if (conv_on)
         for (size_t s = qual_conv_reach(st, ns, mx, &a->conv); s-- > 0;)
             counts[s].conv++;
-    *outcome = TR_OPEN;
-    if (mx == ns - 1) {
+    *outcome = row_status(a, st, mx);
+    if (*outcome == TR_IS_WON) {
         out[w++] = PACK(SUM_WIN(ns), st[ns - 1] - next);   /* T(e,last) - T(e,first) */
         nset[SUM_WIN(ns)]++;
         if (st[ns + 1] != INT64_MIN && st[ns + 1] > st[ns - 1])
             *q |= Q_WON_THEN_LOST;
-        *outcome = TR_IS_WON;
-    } else if (st[ns + 1] != INT64_MIN && st[ns + 1] >= st[ns]) {
+    } else if (*outcome == TR_IS_LOST) {
         counts[mx].lost++;
-        *outcome = TR_IS_LOST;
-    } else if (a->as_of - st[ns] > a->stale[mx]) {
+    } else if (*outcome == TR_IS_STALE) {
         counts[mx].stale++;
-        *outcome = TR_IS_STALE;
     } else if (provisional) {
         out[w++] = PACK(SUM_UND(ns, mx), st[ns] - FTIME_MIN);
         nset[SUM_UND(ns, mx)]++;
@@ -426,6 +447,35 @@ static void *run_slice(void *arg)
     }
     j->n = w;
     return NULL;
+}
+
+int part_row(const struct part *a, uint32_t e, struct part_row *r, uint32_t *rank)
+{
+    const size_t ns = a->ns;
+    int64_t st[FUNNEL_MAX_STAGES + 2 + PART_MAX_ATTRS];
+    load_row(a, e, st);
+    if (st[ns] == INT64_MIN)
+        return 0;   /* no mapped event at or before as_of: not counted */
+    r->max = row_max(a, st);
+    r->status = row_status(a, st, r->max);
+    r->stale_after = a->stale[r->max];
+    r->last = st[ns];
+    r->lost_at = st[ns + 1];
+    /* T(e,s) = the least M(e,s') over s' >= s, as tally walks it down. */
+    int64_t next = INT64_MAX;
+    for (size_t s = ns; s-- > 0;) {
+        r->m[s] = st[s];
+        next = st[s] < next ? st[s] : next;
+        r->t[s] = next;
+    }
+    for (uint32_t b = 0; b < a->maps.nby; b++)
+        rank[b] = st[ns + 2 + b] ? groups_cell_rank(st[ns + 2 + b]) : UINT32_MAX;
+    return 1;
+}
+
+int64_t part_as_of(const struct part *p)
+{
+    return p->as_of;
 }
 
 static void free_slices(struct slice *sl, size_t n)
@@ -655,6 +705,9 @@ int part_summarise(struct part *a, const struct part_summary_opts *o, struct sum
     out->conv = a->conv;
     if (a->owner != a || !a->state)
         return fb_fail(err, FB_EUSAGE, "a part summarises once, by the owner of its array");
+    if (a->maps.nby > GROUPS_MAX_BY)   /* the rows of part_row only (funnel.h) */
+        return fb_fail(err, FB_EUSAGE, "a part with more than %d attribution cells does not summarise",
+                       GROUPS_MAX_BY);
     if ((rc = plan_groups(a, o, &plan, err)) != 0)
         return rc;
     if (!(sl = new_slices(a, o->threads, o->provisional, o->trend, plan, &nsl)) ||

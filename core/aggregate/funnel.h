@@ -24,6 +24,10 @@
 
 struct part;
 
+/* The most attribution cells a part holds: --by takes up to GROUPS_MAX_BY,
+ * the entity lists every attribute column a log may have (part_row). */
+#define PART_MAX_ATTRS (BLOG_MAX_COLUMNS - BLOG_C_FIXED)
+
 /* How the log's dictionary ids map onto the funnel (built by the caller from
  * the stage, channel and outcome dictionaries).  Arrays are borrowed and
  * must outlive the parts built with them. */
@@ -86,6 +90,26 @@ void part_add_after(struct part *p, uint64_t n);
  * sharing one array merge only their counters.  Returns 0, or FB_EUSAGE when
  * the parts do not fit together. */
 int part_merge(struct part *into, const struct part *from, struct fb_error *err) FB_MUST_USE;
+
+/* One counted entity's row (docs/METRICS.md §3, §4.21), from the same
+ * max(e) and status decision as the report's tally. */
+struct part_row {
+    size_t max;                         /* max(e) */
+    int status;                         /* trend.h TR_IS_WON, _LOST, _STALE or TR_OPEN */
+    int64_t m[FUNNEL_MAX_STAGES];       /* M(e,s); INT64_MAX: no event at s */
+    int64_t t[FUNNEL_MAX_STAGES];       /* T(e,s); INT64_MAX above max(e) */
+    int64_t last, lost_at;              /* lost_at INT64_MIN: none */
+    int64_t stale_after;                /* the threshold at max(e) (§4.14) */
+};
+
+/* Entity e's row of p, read after every add: 1 and *r filled, with each
+ * attribution cell's value rank (groups.h; UINT32_MAX: none) in
+ * rank[0 .. maps->nby), or 0 when e is not counted (no mapped event at or
+ * before as_of).  p is only read, so threads may call it at once. */
+int part_row(const struct part *p, uint32_t e, struct part_row *r, uint32_t *rank);
+
+/* The as_of p was made for. */
+int64_t part_as_of(const struct part *p);
 
 struct part_summary_opts {
     const struct dict *stage_names;   /* names the unmapped stage ids */

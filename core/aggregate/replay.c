@@ -71,6 +71,7 @@ struct replay_run {
     pthread_mutex_t gate;         /* go: 0 wait, 1 run the slots, -1 do not */
     pthread_cond_t gate_cv;
     int go;
+    uint32_t *all_attr;           /* replay_visit: every attribute name id, 1 .. n */
 };
 
 static int build_maps(struct replay_run *r, const struct funnel_def *def, struct fb_error *err)
@@ -481,8 +482,30 @@ static int setup_by(struct replay_run *r, const struct groups_opts *g, int shard
     return groups_rank_values(logr_dict(&r->r, BLOG_D_ATTR_VALUE), &r->values, err);
 }
 
+/* replay_visit: one attribution cell per attribute of the log, every
+ * attribute column decoded, and the values ranked (once, when --by has not
+ * already).  Returns the number of cells or a negative FB_E* code. */
+static int64_t setup_all_attrs(struct replay_run *r, const struct groups_opts *g, struct fb_error *err)
+{
+    int rc = logr_load_dicts(&r->r, (1u << BLOG_D_ATTR_NAME) | (1u << BLOG_D_ATTR_VALUE), err);
+    if (rc)
+        return rc;
+    uint32_t n = dict_size(logr_dict(&r->r, BLOG_D_ATTR_NAME)) - 1;
+    if (n > PART_MAX_ATTRS)
+        return fb_fail(err, FB_ECORRUPT, "%s: %u attribute names, more than a log holds", r->r.path, n);
+    if (!(r->all_attr = malloc((n ? n : 1) * sizeof *r->all_attr)))
+        return fb_fail(err, FB_ENOMEM, "out of memory");
+    for (uint32_t k = 0; k < n; k++)
+        r->all_attr[k] = k + 1;
+    r->want.cols |= 1u << BLOG_C_ATTR;
+    if (g->nby == 0 && (rc = groups_rank_values(logr_dict(&r->r, BLOG_D_ATTR_VALUE), &r->values, err)))
+        return rc;
+    return n;
+}
+
 static int run(struct replay_run *r, const char *path, const struct replay_opts *o,
-               const struct replay_shard *sh, struct summary *out, struct fb_error *err)
+               const struct replay_shard *sh, const struct replay_visitor *visit,
+               struct summary *out, struct fb_error *err)
 {
     int rc = logr_open(&r->r, path, err);
     if (rc == 0 && sh)
@@ -495,13 +518,20 @@ static int run(struct replay_run *r, const char *path, const struct replay_opts 
         rc = build_maps(r, o->def, err);
     if (rc == 0)
         rc = setup_by(r, &o->groups, sh != NULL, err);
-    if (rc)
-        return rc;
+    if (rc == 0 && visit)
+        rc = logr_load_dicts(&r->r, visit->dicts, err);
+    int64_t nall = rc == 0 && visit ? setup_all_attrs(r, &o->groups, err) : 0;
+    if (rc || nall < 0)
+        return rc ? rc : (int)nall;
     const struct blog_scan *scan = &r->r.scan;
     r->as_of = o->has_as_of ? o->as_of : scan->events ? scan->max_time : 0;
     const struct dict *stages = logr_dict(&r->r, BLOG_D_STAGE);
     struct funnel_maps maps = {r->stage_map, dict_size(stages), r->sales, r->lost,
                                (uint32_t)o->groups.nby, r->by_attr, r->values.rank, o->groups.last};
+    if (visit) {   /* every attribute instead of --by's, which setup_by has checked */
+        maps.nby = (uint32_t)nall;
+        maps.by_attr = r->all_attr;
+    }
     r->part = part_new(o->def, scan->dict_sizes[BLOG_D_ENTITY], r->as_of, o->stale_after, &maps);
     if (!r->part)
         return fb_fail(err, FB_ENOMEM, "out of memory for %u entities",
@@ -514,6 +544,11 @@ static int run(struct replay_run *r, const char *path, const struct replay_opts 
     rc = setup_workers(r, nw, err);
     if (rc == 0)
         rc = replay_blocks(r, err);
+    if (visit) {
+        const struct replay_view v = {r->part, &r->r, r->all_attr, (uint32_t)nall, &r->values,
+                                      r->stage_map, r->as_of};
+        return rc ? rc : visit->fn(visit->ctx, &v, err);
+    }
     /* A shard's latest event is not the set's: with the default as_of its
      * entities that may still turn stale stay undecided (FORMAT.md §14). */
     const struct trend_opts tr = replay_trend_opts(o);
@@ -533,14 +568,15 @@ struct trend_opts replay_trend_opts(const struct replay_opts *o)
                                o->period ? o->period : TREND_DEFAULT_PERIOD};
 }
 
-int replay_summary(const char *path, const struct replay_opts *o, const struct replay_shard *shard,
-                   struct summary *out, struct replay_info *info, struct fb_error *err)
+/* replay_summary and replay_visit: run, then release the run. */
+static int run_once(const char *path, const struct replay_opts *o, const struct replay_shard *shard,
+                    const struct replay_visitor *visit, struct summary *out, struct replay_info *info,
+                    struct fb_error *err)
 {
     struct replay_run r;
     memset(&r, 0, sizeof r);
     memset(info, 0, sizeof *info);
-    memset(out, 0, sizeof *out);
-    int rc = run(&r, path, o, shard, out, err);
+    int rc = run(&r, path, o, shard, visit, out, err);
     info->tail_len = r.r.scan.tail_len;
     info->tail_offset = r.r.scan.committed_end;
     memcpy(info->tail_reason, r.r.scan.tail_reason, sizeof info->tail_reason);
@@ -553,8 +589,24 @@ int replay_summary(const char *path, const struct replay_opts *o, const struct r
     free(r.lost);
     logr_want_free(&r.want);
     groups_values_free(&r.values);
+    free(r.all_attr);
     logr_close(&r.r);
     return rc;
+}
+
+int replay_summary(const char *path, const struct replay_opts *o, const struct replay_shard *shard,
+                   struct summary *out, struct replay_info *info, struct fb_error *err)
+{
+    memset(out, 0, sizeof *out);
+    return run_once(path, o, shard, NULL, out, info, err);
+}
+
+int replay_visit(const char *path, const struct replay_opts *o, const struct replay_visitor *visit,
+                 struct replay_info *info, struct fb_error *err)
+{
+    struct summary unused;
+    memset(&unused, 0, sizeof unused);
+    return run_once(path, o, NULL, visit, &unused, info, err);
 }
 
 int replay_log(const char *path, const struct replay_opts *o, struct res_report *out,

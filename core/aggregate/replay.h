@@ -63,4 +63,39 @@ struct replay_shard {
 int replay_summary(const char *path, const struct replay_opts *o, const struct replay_shard *shard,
                    struct summary *out, struct replay_info *info, struct fb_error *err) FB_MUST_USE;
 
+/* ---- the folded state itself: entity lists and explain ---- */
+
+struct part;
+struct logr;
+
+/* What a visitor sees (all borrowed, valid during the call): the folded
+ * state (funnel.h part_row; never summarised), whose attribution cells are
+ * one per attribute of the log, cell k for attribute name id attr[k], by
+ * o's --attribution; the reader with its dictionaries (stage, channel,
+ * outcome, attribute names and values, and the visitor's `dicts`); the
+ * ranks of the values (values->id_of); the funnel index of each stage id
+ * (-1: unmapped); and as_of. */
+struct replay_view {
+    const struct part *part;
+    const struct logr *r;
+    const uint32_t *attr;
+    uint32_t nattr;
+    const struct groups_values *values;
+    const int32_t *stage_map;
+    int64_t as_of;
+};
+
+struct replay_visitor {
+    unsigned dicts;   /* more dictionaries to load: bit 1 << BLOG_D_* */
+    int (*fn)(void *ctx, const struct replay_view *v, struct fb_error *err);
+    void *ctx;
+};
+
+/* Fold path exactly as replay_summary does with o (its threads, its as_of,
+ * its --by checked), with an attribution cell for every attribute of the
+ * log, then call visit->fn with the state instead of summarising it.
+ * Returns fn's result, or FB_ECORRUPT, FB_EIO, FB_EUSAGE or FB_ENOMEM. */
+int replay_visit(const char *path, const struct replay_opts *o, const struct replay_visitor *visit,
+                 struct replay_info *info, struct fb_error *err) FB_MUST_USE;
+
 #endif
