@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ftime.h"
@@ -53,6 +54,25 @@ static json_t *quality_json(const struct res_report *r)
     return q;
 }
 
+/* An exact money sum (docs/METRICS.md §4.19) is a JSON number with exactly
+ * k fraction digits, which jansson cannot write (its reals are doubles):
+ * it goes in as a string marked by a control byte no report string holds
+ * unescaped, and write_root puts the bare number in its place.  *nm counts
+ * them, so that a collision is noticed instead of written. */
+#define MONEY_MARK "\001M"
+#define MONEY_MARK_OUT "\"\\u0001M"
+
+static json_t *money_json(const struct money_sum *m, size_t *nm)
+{
+    char text[MONEY_TEXT_MAX + 2] = MONEY_MARK;
+    if (money_format(m, text + 2) == 0)
+        return json_null();
+    ++*nm;
+    return json_string(text);
+}
+
+static json_t *days_or_null(int has, int64_t s) { return has ? json_real((double)s / 86400.0) : json_null(); }
+
 static json_t *stats_json(const struct res_stats *s)
 {
     json_t *o = json_object();
@@ -63,7 +83,47 @@ static json_t *stats_json(const struct res_stats *s)
     return o;
 }
 
-static json_t *stage_json(const struct res_stage *st, int touches)
+/* The deal keys of a stage (docs/METRICS.md §4.19-§4.20), after touches. */
+static void stage_deals_json(json_t *o, const struct res_stage *st, size_t *nm)
+{
+    json_object_set_new(o, "open_value", money_json(&st->open_value, nm));
+    json_object_set_new(o, "p_win", num_or_null(st->p_win));
+    json_object_set_new(o, "p_win_ci", ci_json(&st->p_win_ci));
+    if (st->has_aging) {
+        json_t *a = json_object();
+        json_object_set_new(a, "count", json_integer((json_int_t)st->aging_count));
+        json_object_set_new(a, "median_days", num_or_null(st->aging_median_days));
+        json_object_set_new(a, "p90_days", num_or_null(st->aging_p90_days));
+        json_object_set_new(a, "over_median", st->has_over_median ? json_integer((json_int_t)st->aging_over_median)
+                                                                  : json_null());
+        json_object_set_new(o, "aging", a);
+    } else {
+        json_object_set_new(o, "aging", json_null());
+    }
+    json_object_set_new(o, "km_median_days", days_or_null(st->has_km_median, st->km_median_s));
+    json_object_set_new(o, "km_p90_days", days_or_null(st->has_km_p90, st->km_p90_s));
+}
+
+/* The value block (§4.19). */
+static json_t *value_json(const struct res_report *r, size_t *nm)
+{
+    json_t *v = json_object(), *u = json_object();
+    json_object_set_new(v, "won", money_json(&r->value_won, nm));
+    json_object_set_new(v, "lost", money_json(&r->value_lost, nm));
+    json_object_set_new(v, "stale", money_json(&r->value_stale, nm));
+    json_object_set_new(v, "open", money_json(&r->value_open, nm));
+    json_object_set_new(v, "with_value", json_integer((json_int_t)r->with_value));
+    json_object_set_new(v, "without_value", json_integer((json_int_t)r->without_value));
+    json_object_set_new(v, "avg_won", num_or_null(r->avg_won));
+    json_object_set_new(v, "weighted_open", num_or_null(r->weighted_open));
+    json_object_set_new(u, "entities", json_integer((json_int_t)r->unweighted_open));
+    json_object_set_new(u, "value", money_json(&r->unweighted_value, nm));
+    json_object_set_new(v, "unweighted_open", u);
+    json_object_set_new(v, "velocity_per_day", num_or_null(r->velocity_per_day));
+    return v;
+}
+
+static json_t *stage_json(const struct res_stage *st, int touches, size_t *nm)
 {
     json_t *o = json_object(), *t = json_object();
     json_object_set_new(o, "name", json_string(st->name));
@@ -84,6 +144,7 @@ static json_t *stage_json(const struct res_stage *st, int touches)
         json_object_set_new(o, "touches", t);
     else
         json_decref(t);
+    stage_deals_json(o, st, nm);
     return o;
 }
 
@@ -148,7 +209,7 @@ static json_t *trend_json(const struct res_report *r)
  * (docs/METRICS.md §4.17): entities, outcomes, rates, time to win, stages.
  * Touches are counted per event, not per entity, so only the whole report
  * has them. */
-static void block_json(json_t *o, const struct res_report *r, int touches)
+static void block_json(json_t *o, const struct res_report *r, int touches, size_t *nm)
 {
     json_t *oc = json_object(), *stages = json_array();
     json_object_set_new(o, "entities", json_integer((json_int_t)r->entities));
@@ -164,8 +225,10 @@ static void block_json(json_t *o, const struct res_report *r, int touches)
     json_object_set_new(o, "drop_out_point", stage_name_or_null(r, r->drop_out_point));
     json_object_set_new(o, "steepest_drop", stage_name_or_null(r, r->steepest_drop));
     json_object_set_new(o, "time_to_win", stats_json(&r->time_to_win));
+    json_object_set_new(o, "time_to_loss", stats_json(&r->time_to_loss));
+    json_object_set_new(o, "value", value_json(r, nm));
     for (size_t s = 0; s < r->nstages; s++)
-        json_array_append_new(stages, stage_json(&r->stages[s], touches));
+        json_array_append_new(stages, stage_json(&r->stages[s], touches, nm));
     json_object_set_new(o, "stages", stages);
 }
 
@@ -173,7 +236,7 @@ static void block_json(json_t *o, const struct res_report *r, int touches)
  * present only when asked for.  A group's value is kept as its exact
  * bytes; one that is not UTF-8 cannot be a JSON string and fails the
  * report, as a stage name does. */
-static void groups_json(json_t *root, const struct res_groups *g)
+static void groups_json(json_t *root, const struct res_groups *g, size_t *nm)
 {
     char when[32];
     if (!g)
@@ -196,7 +259,7 @@ static void groups_json(json_t *root, const struct res_groups *g)
                 json_object_set_new(go, "start", json_string(when));
                 json_object_set_new(go, "complete", json_boolean(x->complete));
             }
-            block_json(go, &x->r, 0);
+            block_json(go, &x->r, 0, nm);
             json_array_append_new(arr, go);
         }
         if (d < g->nby) {
@@ -228,7 +291,7 @@ static size_t keys_expected(const struct res_report *r)
            (r->groups && r->groups->cohort);
 }
 
-static json_t *report_json(const struct res_report *r)
+static json_t *report_json(const struct res_report *r, size_t *nm)
 {
     json_t *root = json_object(), *ev = json_object();
     json_t *unm = json_array();
@@ -245,7 +308,7 @@ static json_t *report_json(const struct res_report *r)
     json_object_set_new(ev, "after_as_of", json_integer((json_int_t)r->ev_after_as_of));
     json_object_set_new(ev, "unmapped", json_integer((json_int_t)r->ev_unmapped));
     json_object_set_new(root, "events", ev);
-    block_json(root, r, 1);
+    block_json(root, r, 1, nm);
     for (size_t i = 0; i < r->nunmapped; i++) {
         json_t *u = json_object();
         json_object_set_new(u, "name", json_stringn(r->unmapped[i].name, r->unmapped[i].len));
@@ -257,13 +320,43 @@ static json_t *report_json(const struct res_report *r)
     json_object_set_new(root, "activity", activity_json(r));
     if (r->trend_unit)
         json_object_set_new(root, "trend", trend_json(r));
-    groups_json(root, r->groups);
+    groups_json(root, r->groups, nm);
     return root;
+}
+
+/* The dump of root with every marked money string replaced by its bare
+ * number (see money_json); NULL when out of memory or when the marks
+ * found are not the nm made. */
+static char *dump_root(json_t *root, size_t nm)
+{
+    char *text = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+    if (!text)
+        return NULL;
+    size_t w = 0, found = 0;
+    const size_t mark = strlen(MONEY_MARK_OUT);
+    for (size_t i = 0; text[i];) {
+        if (strncmp(text + i, MONEY_MARK_OUT, mark) == 0) {
+            i += mark;
+            while (text[i] && text[i] != '"')
+                text[w++] = text[i++];
+            i += text[i] == '"';
+            found++;
+        } else {
+            text[w++] = text[i++];
+        }
+    }
+    text[w] = '\0';
+    if (found != nm) {
+        free(text);
+        return NULL;
+    }
+    return text;
 }
 
 int rpt_json_write(const struct res_report *r, FILE *out, struct fb_error *err)
 {
-    json_t *root = report_json(r);
+    size_t nm = 0;
+    json_t *root = report_json(r, &nm);
     /* A value jansson refused (out of memory, or a stage name that is not
      * UTF-8 in a log from another writer) would silently drop its key. */
     if (root && json_object_size(root) != keys_expected(r)) {
@@ -274,8 +367,14 @@ int rpt_json_write(const struct res_report *r, FILE *out, struct fb_error *err)
         return fb_fail(err, FB_ENOMEM, "out of memory building the report");
     /* Shortest text that reads back as the same double is not offered by
      * jansson; 17 significant digits always round-trip exactly. */
-    int rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+    char *text = dump_root(root, nm);
     json_decref(root);
+    if (!text)
+        return fb_fail(err, FB_ENOMEM, "cannot build the report (out of memory, or a name holding the bytes "
+                       "that mark an amount)");
+    size_t len = strlen(text);
+    int rc = fwrite(text, 1, len, out) == len ? 0 : -1;
+    free(text);
     if (rc != 0 || fputc('\n', out) == EOF)
         return fb_fail(err, FB_EIO, "cannot write the report: %s", strerror(errno));
     return 0;

@@ -1,6 +1,7 @@
 /* entities.c - the rows of `funnel entities` and explain's closest ids;
  * see entities.h and docs/METRICS.md §4.21. */
 #include "entities.h"
+#include "money.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,13 +43,22 @@ size_t ent_days(int64_t seconds, char *buf)
 
 size_t ent_value_text(const struct part *p, uint32_t e, char *buf, size_t cap)
 {
-    /* value(e) is the money metrics' per-entity cell (docs/METRICS.md
-     * "Money"); until the partial state holds it, every value is empty. */
-    (void)p;
-    (void)e;
+    struct part_row r;
+    uint32_t rank[PART_MAX_ATTRS];
+    char text[MONEY_TEXT_MAX];
+    size_t n = 0;
+    if (part_row(p, e, &r, rank) && r.value) {
+        /* value(e) as written once with its own fraction digits (§4.19) */
+        struct money_sum one = {0};
+        money_sum_add(&one, r.value);
+        n = money_format(&one, text);
+    }
+    if (n >= cap)
+        n = 0;
+    memcpy(buf, text, n);
     if (cap)
-        buf[0] = '\0';
-    return 0;
+        buf[n] = '\0';
+    return n;
 }
 
 const char *ent_attr_value(const struct replay_view *v, const uint32_t *rank, uint32_t k, size_t *len)
@@ -134,9 +144,9 @@ static int64_t sort_key(const struct ent_opts *o, const struct part_row *r)
     case ENT_SORT_LAST:
         return r->last;        /* the longest untouched first */
     default:
-        /* value: until value(e) is in the state (ent_value_text) every
-         * entity has none, and ties go by id. */
-        return 0;
+        /* value: the largest first (ranks ascend with the amount),
+         * entities without one last */
+        return -(int64_t)r->value_rank;
     }
 }
 

@@ -55,9 +55,8 @@ void ent_sort_items(struct ent_item *v, size_t n);
 size_t ent_days(int64_t seconds, char *buf);
 
 /* value(e) of docs/METRICS.md "Money" as `entities` and `explain` print
- * it, into buf (cap bytes); returns its length, 0 for none.  The one place
- * the value column is written: empty until the report's per-entity value
- * lands in the partial state. */
+ * it (its own fraction digits, as written), into buf (cap bytes); returns
+ * its length, 0 for none.  The one place the value column is written. */
 size_t ent_value_text(const struct part *p, uint32_t e, char *buf, size_t cap);
 
 /* Write the CSV of `funnel entities` for the state of v under o with the

@@ -17,7 +17,8 @@ struct part {
     const struct funnel_def *def;
     size_t ns;            /* stages */
     size_t stride;        /* int64 per entity: M[0..ns), last, lostAt, then the
-                           * attribution cells of --by (groups.h) */
+                           * attribution cells of --by (groups.h), then the
+                           * value cell when the log has amounts */
     uint32_t nent;
     int64_t as_of, stale_after;
     int64_t stale[FUNNEL_MAX_STAGES];   /* by max(e) (docs/METRICS.md §4.14) */
@@ -51,7 +52,7 @@ static struct part *part_alloc(const struct part *shape)
 struct part *part_new(const struct funnel_def *def, uint32_t nentities, int64_t as_of,
                       int64_t stale_after, const struct funnel_maps *maps)
 {
-    const struct part shape = {.def = def, .ns = def->n, .stride = def->n + 2 + maps->nby, .nent = nentities,
+    const struct part shape = {.def = def, .ns = def->n, .stride = def->n + 2 + maps->nby + (maps->amount_rank != NULL), .nent = nentities,
                                .as_of = as_of, .stale_after = stale_after, .maps = *maps};
     struct part *p = part_alloc(&shape);
     if (!p)
@@ -135,23 +136,28 @@ static uint32_t attr_columns(const struct part *a, const struct evb_cols *c, con
     return a->maps.nby;
 }
 
-/* The loop of part_add and part_add_sel, inlined four times with `sel`
- * NULL or not and `attrs` 0 or 1, so the single-thread replay pays nothing
- * for the selection, nor a replay without --by for the attribution cells:
+/* The loop of part_add and part_add_sel, inlined eight times with `sel`
+ * NULL or not, `attrs` 0 or 1 and `value` 0 or 1, so the single-thread
+ * replay pays nothing for the selection, nor a replay without --by for the
+ * attribution cells, nor one of a log without amounts for the value cell:
  * with --by each keeps the max of groups_cell over the entity's mapped
  * events at or before as_of that carry a value (docs/METRICS.md §4.17),
- * in the same visit to the entity's row.  The
+ * and the value cell the max of (time, amount rank) over those that carry
+ * an amount (value(e), §4.19: the latest, then the largest), in the same
+ * visit to the entity's row.  The
  * part's fields are read into locals once: the stores into the array and
  * the counters would otherwise make the compiler load them again for every
  * event. */
 static inline __attribute__((always_inline)) void add_events(struct part *a, const struct evb_cols *c,
                                                              const uint32_t *const sel, const uint32_t n,
-                                                             const int attrs)
+                                                             const int attrs, const int value)
 {
     const uint32_t *val[PART_MAX_ATTRS];
     const uint32_t nby = attrs ? attr_columns(a, c, val) : 0;
     const uint32_t *rank = a->maps.rank;
     const int last = a->maps.attr_last;
+    const uint32_t *amount = c->ids[EVB_IDX(BLOG_C_AMOUNT)], *amount_rank = a->maps.amount_rank;
+    const size_t vcell = a->ns + 2 + a->maps.nby;
     const int64_t *time = c->time;
     const uint32_t *ent = c->ids[EVB_IDX(BLOG_C_ENTITY)];
     const uint32_t *stage = c->ids[EVB_IDX(BLOG_C_STAGE)];
@@ -199,6 +205,11 @@ static inline __attribute__((always_inline)) void add_events(struct part *a, con
                 if (val[b] && val[b][i])
                     raise(&st[ns + 2 + b], groups_cell(key, rank[val[b][i]]));
         }
+        if (value) {
+            const uint32_t r = amount_rank[amount[i]];
+            if (r)
+                raise(&st[vcell], KEY_MAX(t) << GROUPS_RANK_BITS | (int64_t)r);
+        }
     }
     a->read += n;
     a->after += after;
@@ -206,18 +217,28 @@ static inline __attribute__((always_inline)) void add_events(struct part *a, con
 
 void part_add(struct part *p, const struct evb_cols *c)
 {
-    if (p->maps.nby)
-        add_events(p, c, NULL, c->n, 1);
+    const int v = p->maps.amount_rank != NULL;
+    if (p->maps.nby && v)
+        add_events(p, c, NULL, c->n, 1, 1);
+    else if (p->maps.nby)
+        add_events(p, c, NULL, c->n, 1, 0);
+    else if (v)
+        add_events(p, c, NULL, c->n, 0, 1);
     else
-        add_events(p, c, NULL, c->n, 0);
+        add_events(p, c, NULL, c->n, 0, 0);
 }
 
 void part_add_sel(struct part *p, const struct evb_cols *c, const uint32_t *sel, uint32_t n)
 {
-    if (p->maps.nby)
-        add_events(p, c, sel, n, 1);
+    const int v = p->maps.amount_rank != NULL;
+    if (p->maps.nby && v)
+        add_events(p, c, sel, n, 1, 1);
+    else if (p->maps.nby)
+        add_events(p, c, sel, n, 1, 0);
+    else if (v)
+        add_events(p, c, sel, n, 0, 1);
     else
-        add_events(p, c, sel, n, 0);
+        add_events(p, c, sel, n, 0, 0);
 }
 
 void part_add_after(struct part *p, uint64_t n)
@@ -254,7 +275,7 @@ int part_merge(struct part *into, const struct part *from, struct fb_error *err)
 
 /* Entity e's row of the state as times, read after every writer has
  * finished: M(e,s) (INT64_MAX: none), then last(e) and lostAt(e)
- * (INT64_MIN: none), then the attribution cells as they are. */
+ * (INT64_MIN: none), then the attribution and value cells as they are. */
 static void load_row(const struct part *a, size_t e, int64_t *row)
 {
     const int64_t *st = a->state + e * a->stride;
@@ -275,8 +296,10 @@ static void load_row(const struct part *a, size_t e, int64_t *row)
  * each row and writes that entity's values - at most ns of them, fewer than
  * its row holds - packed with the number of their set, at or before its own
  * row; the values are then sorted into their sets in place by set number.
- * Every value (a duration, or a time minus FTIME_MIN) lies in
- * [0, FTIME_MAX - FTIME_MIN], below 2^40. */
+ * Every value is a duration in [0, FTIME_MAX - FTIME_MIN], below 2^40.
+ * Undecided entities (a provisional summary) are records of their own
+ * (struct sum_und, with an amount of 128 bits), kept in a list of each
+ * slice: a provisional shard summary needs that memory beyond the array. */
 #define PACK_SHIFT 40
 #define PACK(set, v) ((int64_t)(set) << PACK_SHIFT | (v))
 #define PACK_SET(x) ((size_t)((x) >> PACK_SHIFT))
@@ -295,6 +318,10 @@ struct slice {
     size_t n;                    /* cells written */
     struct sum_stage *counts;    /* per stage */
     size_t *nset;                /* values per set */
+    struct sum_und *und;         /* undecided entities (provisional) */
+    size_t nund, und_cap;
+    uint32_t *und_slot;          /* with groups: each one's slots, nd apiece */
+    int oom;                     /* a list could not grow */
     uint64_t entities;
     struct trend_acc tr;         /* moments for --trend and activity */
     uint64_t backwards, won_then_lost;   /* docs/METRICS.md §4.13 */
@@ -302,6 +329,7 @@ struct slice {
     uint64_t *gent;              /* per slot: entities */
     struct sum_stage *gcounts;   /* per slot and stage */
     size_t *gnset;               /* per slot and set */
+    size_t *gnund;               /* per slot: undecided entities */
     pthread_t tid;
     int started;
 };
@@ -311,14 +339,6 @@ struct slice {
 #define Q_BACKWARDS 1u
 #define Q_WON_THEN_LOST 2u
 
-/* One entity's counts into counts and nset, and its values, packed, from
- * out on; returns their number, with max(e) in *max, its outcome (trend.h
- * TR_*) in *outcome and its Q_* findings in *q.  Per docs/METRICS.md
- * §3-§4; with `provisional` (as_of is only this part's latest event,
- * docs/FORMAT.md §14) an entity neither won nor lost that is not yet stale
- * at as_of is undecided.  Every per-entity metric of the summary belongs
- * here: the groups of an entity (groups.h) are tallied by the same call,
- * so every metric splits the same way. */
 /* max(e): the highest stage with an event (a counted row has one). */
 static inline size_t row_max(const struct part *a, const int64_t *st)
 {
@@ -345,11 +365,33 @@ static inline int row_status(const struct part *a, const int64_t *st, size_t mx)
     return TR_OPEN;
 }
 
+/* value(e) from the entity's value cell (docs/METRICS.md §4.19), NULL when
+ * it has none. */
+static inline const struct money *value_of(const struct part *a, const int64_t *st)
+{
+    if (!a->maps.amount_rank)
+        return NULL;
+    const int64_t cell = st[a->ns + 2 + a->maps.nby];
+    return cell ? &a->maps.money[(cell & GROUPS_RANK_MASK) - 1] : NULL;
+}
+
+/* One entity's counts and money sums into counts and nset, and its
+ * values, packed, from out on; returns their number, with max(e) in *max,
+ * its outcome (trend.h TR_*) in *outcome and its Q_* findings in *q.  Per
+ * docs/METRICS.md §3-§4; with `provisional` (as_of is only this part's
+ * latest event, docs/FORMAT.md §14) an entity neither won nor lost that is
+ * not yet stale at as_of is undecided: it is written to *und instead of
+ * counted, and *outcome is TR_OPEN with *is_und 1.  Every per-entity
+ * metric of the summary belongs here: the groups of an entity (groups.h)
+ * are tallied by the same call, so every metric splits the same way.  At
+ * most ns values: time in stage below max(e), then the time to win, or
+ * the time to loss and the censoring at max(e), or the aging. */
 static inline size_t tally(const struct part *a, int provisional, const int64_t *st,
                            struct sum_stage *counts, size_t *nset, int64_t *out, size_t *max,
-                           int *outcome, unsigned *q)
+                           int *outcome, unsigned *q, struct sum_und *und, int *is_und)
 {
     const size_t ns = a->ns;
+    const struct money *val = value_of(a, st);
     size_t w = 0;
     const size_t mx = row_max(a, st);
     /* Down from max(e): next = T(e,s+1), the minimum of M above s. */
@@ -376,23 +418,68 @@ static inline size_t tally(const struct part *a, int provisional, const int64_t 
         for (size_t s = qual_conv_reach(st, ns, mx, &a->conv); s-- > 0;)
             counts[s].conv++;
     *outcome = row_status(a, st, mx);
+    *is_und = 0;
+    /* Below the last stage, M(e,max) = T(e,max) starts the censoring of
+     * Kaplan-Meier at max(e) and the aging (§4.20). */
     if (*outcome == TR_IS_WON) {
         out[w++] = PACK(SUM_WIN(ns), st[ns - 1] - next);   /* T(e,last) - T(e,first) */
         nset[SUM_WIN(ns)]++;
         if (st[ns + 1] != INT64_MIN && st[ns + 1] > st[ns - 1])
             *q |= Q_WON_THEN_LOST;
+        if (val)
+            money_sum_add(&counts[mx].v_won, val);
     } else if (*outcome == TR_IS_LOST) {
         counts[mx].lost++;
+        if (val)
+            money_sum_add(&counts[mx].v_lost, val);
+        out[w++] = PACK(SUM_LOSS(ns), st[ns + 1] - next);   /* lostAt - entry */
+        nset[SUM_LOSS(ns)]++;
+        out[w++] = PACK(SUM_CEN(ns, mx), st[ns + 1] - st[mx]);
+        nset[SUM_CEN(ns, mx)]++;
     } else if (*outcome == TR_IS_STALE) {
         counts[mx].stale++;
+        if (val)
+            money_sum_add(&counts[mx].v_stale, val);
+        out[w++] = PACK(SUM_CEN(ns, mx), st[ns] - st[mx]);
+        nset[SUM_CEN(ns, mx)]++;
     } else if (provisional) {
-        out[w++] = PACK(SUM_UND(ns, mx), st[ns] - FTIME_MIN);
-        nset[SUM_UND(ns, mx)]++;
+        und->value = val ? *val : (struct money){0, 0};
+        und->has_value = val != NULL;
+        und->last = st[ns];
+        und->m = st[mx];
+        und->stage = (uint32_t)mx;
+        *is_und = 1;
     } else {
         counts[mx].open++;
+        if (val)
+            money_sum_add(&counts[mx].v_open, val);
+        out[w++] = PACK(SUM_AGE(ns, mx), a->as_of - st[mx]);
+        nset[SUM_AGE(ns, mx)]++;
     }
     *max = mx;
     return w;
+}
+
+/* Keep an undecided entity in the slice's list (with its slots when
+ * there are groups). */
+static void keep_und(struct slice *j, const struct sum_und *u, const uint32_t *slot, size_t nd)
+{
+    if (j->nund == j->und_cap) {
+        size_t cap = j->und_cap ? 2 * j->und_cap : 1024;
+        struct sum_und *n = realloc(j->und, cap * sizeof *n);
+        uint32_t *s = n ? realloc(j->und_slot, (cap * nd + 1) * sizeof *s) : NULL;
+        if (n)
+            j->und = n;
+        if (s)
+            j->und_slot = s;
+        if (!n || !s) {
+            j->oom = 1;
+            return;
+        }
+        j->und_cap = cap;
+    }
+    memcpy(j->und_slot + j->nund * nd, slot, nd * sizeof *slot);
+    j->und[j->nund++] = *u;
 }
 
 /* An entity with groups: its record at rec (see struct slice), and its
@@ -404,7 +491,9 @@ static size_t tally_groups(struct slice *j, const int64_t *st, int64_t *rec, siz
     const size_t ns = a->ns, nsets = SUM_NSETS(ns), nd = groups_plan_ndims(j->plan);
     int64_t scratch[FUNNEL_MAX_STAGES];
     uint32_t slot[GROUPS_MAX_BY + 1];
-    size_t nv = tally(a, j->provisional, st, j->counts, j->nset, rec + 1 + nd, max, outcome, q);
+    struct sum_und und;
+    int is_und;
+    size_t nv = tally(a, j->provisional, st, j->counts, j->nset, rec + 1 + nd, max, outcome, q, &und, &is_und);
     int64_t entry = INT64_MAX;   /* entry(e) = T(e,0), the least M(e,s) */
     for (size_t s = 0; s < ns; s++)
         entry = st[s] < entry ? st[s] : entry;
@@ -412,13 +501,17 @@ static size_t tally_groups(struct slice *j, const int64_t *st, int64_t *rec, siz
     rec[0] = (int64_t)nv;
     for (size_t d = 0; d < nd; d++) {
         size_t mx;
-        int oc;
+        int oc, gund;
         unsigned gq;
+        struct sum_und gu;
         rec[1 + d] = slot[d];
         j->gent[slot[d]]++;
         (void)tally(a, j->provisional, st, j->gcounts + (size_t)slot[d] * ns,
-                    j->gnset + (size_t)slot[d] * nsets, scratch, &mx, &oc, &gq);
+                    j->gnset + (size_t)slot[d] * nsets, scratch, &mx, &oc, &gq, &gu, &gund);
+        j->gnund[slot[d]] += (size_t)gund;
     }
+    if (is_und)
+        keep_und(j, &und, slot, nd);
     return 1 + nd + nv;
 }
 
@@ -437,10 +530,16 @@ static void *run_slice(void *arg)
         size_t mx;
         int outcome;
         unsigned q = 0;
-        if (j->plan)
+        if (j->plan) {
             w += tally_groups(j, st, j->out + w, &mx, &outcome, &q);
-        else
-            w += tally(a, j->provisional, st, j->counts, j->nset, j->out + w, &mx, &outcome, &q);
+        } else {
+            struct sum_und und;
+            int is_und;
+            w += tally(a, j->provisional, st, j->counts, j->nset, j->out + w, &mx, &outcome, &q, &und,
+                       &is_und);
+            if (is_und)
+                keep_und(j, &und, NULL, 0);
+        }
         j->backwards += (q & Q_BACKWARDS) != 0;
         j->won_then_lost += (q & Q_WON_THEN_LOST) != 0;
         trend_acc_entity(&j->tr, st, ns, mx, outcome, a->stale[mx]);
@@ -470,6 +569,8 @@ int part_row(const struct part *a, uint32_t e, struct part_row *r, uint32_t *ran
     }
     for (uint32_t b = 0; b < a->maps.nby; b++)
         rank[b] = st[ns + 2 + b] ? groups_cell_rank(st[ns + 2 + b]) : UINT32_MAX;
+    r->value = value_of(a, st);
+    r->value_rank = r->value ? (uint32_t)(st[ns + 2 + a->maps.nby] & GROUPS_RANK_MASK) : 0;
     return 1;
 }
 
@@ -486,6 +587,9 @@ static void free_slices(struct slice *sl, size_t n)
         free(sl[k].gent);
         free(sl[k].gcounts);
         free(sl[k].gnset);
+        free(sl[k].gnund);
+        free(sl[k].und);
+        free(sl[k].und_slot);
         trend_acc_free(&sl[k].tr);
     }
     free(sl);
@@ -516,7 +620,8 @@ static struct slice *new_slices(const struct part *a, unsigned threads, int prov
         sl[k].gent = calloc(nslots + 1, sizeof *sl[k].gent);
         sl[k].gcounts = calloc(nslots * a->ns + 1, sizeof *sl[k].gcounts);
         sl[k].gnset = calloc(nslots * SUM_NSETS(a->ns) + 1, sizeof *sl[k].gnset);
-        if (!sl[k].counts || !sl[k].nset || !sl[k].gent || !sl[k].gcounts || !sl[k].gnset ||
+        sl[k].gnund = calloc(nslots + 1, sizeof *sl[k].gnund);
+        if (!sl[k].counts || !sl[k].nset || !sl[k].gent || !sl[k].gcounts || !sl[k].gnset || !sl[k].gnund ||
             trend_acc_init(&sl[k].tr, a->ns, tr, a->as_of, provisional) != 0) {
             free_slices(sl, k + 1);
             return NULL;
@@ -548,9 +653,9 @@ static size_t run_slices(struct slice *sl, size_t nsl, int64_t *pool)
 /* Sort the packed values into their sets in place (each value goes
  * straight to the next free place of its set: American flag sort), then
  * unpack them. */
-static void bucket_values(int64_t *v, const size_t *count, size_t nsets, size_t ns)
+static void bucket_values(int64_t *v, const size_t *count, size_t nsets)
 {
-    size_t next[2 * FUNNEL_MAX_STAGES], end[2 * FUNNEL_MAX_STAGES], at = 0;
+    size_t next[SUM_MAX_SETS], end[SUM_MAX_SETS], at = 0;
     for (size_t k = 0; k < nsets; k++) {
         next[k] = at;
         at += count[k];
@@ -569,9 +674,8 @@ static void bucket_values(int64_t *v, const size_t *count, size_t nsets, size_t 
             v[next[k]++] = x;
         }
     }
-    for (size_t k = 0, i = 0; k < nsets; k++)
-        for (size_t e = i + count[k]; i < e; i++)
-            v[i] = PACK_VAL(v[i]) + (k >= SUM_UND(ns, 0) ? FTIME_MIN : 0);
+    for (size_t i = 0; i < at; i++)
+        v[i] = PACK_VAL(v[i]);
 }
 
 /* The unmapped stage names with their counts, sorted by bytes. */
@@ -649,16 +753,12 @@ static int emit_groups(const struct part *a, const struct groups_plan *plan,
     for (size_t k = 1; k < nsl; k++) {
         for (size_t i = 0; i < nslots; i++)
             sl[0].gent[i] += sl[k].gent[i];
-        for (size_t i = 0; i < nslots * ns; i++) {
-            sl[0].gcounts[i].reached += sl[k].gcounts[i].reached;
-            sl[0].gcounts[i].with_event += sl[k].gcounts[i].with_event;
-            sl[0].gcounts[i].conv += sl[k].gcounts[i].conv;
-            sl[0].gcounts[i].lost += sl[k].gcounts[i].lost;
-            sl[0].gcounts[i].stale += sl[k].gcounts[i].stale;
-            sl[0].gcounts[i].open += sl[k].gcounts[i].open;
-        }
+        for (size_t i = 0; i < nslots * ns; i++)
+            sum_stage_add(&sl[0].gcounts[i], &sl[k].gcounts[i]);
         for (size_t i = 0; i < nslots * nsets; i++)
             sl[0].gnset[i] += sl[k].gnset[i];
+        for (size_t i = 0; i < nslots; i++)
+            sl[0].gnund[i] += sl[k].gnund[i];
     }
     struct summary **sums = calloc(nslots + 1, sizeof *sums);
     size_t *fill = calloc(nslots * nsets + 1, sizeof *fill);
@@ -675,7 +775,7 @@ static int emit_groups(const struct part *a, const struct groups_plan *plan,
             size_t *f = fill + slot * nsets;
             for (size_t x = 0; x < n; x++) {
                 size_t k = PACK_SET(v[x]);
-                g->set[k].v[f[k]++] = PACK_VAL(v[x]) + (k >= SUM_UND(ns, 0) ? FTIME_MIN : 0);
+                g->set[k].v[f[k]++] = PACK_VAL(v[x]);
             }
         }
         memmove(pool + nv, v, n * sizeof *pool);
@@ -683,6 +783,19 @@ static int emit_groups(const struct part *a, const struct groups_plan *plan,
         i += 1 + nd + n;
     }
     *cells = nv;
+    /* The undecided entities into their groups' lists. */
+    for (size_t i = 0; rc == 0 && i < nslots; i++) {
+        if (!sums[i] || !sl[0].gnund[i])
+            continue;
+        if (!(sums[i]->und = malloc(sl[0].gnund[i] * sizeof *sums[i]->und)))
+            rc = fb_fail(err, FB_ENOMEM, "out of memory computing the report");
+    }
+    for (size_t k = 0; rc == 0 && k < nsl; k++)
+        for (size_t u = 0; u < sl[k].nund; u++)
+            for (size_t d = 0; d < nd; d++) {
+                struct summary *g = sums[sl[k].und_slot[u * nd + d]];
+                g->und[g->nund++] = sl[k].und[u];
+            }
     free(sums);
     free(fill);
     return rc;
@@ -718,21 +831,28 @@ int part_summarise(struct part *a, const struct part_summary_opts *o, struct sum
     }
     int64_t *pool = a->state;
     size_t total = run_slices(sl, nsl, pool);
-    size_t count[2 * FUNNEL_MAX_STAGES] = {0};
+    size_t count[SUM_MAX_SETS] = {0}, nund = 0;
+    int oom = 0;
     for (size_t k = 0; k < nsl; k++) {
         out->entities += sl[k].entities;
         out->backwards += sl[k].backwards;
         out->won_then_lost += sl[k].won_then_lost;
-        for (size_t s = 0; s < a->ns; s++) {
-            out->stage[s].reached += sl[k].counts[s].reached;
-            out->stage[s].with_event += sl[k].counts[s].with_event;
-            out->stage[s].conv += sl[k].counts[s].conv;
-            out->stage[s].lost += sl[k].counts[s].lost;
-            out->stage[s].stale += sl[k].counts[s].stale;
-            out->stage[s].open += sl[k].counts[s].open;
-        }
+        for (size_t s = 0; s < a->ns; s++)
+            sum_stage_add(&out->stage[s], &sl[k].counts[s]);
         for (size_t j = 0; j < SUM_NSETS(a->ns); j++)
             count[j] += sl[k].nset[j];
+        nund += sl[k].nund;
+        oom |= sl[k].oom;
+    }
+    if (nund && !oom && (out->und = malloc(nund * sizeof *out->und)) != NULL)
+        for (size_t k = 0; k < nsl; k++) {
+            memcpy(out->und + out->nund, sl[k].und, sl[k].nund * sizeof *out->und);
+            out->nund += sl[k].nund;
+        }
+    if (oom || out->nund != nund) {
+        free_slices(sl, nsl);
+        groups_plan_free(plan);
+        return fb_fail(err, FB_ENOMEM, "out of memory computing the report");
     }
     struct trend_acc **acc = malloc(nsl * sizeof *acc);
     for (size_t k = 0; acc && k < nsl; k++)
@@ -746,7 +866,7 @@ int part_summarise(struct part *a, const struct part_summary_opts *o, struct sum
     groups_plan_free(plan);
     if (rc)
         return rc;
-    bucket_values(pool, count, SUM_NSETS(a->ns), a->ns);
+    bucket_values(pool, count, SUM_NSETS(a->ns));
     /* The array is now the summary's; give back what the values leave. */
     a->state = NULL;
     int64_t *fit = realloc(pool, (total ? total : 1) * sizeof *pool);

@@ -43,12 +43,18 @@ struct funnel_maps {
     const uint32_t *by_attr;
     const uint32_t *rank;
     int attr_last;
+    /* value(e) (docs/METRICS.md §4.19): each amount id's rank by money_cmp
+     * plus one (0: no amount), and money[rank - 1] its amount; NULL when
+     * the log has no amount, and then no cell is kept.  One cell per
+     * entity keeps the latest time, then the largest rank. */
+    const uint32_t *amount_rank;
+    const struct money *money;
 };
 
 /* A new, empty part for nentities entities, judged at as_of (events after
  * it are only counted) with stale_after.  def and maps are borrowed.
- * Returns NULL when out of memory (the state is (stages + 2 + maps->nby) x
- * 8 bytes per entity). */
+ * Returns NULL when out of memory (the state is (stages + 2 + maps->nby +
+ * (a value cell)) x 8 bytes per entity). */
 struct part *part_new(const struct funnel_def *def, uint32_t nentities, int64_t as_of,
                       int64_t stale_after, const struct funnel_maps *maps);
 
@@ -100,6 +106,8 @@ struct part_row {
     int64_t t[FUNNEL_MAX_STAGES];       /* T(e,s); INT64_MAX above max(e) */
     int64_t last, lost_at;              /* lost_at INT64_MIN: none */
     int64_t stale_after;                /* the threshold at max(e) (§4.14) */
+    const struct money *value;          /* value(e) (§4.19); NULL: none */
+    uint32_t value_rank;                /* its rank among the log's amounts, 0: none */
 };
 
 /* Entity e's row of p, read after every add: 1 and *r filled, with each
@@ -127,7 +135,7 @@ struct part_summary_opts {
 };
 
 /* The entity-free summary of p (summary_free it in every case): per stage
- * counts, duration multisets, undecided entities, unmapped names by name,
+ * counts and money sums, duration multisets, undecided entities, unmapped names by name,
  * event counts (has_events and max_time are the caller's to set).  Made in
  * p's own per-entity array, so it needs no memory beyond it: p is spent and
  * can only be freed afterwards; p must own its array (not made by

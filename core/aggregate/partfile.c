@@ -16,6 +16,7 @@
 #include "groups.h"
 #include "period.h"
 #include "outfile.h"
+#include "partfile_deals.h"
 #include "partfile_groups.h"
 #include "trendfile.h"
 
@@ -23,7 +24,7 @@
 #define BODY_FIXED 76          /* the header body before the stage names */
 #define BODY_MAX (BODY_FIXED + FUNNEL_MAX_STAGES * (1 + FUNNEL_MAX_STAGE_NAME))
 #define SEC_HEAD 28            /* §14.2 */
-#define NSECTIONS 7            /* kinds 1..7 (§14.2) */
+#define NSECTIONS 9            /* kinds 1..9 (§14.2) */
 #define COUNTS_FIXED 40        /* §14.3 */
 #define COUNTS_STAGE 48
 #define RATES_FIXED 32         /* §14.7 */
@@ -32,12 +33,13 @@
 #define DUR_MAX (FTIME_MAX - FTIME_MIN)
 #define NAME_MAX_LEN 65535
 
-enum { SEC_COUNTS = 1, SEC_DURATIONS, SEC_UNDECIDED, SEC_UNMAPPED, SEC_RATES, SEC_TREND, SEC_GROUPS };
+enum { SEC_COUNTS = 1, SEC_DURATIONS, SEC_UNDECIDED, SEC_UNMAPPED, SEC_RATES, SEC_TREND, SEC_GROUPS,
+       SEC_DEALS, SEC_MONEY };
 static const char *const sec_name[] = {"", "counts", "durations", "undecided", "unmapped", "rates", "trend",
-                                       "groups"};
+                                       "groups", "deals", "money"};
 /* The sections in file order (§14.2). */
 static const int sec_order[] = {SEC_COUNTS, SEC_DURATIONS, SEC_UNDECIDED, SEC_UNMAPPED, SEC_RATES, SEC_TREND,
-                                SEC_GROUPS};
+                                SEC_GROUPS, SEC_DEALS, SEC_MONEY};
 #define NORDER (sizeof sec_order / sizeof sec_order[0])
 
 static uint32_t crc_of(const unsigned char *p, size_t len)
@@ -193,10 +195,14 @@ static int encode_section(const struct summary *s, int kind, struct buf *raw)
         for (size_t k = 0; rc == 0 && k < s->ns; k++)
             rc = put_list(raw, &s->set[k]);
         return rc;
-    case SEC_UNDECIDED:   /* last times at stage 0 .. ns-2 */
-        for (size_t k = 0; rc == 0 && k + 1 < s->ns; k++)
-            rc = put_list(raw, &s->set[SUM_UND(s->ns, k)]);
+    case SEC_UNDECIDED:   /* records (§14.4) */
+        return pf_und_encode(s, raw);
+    case SEC_DEALS:       /* aging 0 .. ns-2, censorings 0 .. ns-2, times to loss */
+        for (size_t k = SUM_AGE(s->ns, 0); rc == 0 && k < SUM_NSETS(s->ns); k++)
+            rc = put_list(raw, &s->set[k]);
         return rc;
+    case SEC_MONEY:
+        return pf_money_encode(s, raw);
     case SEC_TREND:
         return trendfile_encode(&s->trend, raw);
     case SEC_RATES:
@@ -476,16 +482,15 @@ static int check_sums(struct dec *d, const struct partial *p)
     }
     for (size_t i = 0; i < s->nunmapped; i++)
         used += s->unmapped[i].events;
-    for (size_t k = 0; k + 1 < s->ns; k++)
-        ent += s->set[SUM_UND(s->ns, k)].n;
+    ent += s->nund;
     d->off = 0;
     if (used != s->read)
         return BAD(d, "damaged partial state: events do not add up to those read");
     if (ent != s->entities)
         return BAD(d, "damaged partial state: outcomes do not add up to the entities");
-    for (size_t k = 0; p->has_as_of && k + 1 < s->ns; k++)
-        if (s->set[SUM_UND(s->ns, k)].n)
-            return BAD(d, "damaged partial state: undecided entities with an explicit as_of");
+    char why[160];
+    if (pf_deals_check(s, why, sizeof why) != 0)
+        return BAD(d, "damaged partial state: %s", why);
     return 0;
 }
 
@@ -494,7 +499,7 @@ int partial_decode(const unsigned char *b, size_t len, const char *path, struct 
 {
     struct dec d = {path, err, 0};
     struct buf raw[NSECTIONS + 1] = {{0}};
-    size_t off = 0, count[2 * FUNNEL_MAX_STAGES] = {0};
+    size_t off = 0, count[SUM_MAX_SETS] = {0};
     memset(p, 0, sizeof *p);
     int rc = decode_header(&d, b, len, p, &off);
     for (size_t i = 0; rc == 0 && i < NORDER; i++)
@@ -509,7 +514,7 @@ int partial_decode(const unsigned char *b, size_t len, const char *path, struct 
     if (rc == 0)
         rc = decode_lists(&d, &raw[SEC_DURATIONS], ns, 0, DUR_MAX, count, NULL);
     if (rc == 0)
-        rc = decode_lists(&d, &raw[SEC_UNDECIDED], ns - 1, FTIME_MIN, FTIME_MAX, count + ns, NULL);
+        rc = decode_lists(&d, &raw[SEC_DEALS], SUM_NSETS(ns) - ns, 0, DUR_MAX, count + ns, NULL);
     size_t total = 0;
     for (size_t k = 0; rc == 0 && k < SUM_NSETS(ns); k++)
         total += count[k];
@@ -521,8 +526,18 @@ int partial_decode(const unsigned char *b, size_t len, const char *path, struct 
         rc = decode_lists(&d, &raw[SEC_DURATIONS], ns, 0, DUR_MAX, count, pool);
     }
     if (rc == 0)
-        rc = decode_lists(&d, &raw[SEC_UNDECIDED], ns - 1, FTIME_MIN, FTIME_MAX, count + ns,
-                          ns > 1 ? s->set[SUM_UND(ns, 0)].v : pool);
+        rc = decode_lists(&d, &raw[SEC_DEALS], SUM_NSETS(ns) - ns, 0, DUR_MAX, count + ns, s->set[ns].v);
+    char dwhy[160];
+    for (int sec = SEC_UNDECIDED; rc == 0 && sec <= SEC_MONEY; sec += SEC_MONEY - SEC_UNDECIDED) {
+        const unsigned char *q = raw[sec].p, *end = raw[sec].p + raw[sec].len;
+        rc = sec == SEC_UNDECIDED ? pf_und_decode(&q, end, s, dwhy, sizeof dwhy)
+                                  : pf_money_decode(&q, end, s, dwhy, sizeof dwhy);
+        if (rc == 0 && q != end)
+            rc = FB_ECORRUPT, snprintf(dwhy, sizeof dwhy, "%zu bytes after its content", (size_t)(end - q));
+        if (rc)
+            rc = rc == FB_ENOMEM ? fb_fail(err, FB_ENOMEM, "out of memory")
+                                 : BAD(&d, "damaged partial state: section %d (%s): %s", sec, sec_name[sec], dwhy);
+    }
     if (rc == 0)
         rc = decode_unmapped(&d, &raw[SEC_UNMAPPED], s);
     if (rc == 0) {
@@ -537,10 +552,9 @@ int partial_decode(const unsigned char *b, size_t len, const char *path, struct 
         rc = decode_rates(&d, &raw[SEC_RATES], s);
     if (rc == 0)
         rc = check_sums(&d, p);
-    char why[160];
-    if (rc == 0 && (rc = pf_groups_decode(raw[SEC_GROUPS].p, raw[SEC_GROUPS].len, s, why, sizeof why)) != 0)
+    if (rc == 0 && (rc = pf_groups_decode(raw[SEC_GROUPS].p, raw[SEC_GROUPS].len, s, dwhy, sizeof dwhy)) != 0)
         rc = rc == FB_ENOMEM ? fb_fail(err, FB_ENOMEM, "out of memory")
-                             : BAD(&d, "damaged partial state: section %d (groups): %s", SEC_GROUPS, why);
+                             : BAD(&d, "damaged partial state: section %d (groups): %s", SEC_GROUPS, dwhy);
     for (int k = 0; k <= NSECTIONS; k++)
         buf_free(&raw[k]);
     return rc;

@@ -17,7 +17,7 @@
 /* FORMAT.md §14.1: magic, the version this funnel writes and reads, flags. */
 #define PARTFILE_MAGIC "\x89" "FNP\r\n\x1a\n"
 #define PARTFILE_MAGIC_LEN 8
-#define PARTFILE_VERSION 2
+#define PARTFILE_VERSION 3   /* 3: the deal sections (§14.10); version 2 files are refused */
 #define PARTFILE_FLAG_AS_OF 1u     /* as_of was given (--as-of) */
 #define PARTFILE_MAX_SHARDS 256u   /* = SHARDSET_MAX_SHARDS; the index bitmap's bits */
 

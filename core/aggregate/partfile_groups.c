@@ -9,6 +9,7 @@
 #include "bytes.h"
 #include "ftime.h"
 #include "groups.h"
+#include "partfile_deals.h"
 
 #define DUR_MAX (FTIME_MAX - FTIME_MIN)
 #define NAME_MAX_LEN 65535
@@ -48,7 +49,9 @@ static int put_group(struct buf *b, const struct sum_group *g, int cohort)
         for (size_t i = 0; rc == 0 && i < x->n; i++)
             rc = put_var(b, i ? (uint64_t)(x->v[i] - x->v[i - 1]) : zigzag(x->v[0]));
     }
-    return rc;
+    if (rc == 0)
+        rc = pf_money_encode(s, b);
+    return rc ? rc : pf_und_encode(s, b);
 }
 
 int pf_groups_encode(const struct summary *s, struct buf *raw)
@@ -131,14 +134,13 @@ static int get_list(struct rd *r, int64_t lo, int64_t hi, size_t *count, int64_t
 static int get_sets(struct rd *r, struct summary *s)
 {
     const size_t ns = s->ns;
-    size_t count[2 * FUNNEL_MAX_STAGES], total = 0;
+    size_t count[SUM_MAX_SETS], total = 0;
     const unsigned char *start = r->p;
     for (int pass = 0; pass < 2; pass++) {
         int64_t *at = pass ? s->pool : NULL;
         r->p = start;
         for (size_t k = 0; k < SUM_NSETS(ns); k++) {
-            int und = k >= SUM_UND(ns, 0);
-            int rc = get_list(r, und ? FTIME_MIN : 0, und ? FTIME_MAX : DUR_MAX, &count[k], at);
+            int rc = get_list(r, 0, DUR_MAX, &count[k], at);
             if (rc)
                 return rc;
             if (pass)
@@ -163,11 +165,11 @@ static int check_group(struct rd *r, const struct summary *s, const struct summa
     unsigned __int128 ent = s->stage[s->ns - 1].reached;
     for (size_t i = 0; i < s->ns; i++)
         ent += (unsigned __int128)s->stage[i].lost + s->stage[i].stale + s->stage[i].open;
-    for (size_t k = 0; k + 1 < s->ns; k++) {
-        ent += s->set[SUM_UND(s->ns, k)].n;
-        if (parent->decided && s->set[SUM_UND(s->ns, k)].n)
-            return BADG(r, "undecided entities in a group with an explicit as_of");
-    }
+    ent += s->nund;
+    if (parent->decided && s->nund)
+        return BADG(r, "undecided entities in a group with an explicit as_of");
+    if (pf_deals_check(s, r->why, r->n) != 0)
+        return FB_ECORRUPT;
     if (s->entities < 1 || ent != s->entities || s->stage[0].reached != s->entities)
         return BADG(r, "a group's outcomes do not add up to its entities");
     for (size_t i = 0; i < s->ns; i++)
@@ -201,6 +203,10 @@ static int get_group(struct rd *r, struct sum_group *g, int cohort, const struct
     }
     if (rc == 0)
         rc = get_sets(r, &g->s);
+    if (rc == 0)
+        rc = pf_money_decode(&r->p, r->end, &g->s, r->why, r->n);
+    if (rc == 0)
+        rc = pf_und_decode(&r->p, r->end, &g->s, r->why, r->n);
     return rc ? rc : check_group(r, &g->s, parent);
 }
 

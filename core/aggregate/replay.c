@@ -12,6 +12,7 @@
 
 #include "funnel.h"
 #include "logreader.h"
+#include "money.h"
 #include "shardset.h"
 
 #define NEEDED_DICTS ((1u << BLOG_D_STAGE) | (1u << BLOG_D_CHANNEL) | (1u << BLOG_D_OUTCOME))
@@ -62,6 +63,8 @@ struct replay_run {
     struct logr_want want;        /* the columns to decode */
     uint32_t by_attr[GROUPS_MAX_BY];
     struct groups_values values;  /* --by: the attribute values ranked */
+    uint32_t *amount_rank;        /* value(e): amount id -> rank + 1 (NULL: no amounts) */
+    struct money *money;          /* rank -> amount */
     uint64_t owner_mul;           /* owner of entity e: (e * owner_mul) >> 32 */
     struct replay_slot *slot;     /* nslot; slot[i % nslot] holds block i */
     size_t nslot;
@@ -503,6 +506,67 @@ static int64_t setup_all_attrs(struct replay_run *r, const struct groups_opts *g
     return n;
 }
 
+struct ranked_amount {
+    struct money m;
+    uint32_t id;
+};
+
+static int amount_cmp(const void *pa, const void *pb)
+{
+    const struct ranked_amount *a = pa, *b = pb;
+    int c = money_cmp(&a->m, &b->m);
+    return c ? c : (a->id > b->id) - (a->id < b->id);
+}
+
+/* value(e) (docs/METRICS.md §4.19): every amount of the log's dictionary
+ * parsed once and ranked by money_cmp (equal amounts share a rank), so
+ * that one max per entity keeps the latest, then largest; the amount
+ * column is decoded only when the log has a non-empty amount, and only
+ * then does each entity get a value cell. */
+static int setup_value(struct replay_run *r, struct fb_error *err)
+{
+    if (r->r.scan.dict_sizes[BLOG_D_AMOUNT] <= 1)
+        return 0;
+    int rc = logr_load_dicts(&r->r, 1u << BLOG_D_AMOUNT, err);
+    if (rc)
+        return rc;
+    const struct dict *d = logr_dict(&r->r, BLOG_D_AMOUNT);
+    const uint32_t size = dict_size(d);
+    if (size - 1 > GROUPS_RANK_MASK - 1)
+        return fb_fail(err, FB_EUSAGE, "%s holds %u distinct amounts, more than %u", r->r.path, size - 1,
+                       (unsigned)(GROUPS_RANK_MASK - 1));
+    struct ranked_amount *a = malloc((size_t)size * sizeof *a);
+    r->amount_rank = calloc(size, sizeof *r->amount_rank);
+    r->money = malloc((size_t)size * sizeof *r->money);
+    if (!a || !r->amount_rank || !r->money) {
+        free(a);
+        return fb_fail(err, FB_ENOMEM, "out of memory");
+    }
+    uint32_t n = 0;
+    for (uint32_t id = 1; id < size; id++) {
+        size_t len;
+        const char *s = dict_str(d, id, &len);
+        if (len == 0)
+            continue;
+        if (money_parse(s, len, &a[n].m) != 0) {
+            free(a);
+            return fb_fail_at(err, FB_EINPUT, r->r.path, 0, 0, "amount \"%.40s\" is not an amount funnel can add "
+                              "(digits with an optional .digits part, below 2^128 billionths)", s);
+        }
+        a[n++].id = id;
+    }
+    qsort(a, n, sizeof *a, amount_cmp);
+    uint32_t rank = 0;
+    for (uint32_t k = 0; k < n; k++) {
+        if (k == 0 || money_cmp(&a[k - 1].m, &a[k].m) != 0)
+            r->money[rank++] = a[k].m;
+        r->amount_rank[a[k].id] = rank;   /* rank + 1 of its amount */
+    }
+    free(a);
+    r->want.cols |= 1u << BLOG_C_AMOUNT;
+    return 0;
+}
+
 static int run(struct replay_run *r, const char *path, const struct replay_opts *o,
                const struct replay_shard *sh, const struct replay_visitor *visit,
                struct summary *out, struct fb_error *err)
@@ -518,6 +582,8 @@ static int run(struct replay_run *r, const char *path, const struct replay_opts 
         rc = build_maps(r, o->def, err);
     if (rc == 0)
         rc = setup_by(r, &o->groups, sh != NULL, err);
+    if (rc == 0)
+        rc = setup_value(r, err);
     if (rc == 0 && visit)
         rc = logr_load_dicts(&r->r, visit->dicts, err);
     int64_t nall = rc == 0 && visit ? setup_all_attrs(r, &o->groups, err) : 0;
@@ -527,7 +593,8 @@ static int run(struct replay_run *r, const char *path, const struct replay_opts 
     r->as_of = o->has_as_of ? o->as_of : scan->events ? scan->max_time : 0;
     const struct dict *stages = logr_dict(&r->r, BLOG_D_STAGE);
     struct funnel_maps maps = {r->stage_map, dict_size(stages), r->sales, r->lost,
-                               (uint32_t)o->groups.nby, r->by_attr, r->values.rank, o->groups.last};
+                               (uint32_t)o->groups.nby, r->by_attr, r->values.rank, o->groups.last,
+                               r->amount_rank, r->money};
     if (visit) {   /* every attribute instead of --by's, which setup_by has checked */
         maps.nby = (uint32_t)nall;
         maps.by_attr = r->all_attr;
@@ -587,6 +654,8 @@ static int run_once(const char *path, const struct replay_opts *o, const struct 
     free(r.stage_map);
     free(r.sales);
     free(r.lost);
+    free(r.amount_rank);
+    free(r.money);
     logr_want_free(&r.want);
     groups_values_free(&r.values);
     free(r.all_attr);

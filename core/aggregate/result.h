@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "money.h"
 
 /* count, mean, median and p90 (nearest rank) of durations in seconds;
  * mean/median/p90 are null when count is 0. */
@@ -32,6 +33,17 @@ struct res_stage {
     uint64_t open, lost, stale;
     double drop_rate;
     uint64_t touches_marketing, touches_sales;
+    /* Deals (docs/METRICS.md §4.19-§4.20). */
+    struct money_sum open_value;   /* value(e) over open e with max(e) = s */
+    double p_win;                  /* won_s / closed_s; NaN: null */
+    struct res_ci p_win_ci;
+    int has_aging;                 /* 0 for the last stage */
+    uint64_t aging_count;          /* open entities with max(e) = s */
+    double aging_median_days, aging_p90_days;   /* NaN: null */
+    int has_over_median;           /* time_in_stage has a median */
+    uint64_t aging_over_median;    /* as_of - T(e,s) > time_in_stage.median_s */
+    int has_km_median, has_km_p90; /* 0: null (and for the last stage) */
+    int64_t km_median_s, km_p90_s;
 };
 
 struct res_unmapped {
@@ -64,6 +76,14 @@ struct res_report {
     int steepest_drop;         /* stage index, -1 = null */
     uint64_t backwards, won_then_lost;   /* quality (§4.13) */
     struct res_stats time_to_win;
+    struct res_stats time_to_loss;   /* lostAt(e) - entry(e) over lost e */
+    /* value (docs/METRICS.md §4.19): exact sums by status, the entities
+     * with and without a value, and the doubles made from them once. */
+    struct money_sum value_won, value_lost, value_stale, value_open;
+    uint64_t with_value, without_value;
+    double avg_won, weighted_open, velocity_per_day;   /* NaN: null */
+    uint64_t unweighted_open;        /* open, with a value, p(max(e)) null */
+    struct money_sum unweighted_value;
     size_t nstages;
     struct res_stage *stages;  /* owned */
     size_t nunmapped;

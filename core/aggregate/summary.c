@@ -6,8 +6,41 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "deals.h"
 #include "groups.h"
 #include "stats.h"
+
+void sum_stage_add(struct sum_stage *into, const struct sum_stage *from)
+{
+    into->reached += from->reached;
+    into->lost += from->lost;
+    into->stale += from->stale;
+    into->open += from->open;
+    into->touches[0] += from->touches[0];
+    into->touches[1] += from->touches[1];
+    into->with_event += from->with_event;
+    into->conv += from->conv;
+    money_sum_merge(&into->v_won, &from->v_won);
+    money_sum_merge(&into->v_lost, &from->v_lost);
+    money_sum_merge(&into->v_stale, &from->v_stale);
+    money_sum_merge(&into->v_open, &from->v_open);
+}
+
+int sum_und_cmp(const void *pa, const void *pb)
+{
+    const struct sum_und *a = pa, *b = pb;
+    if (a->stage != b->stage)
+        return a->stage < b->stage ? -1 : 1;
+    if (a->last != b->last)
+        return a->last < b->last ? -1 : 1;
+    if (a->m != b->m)
+        return a->m < b->m ? -1 : 1;
+    if (a->has_value != b->has_value)
+        return a->has_value < b->has_value ? -1 : 1;
+    if (a->value.units != b->value.units)
+        return a->value.units < b->value.units ? -1 : 1;
+    return (a->value.k > b->value.k) - (a->value.k < b->value.k);
+}
 
 int summary_init(struct summary *s, size_t ns, int64_t stale_after, int decided, int64_t as_of,
                  struct fb_error *err)
@@ -38,6 +71,7 @@ void summary_free(struct summary *s)
     free(s->set);
     free(s->stale);
     free(s->pool);
+    free(s->und);
     trend_sum_free(&s->trend);
     groups_free(s->groups);
     memset(s, 0, sizeof *s);
@@ -132,12 +166,20 @@ int summary_merge_all(struct summary *into, const struct summary *const *from, s
         return rc;
     /* One new pool for all: merging k summaries one by one would copy
      * the growing sets k times. */
+    size_t nund = into->nund;
+    for (size_t j = 0; j < k; j++)
+        nund += from[j]->nund;
     int64_t *pool = malloc((total ? total : 1) * sizeof *pool);
-    if (!pool)
+    struct sum_und *und = malloc((nund ? nund : 1) * sizeof *und);
+    if (!pool || !und) {
+        free(pool);
+        free(und);
         return fb_fail(err, FB_ENOMEM, "out of memory merging partial states");
+    }
     for (size_t j = 0; j < k; j++) {
         if (merge_names(into, from[j]) != 0) {
             free(pool);
+            free(und);
             return fb_fail(err, FB_ENOMEM, "out of memory merging partial states");
         }
     }
@@ -157,20 +199,19 @@ int summary_merge_all(struct summary *into, const struct summary *const *from, s
     }
     free(into->pool);
     into->pool = pool;
+    if (into->nund)
+        memcpy(und, into->und, into->nund * sizeof *und);
+    for (size_t j = 0; j < k; j++) {
+        if (from[j]->nund)
+            memcpy(und + into->nund, from[j]->und, from[j]->nund * sizeof *und);
+        into->nund += from[j]->nund;
+    }
+    free(into->und);
+    into->und = und;
     for (size_t j = 0; j < k; j++) {
         const struct summary *f = from[j];
-        for (size_t st = 0; st < into->ns; st++) {
-            struct sum_stage *t = &into->stage[st];
-            const struct sum_stage *g = &f->stage[st];
-            t->reached += g->reached;
-            t->lost += g->lost;
-            t->stale += g->stale;
-            t->open += g->open;
-            t->touches[0] += g->touches[0];
-            t->touches[1] += g->touches[1];
-            t->with_event += g->with_event;
-            t->conv += g->conv;
-        }
+        for (size_t st = 0; st < into->ns; st++)
+            sum_stage_add(&into->stage[st], &f->stage[st]);
         into->backwards += f->backwards;
         into->won_then_lost += f->won_then_lost;
         into->entities += f->entities;
@@ -204,6 +245,8 @@ void summary_sort(struct summary *s)
     for (size_t k = 0; k < SUM_NSETS(s->ns); k++)
         if (s->set[k].n > 1)
             qsort(s->set[k].v, s->set[k].n, sizeof *s->set[k].v, i64_cmp);
+    if (s->nund > 1)
+        qsort(s->und, s->nund, sizeof *s->und, sum_und_cmp);
     trend_sum_sort(&s->trend);
     groups_sort(s->groups);
 }
@@ -254,20 +297,6 @@ static int list_unmapped(const struct summary *s, struct res_report *out)
     return 0;
 }
 
-/* The undecided entities of stage st judged at as_of: stale when nobody
- * touched them for longer than the threshold of st, their highest stage
- * (docs/METRICS.md §3, §4.14). */
-static void classify_undecided(const struct summary *s, size_t st, int64_t as_of, struct res_stage *out)
-{
-    const struct sum_set *u = &s->set[SUM_UND(s->ns, st)];
-    for (size_t i = 0; i < u->n; i++) {
-        if (as_of - u->v[i] > s->stale[st])
-            out->stale++;
-        else
-            out->open++;
-    }
-}
-
 static void rates(const struct summary *s, const struct funnel_def *def, struct res_report *out)
 {
     const size_t ns = s->ns;
@@ -302,14 +331,16 @@ int summary_finish(struct summary *s, const struct funnel_def *def, int has_as_o
                    struct res_report *out, struct fb_error *err)
 {
     const size_t ns = s->ns;
-    struct stats_job jobs[FUNNEL_MAX_STAGES];   /* time in stage 0 .. ns - 2, then to win */
+    struct stats_job jobs[FUNNEL_MAX_STAGES + 1];   /* time in stage 0 .. ns - 2, to win, to loss */
     memset(out, 0, sizeof *out);
     out->has_as_of = has_as_of;
     out->as_of = summary_as_of(s);
     out->stale_after_s = s->stale_after;
     out->nstages = ns;
     out->stages = calloc(ns, sizeof *out->stages);
-    if (!out->stages || list_unmapped(s, out) != 0) {
+    int64_t *und_last = malloc((s->nund ? s->nund : 1) * sizeof *und_last);
+    if (!out->stages || !und_last || list_unmapped(s, out) != 0) {
+        free(und_last);
         res_report_free(out);
         return fb_fail(err, FB_ENOMEM, "out of memory computing the report");
     }
@@ -324,23 +355,33 @@ int summary_finish(struct summary *s, const struct funnel_def *def, int has_as_o
         st->touches_marketing = s->stage[i].touches[0];
         st->touches_sales = s->stage[i].touches[1];
         if (i + 1 < ns) {
-            classify_undecided(s, i, out->as_of, st);
             st->has_time_in_stage = 1;
             jobs[i] = (struct stats_job){s->set[SUM_DUR(i)].v, s->set[SUM_DUR(i)].n, &st->time_in_stage};
         }
     }
     jobs[ns - 1] = (struct stats_job){s->set[SUM_WIN(ns)].v, s->set[SUM_WIN(ns)].n, &out->time_to_win};
-    stats_summarise_all(jobs, ns, s->threads);
+    jobs[ns] = (struct stats_job){s->set[SUM_LOSS(ns)].v, s->set[SUM_LOSS(ns)].n, &out->time_to_loss};
+    deals_classify(s, out);   /* undecided entities: open or stale now */
+    stats_summarise_all(jobs, ns + 1, s->threads);
     rates(s, def, out);
     out->ev_read = s->read;
     out->ev_after_as_of = s->after;
+    /* The last times of the undecided entities by stage, for trend. */
     const int64_t *und[FUNNEL_MAX_STAGES];
-    size_t nund[FUNNEL_MAX_STAGES];
+    size_t nund[FUNNEL_MAX_STAGES] = {0}, at = 0;
+    for (size_t i = 0; i < s->nund; i++)
+        nund[s->und[i].stage]++;
     for (size_t i = 0; i + 1 < ns; i++) {
-        und[i] = s->set[SUM_UND(ns, i)].v;
-        nund[i] = s->set[SUM_UND(ns, i)].n;
+        und[i] = und_last + at;
+        at += nund[i];
+        nund[i] = 0;
     }
+    for (size_t i = 0; i < s->nund; i++)
+        und_last[(und[s->und[i].stage] - und_last) + (ptrdiff_t)nund[s->und[i].stage]++] = s->und[i].last;
     int rc = trend_finish(&s->trend, ns, has_as_of, out->as_of, und, nund, stale_after_of, s, out, err);
+    free(und_last);
+    if (rc == 0)
+        rc = deals_finish(s, out, err);
     if (rc == 0)
         rc = groups_finish(s, def, has_as_of, out, err);
     if (rc)

@@ -2,7 +2,8 @@
  * the one finish from it to the report (docs/METRICS.md; docs/FORMAT.md §14
  * stores it).  A summary holds, per stage, the counts (reached, lost, stale,
  * open, touches), the exact duration multisets (time in stage, time to win),
- * the undecided entities as (stage, last) pairs, the unmapped stage names
+ * the money sums of value(e) by stage and status, the undecided entities
+ * with what their finish needs, the unmapped stage names
  * by name, the event counts and the latest event time.  Summaries of
  * disjoint sets of entities merge by sums, concatenations and a merge of
  * names, so replay (part_summarise, then summary_finish) and merge
@@ -16,6 +17,7 @@
 #include <stdint.h>
 #include "err.h"
 #include "funnel_def.h"
+#include "money.h"
 #include "quality.h"
 #include "result.h"
 #include "trend.h"
@@ -25,7 +27,30 @@ struct sum_stage {
     uint64_t touches[2];          /* marketing, sales */
     uint64_t with_event;          /* M(e,s) defined (docs/METRICS.md §4.13) */
     uint64_t conv;                /* reached for the conversions (§4.11); = reached without options */
+    /* The exact sums of value(e) over the entities whose max(e) is this
+     * stage, by status (won only at the last stage); each sum's n counts
+     * the entities with a value (docs/METRICS.md §4.19). */
+    struct money_sum v_won, v_lost, v_stale, v_open;
 };
+
+/* into += from, every count and sum. */
+void sum_stage_add(struct sum_stage *into, const struct sum_stage *from);
+
+/* An undecided entity of a provisional summary (docs/FORMAT.md §14.4):
+ * whether it is open or stale is decided at the finish, from last; what
+ * each outcome needs travels with it: its stage max(e), T(e,max) = M(e,max)
+ * (aging if open, the Kaplan-Meier censoring either way) and value(e). */
+struct sum_und {
+    struct money value;           /* when has_value */
+    int64_t last;                 /* last(e) */
+    int64_t m;                    /* M(e,max(e)) */
+    uint32_t stage;               /* max(e), < ns - 1 */
+    uint32_t has_value;           /* 0 or 1 */
+};
+
+/* The canonical order of undecided entities (summary_sort, FORMAT.md
+ * §14.4): by stage, last, m, has_value, value units, k. */
+int sum_und_cmp(const void *a, const void *b);
 
 /* A multiset of int64 values, in no particular order; v points into the
  * summary's pool. */
@@ -40,13 +65,20 @@ struct sum_unmapped {
     uint64_t events;
 };
 
-/* The sets of a summary of ns stages, by index: SUM_DUR(s) durations of
- * time in stage s (s < ns - 1), SUM_WIN the times to win, SUM_UND(s) the
- * last times of the undecided entities whose highest stage is s (s < ns - 1). */
+/* The sets of a summary of ns stages, by index, every value a duration in
+ * seconds: SUM_DUR(s) time in stage s (s < ns - 1), the Kaplan-Meier
+ * events of s; SUM_WIN the times to win; SUM_AGE(s) as_of - T(e,s) of the
+ * open entities whose max(e) is s (their aging, and their Kaplan-Meier
+ * censorings); SUM_CEN(s) the censorings of the lost and stale ones
+ * (lostAt or last - M(e,s)); SUM_LOSS the times to loss (docs/METRICS.md
+ * §4.20). */
 #define SUM_DUR(s) (s)
 #define SUM_WIN(ns) ((ns) - 1)
-#define SUM_UND(ns, s) ((ns) + (s))
-#define SUM_NSETS(ns) (2 * (ns) - 1)
+#define SUM_AGE(ns, s) ((ns) + (s))
+#define SUM_CEN(ns, s) (2 * (ns) - 1 + (s))
+#define SUM_LOSS(ns) (3 * (ns) - 2)
+#define SUM_NSETS(ns) (3 * (ns) - 1)
+#define SUM_MAX_SETS SUM_NSETS(FUNNEL_MAX_STAGES)
 
 struct sum_groups;
 
@@ -59,12 +91,14 @@ struct summary {
     /* decided: every entity is classified, judged at as_of.  Otherwise the
      * as_of is not known yet (the default as_of of a shard set is the latest
      * event of every shard): an entity neither won nor lost that may still
-     * turn stale is carried in the SUM_UND sets (docs/FORMAT.md §14). */
+     * turn stale is carried in und (docs/FORMAT.md §14). */
     int decided;
     int64_t as_of;                /* when decided */
     struct sum_stage *stage;      /* ns, owned */
     struct sum_set *set;          /* SUM_NSETS(ns), owned; values in pool */
     int64_t *pool;                /* owned: every set's values */
+    struct sum_und *und;          /* owned, nund undecided entities (none when decided) */
+    size_t nund;
     struct sum_unmapped *unmapped;   /* owned, sorted by name (bytes, then length), distinct */
     size_t nunmapped;
     uint64_t entities;            /* counted entities, the undecided ones included */

@@ -24,8 +24,13 @@ if [ "${STRESS:-0}" = 1 ]; then NS="1 2 3 5 7 16 32 64 128 256"; else NS="1 2 3 
 # accepts, and a hand-made batch of unmapped stage names (two spellings),
 # lost outcomes, an entity alive again after lost, and entities silent for
 # long enough to go stale at 30 days, and some only at 7.
-"$FUNNEL" gen --entities 300 --seed 3 >"$T/a.csv"
-"$FUNNEL" gen --entities 200 --seed 4 --start 2026-03-01 >"$T/b.csv"
+# gen writes amounts on won deals only: every 4th event without one gets
+# an amount of 0 to 3 fraction digits (docs/METRICS.md §4.19), so open,
+# stale, lost and undecided entities carry values through the merge too.
+"$FUNNEL" gen --entities 300 --seed 3 | awk -F, -v OFS=, \
+    'NR > 1 && $7 == "" && NR % 4 == 0 { $7 = (NR % 997) (NR % 3 == 0 ? "" : NR % 3 == 1 ? ".5" : ".125") } 1' >"$T/a.csv"
+"$FUNNEL" gen --entities 200 --seed 4 --start 2026-03-01 | awk -F, -v OFS=, \
+    'NR > 1 && $7 == "" && NR % 4 == 0 { $7 = (NR % 991) "." (NR % 1000) } 1' >"$T/b.csv"
 cat >"$T/x.csv" <<'EOF'
 time,entity,stage,channel,outcome
 2026-01-02,x-lost,prospect,sales,lost
@@ -46,6 +51,12 @@ done
 run "$FUNNEL" append -q "$T/L.flog" "$@"
 if [ "$RC" -eq 0 ] && [ $# -ge 20 ]; then pass pm_source_log; else
     fail pm_source_log "exit $RC with $# hostile files: $(head -c 300 "$T/err")"; fi
+# The merges below compare money too: the log must give open and stale
+# entities values, at the default as_of and at an earlier one.
+"$FUNNEL" replay "$T/L.flog" -o "$T/v.json" && "$FUNNEL" replay "$T/L.flog" --as-of 2026-02-15 -o "$T/v2.json"
+if grep -q '"open": [0-9]*\.[0-9]' "$T/v.json" && grep -q '"stale": [0-9]*\.[0-9]' "$T/v2.json" &&
+    grep -q '"open_value": [0-9]' "$T/v2.json"; then pass pm_values_setup; else
+    fail pm_values_setup "expected open and stale values in the report"; fi
 
 # The option sets: the default as_of (undecided entities at the merge) and
 # an explicit --as-of inside the data (events after it) for every N; the

@@ -89,7 +89,7 @@ static void world_map(struct world *w)
             if (funnel_name_eq(s, len, w->def.names[k]))
                 w->stage_map[id] = (int32_t)k;
     }
-    w->maps = (struct funnel_maps){w->stage_map, n, w->sales, w->lost, 0, NULL, NULL, 0};
+    w->maps = (struct funnel_maps){w->stage_map, n, w->sales, w->lost, 0, NULL, NULL, 0, NULL, NULL};
 }
 
 static void world_free(struct world *w)

@@ -34,17 +34,27 @@ static void small_partial(struct partial *p, uint32_t index)
     assert_int_equal(funnel_def_from_list(&p->def, "a,b,c", &err), 0);
     struct summary *s = &p->sum;
     assert_int_equal(summary_init(s, 3, 30 * DAY, 0, 0, &err), 0);
-    /* sets: dur(a) 3, dur(b) 1, win 1, und(a) 2, und(b) 1 */
-    const size_t count[5] = {3, 1, 1, 2, 1};
-    const int64_t v[8] = {86400, 0, 3600, 7 * DAY, 20 * DAY, T0 - 40 * DAY, T0 - DAY, T0 - 2};
+    /* sets: dur(a) 3, dur(b) 1, win 1, age(a) 0, age(b) 0, cen(a) 1 (the
+     * lost), cen(b) 1 (the stale), loss 1 */
+    const size_t count[8] = {3, 1, 1, 0, 0, 1, 1, 1};
+    const int64_t v[8] = {86400, 0, 3600, 7 * DAY, 20 * DAY, 2 * DAY, 5 * DAY, 3 * DAY};
     int64_t *pool = malloc(sizeof v);
     assert_non_null(pool);
     memcpy(pool, v, sizeof v);
     summary_take_pool(s, pool, count);
     /* entities: 1 won, a: 1 lost + 2 undecided, b: 1 stale + 1 undecided */
-    s->stage[0] = (struct sum_stage){6, 1, 0, 0, {5, 2}, 5, 6};
-    s->stage[1] = (struct sum_stage){3, 0, 1, 0, {3, 1}, 2, 3};
-    s->stage[2] = (struct sum_stage){1, 0, 0, 0, {0, 1}, 1, 1};
+    s->stage[0] = (struct sum_stage){.reached = 6, .lost = 1, .touches = {5, 2}, .with_event = 5, .conv = 6};
+    s->stage[1] = (struct sum_stage){.reached = 3, .stale = 1, .touches = {3, 1}, .with_event = 2, .conv = 3};
+    s->stage[2] = (struct sum_stage){.reached = 1, .touches = {0, 1}, .with_event = 1, .conv = 1};
+    s->stage[2].v_won = (struct money_sum){(unsigned __int128)1000 * 1000000000u, 1, 2, 0};
+    s->stage[0].v_lost = (struct money_sum){(unsigned __int128)5 * 1000000000u, 1, 0, 0};
+    /* the undecided ones, out of their canonical order */
+    s->und = calloc(3, sizeof *s->und);
+    assert_non_null(s->und);
+    s->und[0] = (struct sum_und){{(unsigned __int128)7 * 1000000000u, 0}, T0 - 2, T0 - 10, 1, 1};
+    s->und[1] = (struct sum_und){{(unsigned __int128)10500000000u, 1}, T0 - 40 * DAY, T0 - 41 * DAY, 0, 1};
+    s->und[2] = (struct sum_und){{0, 0}, T0 - DAY, T0 - 2 * DAY, 0, 0};
+    s->nund = 3;
     s->entities = 6;
     /* the rates section (§14.7): b has its own threshold */
     s->stale[1] = 90 * DAY;
@@ -85,7 +95,15 @@ static void round_trip_is_exact_and_canonical(void **state)
     assert_int_equal(q.n, 4);
     assert_int_equal(q.sum.set[0].n, 3);
     assert_int_equal(q.sum.set[0].v[0], 0);   /* sorted */
-    assert_int_equal(q.sum.set[3].v[0], T0 - 40 * DAY);
+    assert_int_equal(q.sum.nund, 3);
+    assert_int_equal(q.sum.und[0].last, T0 - 40 * DAY);   /* sorted */
+    assert_int_equal(q.sum.und[0].m, T0 - 41 * DAY);
+    assert_true(q.sum.und[0].value.units == 10500000000u && q.sum.und[0].value.k == 1);
+    assert_int_equal(q.sum.und[2].stage, 1);
+    assert_true(q.sum.stage[2].v_won.units == (unsigned __int128)1000 * 1000000000u);
+    assert_int_equal(q.sum.stage[2].v_won.k, 2);
+    assert_int_equal(q.sum.stage[0].v_lost.n, 1);
+    assert_int_equal(q.sum.set[SUM_LOSS(3)].v[0], 3 * DAY);
     assert_int_equal(q.sum.stale[0], 30 * DAY);
     assert_int_equal(q.sum.stale[1], 90 * DAY);
     assert_int_equal(q.sum.stage[1].with_event, 2);
@@ -167,8 +185,17 @@ static void unknown_version_and_bad_sums_are_refused(void **state)
     size_t body = rd_u32(a.p + 12);
     wr_u32(a.p + 16 + body, (uint32_t)crc32(0, a.p, (uInt)(16 + body)));
     fb_error_clear(&err);
-    assert_int_equal(partial_decode(a.p, a.len, "v3.part", &q, &err), FB_ECORRUPT);
-    assert_non_null(strstr(err.msg, "version 3 is not known"));
+    assert_int_equal(partial_decode(a.p, a.len, "v4.part", &q, &err), FB_ECORRUPT);
+    assert_non_null(strstr(err.msg, "version 4 is not known"));
+    partial_free(&q);
+    buf_free(&a);
+    encode(&p, &a);
+    wr_u32(a.p + 8, 2);   /* version 2 has no deal sections (§14.10) */
+    body = rd_u32(a.p + 12);
+    wr_u32(a.p + 16 + body, (uint32_t)crc32(0, a.p, (uInt)(16 + body)));
+    fb_error_clear(&err);
+    assert_int_equal(partial_decode(a.p, a.len, "v2.part", &q, &err), FB_ECORRUPT);
+    assert_non_null(strstr(err.msg, "version 2 is not known"));
     partial_free(&q);
     buf_free(&a);
     encode(&p, &a);
@@ -189,6 +216,26 @@ static void unknown_version_and_bad_sums_are_refused(void **state)
     partial_free(&q);
     buf_free(&a);
     p.sum.stage[1].with_event = 2;
+    /* good checksums, but a value more than the lost entities of a */
+    p.sum.stage[0].v_lost.n = 2;
+    encode(&p, &a);
+    fb_error_clear(&err);
+    assert_int_equal(partial_decode(a.p, a.len, "money.part", &q, &err), FB_ECORRUPT);
+    assert_non_null(strstr(err.msg, "more values than entities at stage 1"));
+    partial_free(&q);
+    buf_free(&a);
+    p.sum.stage[0].v_lost.n = 1;
+    /* good checksums, but a censoring of b too many for its outcomes */
+    p.sum.stage[1].stale = 2;     /* now 1 censoring for 2 closed entities */
+    p.sum.entities++;
+    encode(&p, &a);
+    fb_error_clear(&err);
+    assert_int_equal(partial_decode(a.p, a.len, "cen.part", &q, &err), FB_ECORRUPT);
+    assert_non_null(strstr(err.msg, "censorings of stage 2"));
+    partial_free(&q);
+    buf_free(&a);
+    p.sum.stage[1].stale = 1;
+    p.sum.entities--;
     /* good checksums, but one entity too many */
     p.sum.entities++;
     encode(&p, &a);

@@ -81,10 +81,15 @@ static void undecided_entities_are_judged_at_the_final_as_of(void **state)
     /* Stage 0 holds three undecided entities: last 10 days, exactly 30
      * days (still open: stale means strictly longer) and 30 days and a
      * second before the set's latest event. */
-    const size_t count[5] = {0, 0, 0, 3, 0};
+    const size_t count[SUM_NSETS(3)] = {0};
     const int64_t v[3] = {T0 - 10 * DAY, T0 - 30 * DAY, T0 - 30 * DAY - 1};
     struct summary s;
-    summary_with(&s, 0, 0, count, v);
+    summary_with(&s, 0, 0, count, NULL);
+    s.und = calloc(3, sizeof *s.und);
+    assert_non_null(s.und);
+    for (size_t i = 0; i < 3; i++)   /* entered a a day before its last touch */
+        s.und[i] = (struct sum_und){{(unsigned __int128)(i + 1) * 1000000000u, 0}, v[i], v[i] - DAY, 0, 1};
+    s.nund = 3;
     s.stage[0].reached = 3;
     s.entities = 3;
     s.has_events = 1;
@@ -102,6 +107,13 @@ static void undecided_entities_are_judged_at_the_final_as_of(void **state)
     assert_int_equal(r.open, 2);
     assert_int_equal(r.stale, 1);
     assert_int_equal(r.drop_out_point, 0);
+    /* what travelled with them: the open ones' values and aging, the stale
+     * one's value and censoring (docs/METRICS.md §4.19-§4.20) */
+    assert_true(r.stages[0].open_value.units == 3000000000u && r.stages[0].open_value.n == 2);
+    assert_true(r.value_stale.units == 3000000000u && r.value_stale.n == 1);
+    assert_int_equal(r.with_value, 3);
+    assert_int_equal(r.stages[0].aging_count, 2);
+    assert_true(r.stages[0].aging_median_days == 11.0);
     res_report_free(&r);
     summary_free(&s);
     funnel_def_free(&def);
@@ -110,13 +122,19 @@ static void undecided_entities_are_judged_at_the_final_as_of(void **state)
 static void merge_sums_concatenates_and_merges_names(void **state)
 {
     (void)state;
-    const size_t ca[5] = {2, 0, 1, 1, 0}, cb[5] = {1, 1, 0, 0, 2};
-    const int64_t va[4] = {5, 7, 100, T0 - DAY}, vb[4] = {9, 3, T0 - 2 * DAY, T0 - 3 * DAY};
+    const size_t ca[SUM_NSETS(3)] = {2, 0, 1, 1, 0}, cb[SUM_NSETS(3)] = {1, 1, 0, 0, 2};
+    const int64_t va[4] = {5, 7, 100, DAY}, vb[4] = {9, 3, 2 * DAY, 3 * DAY};
     struct summary a, b;
     summary_with(&a, 0, 0, ca, va);
     summary_with(&b, 0, 0, cb, vb);
     a.stage[1].lost = 2;
     b.stage[1].lost = 3;
+    a.stage[1].v_lost = (struct money_sum){5, 1, 0, 0};
+    b.stage[1].v_lost = (struct money_sum){70, 2, 1, 0};
+    b.und = calloc(1, sizeof *b.und);
+    assert_non_null(b.und);
+    b.und[0] = (struct sum_und){{0, 0}, T0 - 2, T0 - 3, 1, 0};
+    b.nund = 1;
     a.stage[2].touches[1] = 4;
     b.stage[2].touches[1] = 5;
     a.read = 10, b.read = 20, a.after = 1, b.after = 2, a.entities = 3, b.entities = 4;
@@ -131,6 +149,9 @@ static void merge_sums_concatenates_and_merges_names(void **state)
     fb_error_clear(&err);
     assert_int_equal(summary_merge(&a, &b, &err), 0);
     assert_int_equal(a.stage[1].lost, 5);
+    assert_true(a.stage[1].v_lost.units == 75 && a.stage[1].v_lost.n == 3 && a.stage[1].v_lost.k == 1);
+    assert_int_equal(a.nund, 1);
+    assert_int_equal(a.und[0].last, T0 - 2);
     assert_int_equal(a.stage[2].touches[1], 9);
     assert_int_equal(a.read, 30);
     assert_int_equal(a.after, 3);
@@ -141,7 +162,7 @@ static void merge_sums_concatenates_and_merges_names(void **state)
         assert_int_equal(a.set[k].n, want_n[k]);
     assert_int_equal(a.set[0].v[0] + a.set[0].v[1] + a.set[0].v[2], 5 + 7 + 9);
     assert_int_equal(a.set[1].v[0], 3);
-    assert_int_equal(a.set[3].v[0], T0 - DAY);
+    assert_int_equal(a.set[3].v[0], DAY);
     assert_int_equal(a.nunmapped, 3);
     assert_memory_equal(a.unmapped[0].name, "Nurture", 7);
     assert_int_equal(a.unmapped[0].events, 5);
@@ -153,7 +174,7 @@ static void merge_sums_concatenates_and_merges_names(void **state)
     assert_int_equal(b.set[4].n, 2);
     /* an empty summary merges as nothing */
     struct summary e;
-    const size_t ce[5] = {0};
+    const size_t ce[SUM_NSETS(3)] = {0};
     summary_with(&e, 0, 0, ce, NULL);
     assert_int_equal(summary_merge(&a, &e, &err), 0);
     assert_int_equal(a.max_time, T0);
@@ -166,7 +187,7 @@ static void merge_sums_concatenates_and_merges_names(void **state)
 static void summaries_of_other_options_do_not_merge(void **state)
 {
     (void)state;
-    const size_t c[5] = {0};
+    const size_t c[SUM_NSETS(3)] = {0};
     struct summary a, b;
     struct fb_error err;
     fb_error_clear(&err);
@@ -216,7 +237,7 @@ static void world_new(struct world *w)
     memcpy(w->map, map, sizeof map);
     w->sales[2] = 1;
     w->lost[1] = 1;
-    w->maps = (struct funnel_maps){w->map, NSTAGE_IDS, w->sales, w->lost, 0, NULL, NULL, 0};
+    w->maps = (struct funnel_maps){w->map, NSTAGE_IDS, w->sales, w->lost, 0, NULL, NULL, 0, NULL, NULL};
 }
 
 struct ev {
