@@ -48,8 +48,14 @@ void money_sum_merge(struct money_sum *into, const struct money_sum *from);
 #define MONEY_TEXT_MAX 48
 size_t money_format(const struct money_sum *s, char buf[MONEY_TEXT_MAX]);
 
-/* The sum in units (10^-9) as a double (for rationals written once as
- * doubles: avg_won, weighted_open); NaN when empty or overflowed. */
+/* The sum's count of 10^-9 units (not the amount: divide by 1e9) as a
+ * double, rounded once; NaN when empty or overflowed. */
 double money_to_double(const struct money_sum *s);
+
+/* The amount of the sum divided by den, value / den, rounded once to the
+ * nearest double (ties to even): avg_won is money_ratio_double(won, n),
+ * an exact rational written once as a double (METRICS.md §4.19).  NaN
+ * when the sum is empty or overflowed or den is 0. */
+double money_ratio_double(const struct money_sum *s, uint64_t den);
 
 #endif
