@@ -17,7 +17,14 @@ run "$FUNNEL" entities "$T/l.flog" $O
 expect_rc entities_golden_rc 0
 expect_same entities_golden "$T/out" "$L/entities.golden.csv"
 
-# The value column exists and is empty until value(e) is in the state.
+# value(e) (docs/METRICS.md §4.19): hotel's two amounts at one time tie to
+# the one with more fraction digits, and its later amount at an unmapped
+# stage does not count; --sort value puts the largest first (5000, 1200,
+# 250.10), then those without a value by entity bytes.
+run "$FUNNEL" entities "$T/l.flog" $O --sort value
+if [ "$(tail -n +2 "$T/out" | cut -d, -f1 | tr '\n' ' ')" = '"beta acme hotel delta echo "say ""hi""" ' ] &&
+    grep -q '^hotel,.*,250\.10,hal,EMEA$' "$T/out"; then
+    pass entities_sort_value; else fail entities_sort_value "$(cat "$T/out")"; fi
 run "$FUNNEL" entities "$T/l.flog" $O --status stale
 if [ "$(tail -n +2 "$T/out" | cut -d, -f1 | tr '\n' ' ')" = '"say ""hi""" echo hotel ' ]; then
     pass entities_status; else fail entities_status "$(cat "$T/out")"; fi

@@ -13,6 +13,9 @@ O="--stages lead,qualified,proposal,won --as-of 2026-04-01"
 run "$FUNNEL" explain "$T/l.flog" acme $O
 expect_rc explain_text_rc 0
 expect_same explain_text_golden "$T/out" "$L/explain_acme.golden.txt"
+run "$FUNNEL" explain "$T/l.flog" hotel $O
+if grep -q '^value        250\.10$' "$T/out"; then pass explain_value_tie; else
+    fail explain_value_tie "$(grep '^value' "$T/out")"; fi
 run "$FUNNEL" explain "$T/l.flog" echo $O --json
 expect_same explain_json_golden "$T/out" "$L/explain_echo.golden.json"
 
