@@ -5,6 +5,7 @@
  * decided exactly, with S = prod (n_i - d_i) / n_i held as exponents of
  * primes, so the common telescoping cases cost no big numbers at all. */
 #include "km.h"
+#include "bigint.h"
 #include <float.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,69 +112,25 @@ static void exact_advance(struct km_exact *x, int64_t t)
     }
 }
 
-/* A non-negative integer as little-endian 32-bit limbs. */
-struct km_big {
-    uint32_t *l;
-    size_t n, cap;
-};
-
-static int big_mul(struct km_big *b, uint32_t m)
-{
-    uint64_t carry = 0;
-    for (size_t i = 0; i < b->n; i++) {
-        carry += (uint64_t)b->l[i] * m;
-        b->l[i] = (uint32_t)carry;
-        carry >>= 32;
-    }
-    if (carry) {
-        if (b->n == b->cap) {
-            size_t cap = b->cap ? 2 * b->cap : 16;
-            uint32_t *l = realloc(b->l, cap * sizeof *l);
-            if (!l)
-                return -1;
-            b->l = l;
-            b->cap = cap;
-        }
-        b->l[b->n++] = (uint32_t)carry;
-    }
-    return 0;
-}
-
-static int big_cmp(const struct km_big *a, const struct km_big *b)
-{
-    if (a->n != b->n)
-        return a->n < b->n ? -1 : 1;
-    for (size_t i = a->n; i-- > 0;)
-        if (a->l[i] != b->l[i])
-            return a->l[i] < b->l[i] ? -1 : 1;
-    return 0;
-}
-
 /* *b = 1 * prod over p with sign*e[p] > 0 of p^(sign*e[p]), multiplying
  * by several primes at once while their product fits 32 bits. */
-static int big_power_product(const struct km_exact *x, const int64_t *e, int sign, struct km_big *b)
+static int big_power_product(const struct km_exact *x, const int64_t *e, int sign, struct bigint *b)
 {
-    if (!b->cap) {
-        b->l = malloc(16 * sizeof *b->l);
-        if (!b->l)
-            return -1;
-        b->cap = 16;
-    }
-    b->l[0] = 1;
-    b->n = 1;
+    if (bigint_set_u128(b, 1) != 0)
+        return -1;
     uint64_t acc = 1;
     for (size_t p = 2; p <= x->top; p++) {
         int64_t k = sign * e[p];
         for (; k > 0; k--) {
             if (acc * p > UINT32_MAX) {
-                if (big_mul(b, (uint32_t)acc) != 0)
+                if (bigint_mul_u32(b, (uint32_t)acc) != 0)
                     return -1;
                 acc = 1;
             }
             acc *= p;
         }
     }
-    return big_mul(b, (uint32_t)acc);
+    return bigint_mul_u32(b, (uint32_t)acc);
 }
 
 /* Whether S <= 1/den exactly at the step at time t (den 2 or 10):
@@ -185,12 +142,12 @@ static int exact_at_most(struct km_exact *x, int64_t t, unsigned den)
         return 1;
     exact_fold(x, den, +1);
     int r = -1;
-    struct km_big num = {0}, dnm = {0};
+    struct bigint num = {0}, dnm = {0};
     if (big_power_product(x, x->e, +1, &num) == 0 && big_power_product(x, x->e, -1, &dnm) == 0)
-        r = big_cmp(&num, &dnm) <= 0;
+        r = bigint_cmp(&num, &dnm) <= 0;
     exact_fold(x, den, -1);
-    free(num.l);
-    free(dnm.l);
+    bigint_free(&num);
+    bigint_free(&dnm);
     return r;
 }
 

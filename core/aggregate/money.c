@@ -5,6 +5,7 @@
  * so sums are the same bytes whatever the order of addition (merge,
  * threads). */
 #include "money.h"
+#include "bigint.h"
 #include <math.h>
 #include <string.h>
 
@@ -164,4 +165,38 @@ double money_ratio_double(const struct money_sum *s, uint64_t den)
     if (s->n == 0 || s->overflow || den == 0)
         return NAN;
     return ratio_to_double(s->units, (u128)den * UNITS_PER_ONE);
+}
+
+int money_weighted_double(const struct money_sum *v, const uint64_t *num, const uint64_t *den, size_t n,
+                          double *out)
+{
+    *out = NAN;
+    /* Over the common denominator 10^9 * prod den_i: N / D exactly, then
+     * one rounding (bigint_ratio_double). */
+    struct bigint nsum = {0}, term = {0}, d = {0};
+    int rc = -1, any = 0;
+    if (bigint_set_u128(&d, UNITS_PER_ONE) != 0)
+        goto done;
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].n == 0 || den[i] == 0)
+            continue;
+        if (v[i].overflow) {
+            rc = 0;          /* *out stays NaN: the sum is null */
+            goto done;
+        }
+        any = 1;
+        if (bigint_set_u128(&term, v[i].units) != 0 || bigint_mul_u64(&term, num[i]) != 0)
+            goto done;
+        for (size_t j = 0; j < n; j++)
+            if (j != i && v[j].n && den[j] && bigint_mul_u64(&term, den[j]) != 0)
+                goto done;
+        if (bigint_add(&nsum, &term) != 0 || bigint_mul_u64(&d, den[i]) != 0)
+            goto done;
+    }
+    rc = any ? bigint_ratio_double(&nsum, &d, out) : 0;
+done:
+    bigint_free(&nsum);
+    bigint_free(&term);
+    bigint_free(&d);
+    return rc;
 }

@@ -58,4 +58,12 @@ double money_to_double(const struct money_sum *s);
  * when the sum is empty or overflowed or den is 0. */
 double money_ratio_double(const struct money_sum *s, uint64_t den);
 
+/* Sum over i of the amount of v[i] * num[i] / den[i], rounded once to the
+ * nearest double: weighted_open = this over the stages, with v the open
+ * value of a stage, num = won and den = closed (METRICS.md §4.19).  Terms
+ * with an empty sum or den 0 are left out; *out is NaN when every term is
+ * left out or one sum overflowed.  0, or -1 when out of memory. */
+int money_weighted_double(const struct money_sum *v, const uint64_t *num, const uint64_t *den, size_t n,
+                          double *out);
+
 #endif

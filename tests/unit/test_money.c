@@ -228,6 +228,84 @@ static void test_rejects(void **state)
     assert_int_equal(money_parse("340282366920938463463374607431.7682114554", 41, &m), 0);
 }
 
+static void test_weighted_rounds_once(void **state)
+{
+    (void)state;
+    /* METRICS.md §8.1: open value by stage 10, 7.77, 2.500000000 and none,
+     * won 2 of closed 5, 5, 3, 2. */
+    struct money_sum v[4] = {{0}};
+    struct money a = P("10"), b = P("7.77"), c = P("2.4999999995");
+    money_sum_add(&v[0], &a);
+    money_sum_add(&v[1], &b);
+    money_sum_add(&v[2], &c);
+    const uint64_t won[4] = {2, 2, 2, 2}, closed[4] = {5, 5, 3, 2};
+    double w;
+    assert_int_equal(money_weighted_double(v, won, closed, 4, &w), 0);
+    assert_true(w == 8.774666666666667);
+    /* 0.1 * 1/1 + 0.2 * 1/1 is 0.3; in doubles 0.1 + 0.2 is not. */
+    struct money_sum t[2] = {{0}};
+    struct money x = P("0.1"), y = P("0.2");
+    money_sum_add(&t[0], &x);
+    money_sum_add(&t[1], &y);
+    const uint64_t one[2] = {1, 1};
+    assert_int_equal(money_weighted_double(t, one, one, 2, &w), 0);
+    assert_true(w == 0.3 && 0.1 + 0.2 != 0.3);
+    /* Past 2^64 units, large denominators: (2^100 + 12345) units * 7 /
+     * 1000003 + 3.000000001 * 5 / 999983; doubles say ...864. */
+    struct money_sum g[2] = {{0}};
+    struct money s1 = {.units = ((unsigned __int128)1 << 100) + 12345, .k = 9}, s2 = P("3.000000001");
+    money_sum_add(&g[0], &s1);
+    money_sum_add(&g[1], &s2);
+    const uint64_t gn[2] = {7, 5}, gd[2] = {1000003, 999983};
+    assert_int_equal(money_weighted_double(g, gn, gd, 2, &w), 0);
+    assert_true(w == 8873527581014863.0);
+    /* Nothing to weigh, a zero denominator, an overflowed sum: NaN. */
+    struct money_sum e[1] = {{0}};
+    assert_int_equal(money_weighted_double(e, one, one, 1, &w), 0);
+    assert_true(isnan(w));
+    const uint64_t zero[1] = {0};
+    assert_int_equal(money_weighted_double(t, one, zero, 1, &w), 0);
+    assert_true(isnan(w));
+    struct money_sum o[1] = {{0}};
+    struct money big = P("340282366920938463463374607431.768211455");
+    money_sum_add(&o[0], &big);
+    money_sum_add(&o[0], &big);
+    assert_int_equal(money_weighted_double(o, one, one, 1, &w), 0);
+    assert_true(isnan(w));
+    /* A weight of 0 is 0.0, not NaN (METRICS.md §8.1, group ent). */
+    const uint64_t nothing[2] = {0, 0};
+    assert_int_equal(money_weighted_double(t, nothing, one, 2, &w), 0);
+    assert_true(w == 0.0);
+}
+
+static uint64_t rng = 0x9E3779B97F4A7C15u;
+static uint64_t next(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+/* Two independent correctly rounded quotients (128-bit long division in
+ * money_ratio_double, big integers in money_weighted_double) agree. */
+static void test_two_roundings_agree(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 200000; i++) {
+        struct money m = {.units = ((unsigned __int128)next() << (next() % 64)) | next(), .k = 9};
+        struct money_sum s = {0};
+        money_sum_add(&s, &m);
+        uint64_t den = next() >> (next() % 64);
+        if (den == 0)
+            den = 1;
+        const uint64_t one = 1;
+        double w;
+        assert_int_equal(money_weighted_double(&s, &one, &den, 1, &w), 0);
+        assert_true(w == money_ratio_double(&s, den));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -241,6 +319,8 @@ int main(void)
         cmocka_unit_test(test_merge_equals_one_sum),
         cmocka_unit_test(test_ratio_rounds_once),
         cmocka_unit_test(test_rejects),
+        cmocka_unit_test(test_weighted_rounds_once),
+        cmocka_unit_test(test_two_roundings_agree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
