@@ -132,45 +132,37 @@ static int stages(struct summary *s, struct res_report *out, struct fb_error *er
     return rc;
 }
 
-/* An exact sum as a double, in currency units; NaN when empty. */
-static double money_value(const struct money_sum *m)
-{
-    return money_to_double(m) / 1e9;
-}
-
 int deals_finish(struct summary *s, struct res_report *out, struct fb_error *err)
 {
     const size_t ns = s->ns;
     /* p(s) = won_s / closed_s: closed_s counts the won (every one has max(e)
      * = last >= s) and the lost and stale with max(e) >= s (§4.19). */
     uint64_t closed_above = 0;
-    long double weighted = 0;
-    int any_weighted = 0;
+    uint64_t won[FUNNEL_MAX_STAGES], closed[FUNNEL_MAX_STAGES];
+    struct money_sum open_value[FUNNEL_MAX_STAGES];
     for (size_t i = ns; i-- > 0;) {
         struct res_stage *st = &out->stages[i];
         closed_above += st->lost + st->stale;
-        const uint64_t closed = out->won + closed_above;
-        st->p_win = closed ? (double)out->won / (double)closed : NAN;
-        if (closed)
-            qual_wilson(out->won, closed, &st->p_win_ci.lo, &st->p_win_ci.hi);
+        closed[i] = out->won + closed_above;
+        won[i] = out->won;
+        st->p_win = closed[i] ? (double)out->won / (double)closed[i] : NAN;
+        if (closed[i])
+            qual_wilson(out->won, closed[i], &st->p_win_ci.lo, &st->p_win_ci.hi);
         else
             st->p_win_ci.lo = st->p_win_ci.hi = NAN;
-        if (!st->open_value.n)
-            continue;
-        if (closed) {
-            /* value * won / closed, from the exact units once */
-            weighted += (long double)money_to_double(&st->open_value) * (long double)out->won /
-                        (long double)closed;
-            any_weighted = 1;
-        } else {
+        open_value[i] = st->open_value;
+        if (st->open_value.n && !closed[i]) {
             out->unweighted_open += st->open_value.n;
             money_sum_merge(&out->unweighted_value, &st->open_value);
         }
     }
-    out->weighted_open = any_weighted ? (double)(weighted / 1e9L) : NAN;
+    /* weighted_open and avg_won are exact rationals rounded once to a
+     * double (§4.19), so no order of adding terms can change their bytes. */
+    if (money_weighted_double(open_value, won, closed, ns, &out->weighted_open) != 0)
+        return fb_fail(err, FB_ENOMEM, "out of memory");
     out->with_value = out->value_won.n + out->value_lost.n + out->value_stale.n + out->value_open.n;
     out->without_value = out->entities - out->with_value;
-    out->avg_won = out->value_won.n ? money_value(&out->value_won) / (double)out->value_won.n : NAN;
+    out->avg_won = money_ratio_double(&out->value_won, out->value_won.n);
     const double median_days = out->time_to_win.count ? (double)out->time_to_win.median_s / DAY_S : NAN;
     out->velocity_per_day = NAN;
     if (!isnan(out->win_rate_closed) && !isnan(out->avg_won) && !isnan(median_days) && median_days > 0)
