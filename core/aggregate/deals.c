@@ -3,6 +3,7 @@
 #include "deals.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,32 +45,6 @@ void deals_classify(const struct summary *s, struct res_report *out)
         money_sum_merge(&out->value_open, &out->stages[i].open_value);
 }
 
-/* Durations (below 2^40, docs/METRICS.md §4.20) sorted ascending: a radix
- * sort of five bytes, since a stage's sets hold up to one value an entity
- * and replay sorts them on every run.  tmp holds n. */
-static void sort_durations(int64_t *v, size_t n, int64_t *tmp)
-{
-    int64_t *a = v, *b = tmp;
-    if (n < 2)
-        return;
-    for (unsigned shift = 0; shift < 40; shift += 8) {
-        size_t count[257] = {0};
-        for (size_t i = 0; i < n; i++)
-            count[((uint64_t)a[i] >> shift & 0xff) + 1]++;
-        if (count[(a[0] >> shift & 0xff) + 1] == n)
-            continue;   /* one digit: this pass moves nothing */
-        for (size_t k = 1; k < 257; k++)
-            count[k] += count[k - 1];
-        for (size_t i = 0; i < n; i++)
-            b[count[(uint64_t)a[i] >> shift & 0xff]++] = a[i];
-        int64_t *t = a;
-        a = b;
-        b = t;
-    }
-    if (a != v)
-        memcpy(v, a, n * sizeof *v);
-}
-
 /* The aging of stage i (open entities with max(e) = i) from cens[0..na),
  * which it reorders. */
 static void aging(int64_t *cens, size_t na, struct res_stage *st)
@@ -86,50 +61,84 @@ static void aging(int64_t *cens, size_t na, struct res_stage *st)
         st->aging_over_median += cens[k] > st->time_in_stage.median_s;
 }
 
-/* Aging and Kaplan-Meier of every stage but the last.  The censorings of
- * stage i are the open ones (which are also its aging) and the closed
- * ones of the summary, and those of its undecided entities by the
- * outcome deals_classify gave them. */
-static int stages(struct summary *s, struct res_report *out, struct fb_error *err)
+/* One stage's job: time in stage (its durations sorted once, then read by
+ * index), the aging and the Kaplan-Meier estimate, which walks the same
+ * sorted durations as its events.  The censorings of stage i are the open
+ * ones (also its aging) and the closed ones of the summary, and those of
+ * its undecided entities by the outcome deals_classify gave them. */
+struct stage_jobs {
+    struct summary *s;
+    struct res_report *out;
+    atomic_int failed;
+};
+
+static void stage_job(void *arg, size_t i)
 {
+    struct stage_jobs *j = arg;
+    struct summary *s = j->s;
+    struct res_report *out = j->out;
     const size_t ns = s->ns;
-    size_t cap = 1;
-    for (size_t i = 0; i + 1 < ns; i++) {
-        size_t n = s->set[SUM_AGE(ns, i)].n + s->set[SUM_CEN(ns, i)].n;
-        n = n > s->set[SUM_DUR(i)].n ? n : s->set[SUM_DUR(i)].n;
-        cap = n > cap ? n : cap;
+    const struct sum_set *age = &s->set[SUM_AGE(ns, i)], *cen = &s->set[SUM_CEN(ns, i)];
+    struct sum_set *ev = &s->set[SUM_DUR(i)];
+    size_t nund = 0;
+    for (size_t k = 0; k < s->nund; k++)
+        nund += s->und[k].stage == i;
+    const size_t nc = age->n + cen->n + nund;
+    const size_t cap = nc > ev->n ? nc : ev->n;
+    int64_t *cens = malloc((nc ? nc : 1) * sizeof *cens), *tmp = malloc((cap ? cap : 1) * sizeof *tmp);
+    if (!cens || !tmp) {
+        free(cens);
+        free(tmp);
+        atomic_store(&j->failed, 1);
+        return;
     }
-    cap += s->nund;
-    int64_t *cens = malloc(cap * sizeof *cens), *tmp = malloc(cap * sizeof *tmp);
-    int rc = cens && tmp ? 0 : fb_fail(err, FB_ENOMEM, "out of memory computing the report");
-    for (size_t i = 0; rc == 0 && i + 1 < ns; i++) {
-        const struct sum_set *age = &s->set[SUM_AGE(ns, i)], *cen = &s->set[SUM_CEN(ns, i)];
-        size_t n = age->n;
-        memcpy(cens, age->v, age->n * sizeof *cens);
-        for (size_t k = 0; k < s->nund; k++)
-            if (s->und[k].stage == i && !und_is_stale(s, &s->und[k], out->as_of))
-                cens[n++] = out->as_of - s->und[k].m;
-        aging(cens, n, &out->stages[i]);
-        memcpy(cens + n, cen->v, cen->n * sizeof *cens);
-        n += cen->n;
-        for (size_t k = 0; k < s->nund; k++)
-            if (s->und[k].stage == i && und_is_stale(s, &s->und[k], out->as_of))
-                cens[n++] = s->und[k].last - s->und[k].m;
-        struct sum_set *ev = &s->set[SUM_DUR(i)];
-        sort_durations(cens, n, tmp);
-        sort_durations(ev->v, ev->n, tmp);
-        struct km_result km;
-        rc = km_quantiles(ev->v, ev->n, cens, n, &km, err);
-        if (rc == 0) {
-            out->stages[i].has_km_median = km.has_median;
-            out->stages[i].has_km_p90 = km.has_p90;
-            out->stages[i].km_median_s = km.median_s;
-            out->stages[i].km_p90_s = km.p90_s;
-        }
+    stats_sort_durations(ev->v, ev->n, tmp);
+    stats_summarise_sorted(ev->v, ev->n, &out->stages[i].time_in_stage);
+    size_t n = age->n;
+    memcpy(cens, age->v, age->n * sizeof *cens);
+    for (size_t k = 0; k < s->nund; k++)
+        if (s->und[k].stage == i && !und_is_stale(s, &s->und[k], out->as_of))
+            cens[n++] = out->as_of - s->und[k].m;
+    aging(cens, n, &out->stages[i]);
+    memcpy(cens + n, cen->v, cen->n * sizeof *cens);
+    n += cen->n;
+    for (size_t k = 0; k < s->nund; k++)
+        if (s->und[k].stage == i && und_is_stale(s, &s->und[k], out->as_of))
+            cens[n++] = s->und[k].last - s->und[k].m;
+    stats_sort_durations(cens, n, tmp);
+    struct km_result km;
+    struct fb_error err;
+    if (km_quantiles(ev->v, ev->n, cens, n, &km, &err) != 0)
+        atomic_store(&j->failed, 1);
+    else {
+        out->stages[i].has_km_median = km.has_median;
+        out->stages[i].has_km_p90 = km.has_p90;
+        out->stages[i].km_median_s = km.median_s;
+        out->stages[i].km_p90_s = km.p90_s;
     }
     free(cens);
     free(tmp);
-    return rc;
+}
+
+static int stage_larger(const void *pa, const void *pb, void *arg)
+{
+    const struct summary *s = arg;
+    const size_t a = s->set[SUM_DUR(*(const size_t *)pa)].n, b = s->set[SUM_DUR(*(const size_t *)pb)].n;
+    return (a < b) - (a > b);
+}
+
+int deals_stage_stats(struct summary *s, struct res_report *out, struct fb_error *err)
+{
+    const size_t ns = s->ns;
+    size_t order[FUNNEL_MAX_STAGES], total = 0;
+    for (size_t i = 0; i + 1 < ns; i++) {
+        order[i] = i;
+        total += s->set[SUM_DUR(i)].n + s->set[SUM_AGE(ns, i)].n + s->set[SUM_CEN(ns, i)].n;
+    }
+    qsort_r(order, ns - 1, sizeof *order, stage_larger, s);
+    struct stage_jobs j = {s, out, 0};
+    stats_run_jobs(stage_job, &j, order, ns - 1, total >= STATS_PARALLEL_MIN, s->threads);
+    return atomic_load(&j.failed) ? fb_fail(err, FB_ENOMEM, "out of memory computing the report") : 0;
 }
 
 int deals_finish(struct summary *s, struct res_report *out, struct fb_error *err)
@@ -167,5 +176,5 @@ int deals_finish(struct summary *s, struct res_report *out, struct fb_error *err
     out->velocity_per_day = NAN;
     if (!isnan(out->win_rate_closed) && !isnan(out->avg_won) && !isnan(median_days) && median_days > 0)
         out->velocity_per_day = (double)out->open * out->win_rate_closed * out->avg_won / median_days;
-    return stages(s, out, err);
+    return 0;
 }

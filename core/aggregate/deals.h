@@ -17,9 +17,13 @@
  * of s into out.  Before the rates, which add the counts up. */
 void deals_classify(const struct summary *s, struct res_report *out);
 
-/* The rest, after the rates and time in stage: p(s), the value block,
- * aging, Kaplan-Meier.  Reorders the values inside s's sets.  Returns 0
- * or FB_ENOMEM. */
+/* Time in stage, aging and Kaplan-Meier of every stage but the last, one
+ * job a stage on up to s->threads threads; after deals_classify.  Sorts
+ * the values inside s's sets.  Returns 0 or FB_ENOMEM. */
+int deals_stage_stats(struct summary *s, struct res_report *out, struct fb_error *err) FB_MUST_USE;
+
+/* The rest, after the rates: p(s), the value block and velocity.  Returns
+ * 0 or FB_ENOMEM. */
 int deals_finish(struct summary *s, struct res_report *out, struct fb_error *err) FB_MUST_USE;
 
 #endif

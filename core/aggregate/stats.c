@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 
 size_t stats_rank_index(size_t n, unsigned p)
 {
@@ -66,8 +67,6 @@ void stats_summarise(int64_t *v, size_t n, struct res_stats *out)
     out->p90_s = v[k9];
 }
 
-/* Below this many values in all, threads cost more than they save. */
-#define STATS_PARALLEL_MIN 200000
 #define STATS_MAX_THREADS 16
 
 struct stats_run {
@@ -110,6 +109,116 @@ void stats_summarise_all(struct stats_job *jobs, size_t n, unsigned threads)
     while (started < nt && pthread_create(&tid[started], NULL, stats_worker, &r) == 0)
         started++;
     stats_worker(&r);
+    for (size_t k = 1; k < started; k++)
+        pthread_join(tid[k], NULL);
+}
+
+void stats_summarise_sorted(const int64_t *v, size_t n, struct res_stats *out)
+{
+    out->count = n;
+    if (n == 0) {
+        out->mean_s = NAN;
+        out->median_s = out->p90_s = 0;
+        return;
+    }
+    __int128 sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += v[i];
+    out->mean_s = (double)sum / (double)n;
+    out->median_s = v[stats_rank_index(n, 50)];
+    out->p90_s = v[stats_rank_index(n, 90)];
+}
+
+static void insertion_sort(int64_t *v, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        int64_t x = v[i];
+        size_t j = i;
+        for (; j > 0 && v[j - 1] > x; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
+}
+
+void stats_sort_durations(int64_t *v, size_t n, int64_t *tmp)
+{
+    if (n < 48) {
+        insertion_sort(v, n);
+        return;
+    }
+    uint64_t max = 0;
+    for (size_t i = 0; i < n; i++)
+        max |= (uint64_t)v[i];
+    unsigned bits = 0;
+    while (bits < 64 && (max >> bits) != 0)
+        bits++;
+    /* Wide digits for large sets (two passes cover a year of seconds),
+     * narrow ones where clearing the counts would cost more than the
+     * values. */
+    const unsigned width = n >= 65536 ? 13 : 8;
+    const size_t nb = (size_t)1 << width;
+    size_t *count = malloc((nb + 1) * sizeof *count);
+    if (!count) {   /* no memory for the counts: sort in place all the same */
+        for (size_t gap = n / 2; gap > 0; gap /= 2)   /* Shell sort, no allocation */
+            for (size_t i = gap; i < n; i++) {
+                int64_t x = v[i];
+                size_t j = i;
+                for (; j >= gap && v[j - gap] > x; j -= gap)
+                    v[j] = v[j - gap];
+                v[j] = x;
+            }
+        return;
+    }
+    int64_t *a = v, *b = tmp;
+    const uint64_t mask = nb - 1;
+    for (unsigned shift = 0; shift < bits; shift += width) {
+        memset(count, 0, (nb + 1) * sizeof *count);
+        for (size_t i = 0; i < n; i++)
+            count[((uint64_t)a[i] >> shift & mask) + 1]++;
+        for (size_t k = 1; k <= nb; k++)
+            count[k] += count[k - 1];
+        for (size_t i = 0; i < n; i++)
+            b[count[(uint64_t)a[i] >> shift & mask]++] = a[i];
+        int64_t *t = a;
+        a = b;
+        b = t;
+    }
+    free(count);
+    if (a != v)
+        memcpy(v, a, n * sizeof *v);
+}
+
+struct jobs_run {
+    void (*fn)(void *, size_t);
+    void *ctx;
+    const size_t *order;
+    size_t n;
+    atomic_size_t next;
+};
+
+static void *jobs_worker(void *arg)
+{
+    struct jobs_run *r = arg;
+    for (size_t k; (k = atomic_fetch_add(&r->next, 1)) < r->n;)
+        r->fn(r->ctx, r->order[k]);
+    return NULL;
+}
+
+void stats_run_jobs(void (*fn)(void *ctx, size_t job), void *ctx, const size_t *order, size_t n,
+                    int parallel, unsigned threads)
+{
+    size_t nt = threads < n ? threads : n;
+    nt = nt < STATS_MAX_THREADS ? nt : STATS_MAX_THREADS;
+    struct jobs_run r = {fn, ctx, order, n, 0};
+    if (!parallel || nt < 2) {
+        jobs_worker(&r);
+        return;
+    }
+    pthread_t tid[STATS_MAX_THREADS];
+    size_t started = 1;
+    while (started < nt && pthread_create(&tid[started], NULL, jobs_worker, &r) == 0)
+        started++;
+    jobs_worker(&r);
     for (size_t k = 1; k < started; k++)
         pthread_join(tid[k], NULL);
 }

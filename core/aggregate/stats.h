@@ -15,6 +15,9 @@ void stats_summarise(int64_t *v, size_t n, struct res_stats *out);
  * ceil(p*n/100) - 1, computed in integers so 0.9*10 is exactly 9. */
 size_t stats_rank_index(size_t n, unsigned p);
 
+/* Below this many values in all, threads cost more than they save. */
+#define STATS_PARALLEL_MIN 200000
+
 /* One set of durations to summarise: stats_summarise(v, n, out). */
 struct stats_job {
     int64_t *v;
@@ -27,5 +30,21 @@ struct stats_job {
  * one thread, since every job is independent.  A thread that cannot be
  * started leaves its jobs to this one. */
 void stats_summarise_all(struct stats_job *jobs, size_t n, unsigned threads);
+
+/* stats_summarise of v[0..n) already sorted ascending: the same numbers,
+ * read by index. */
+void stats_summarise_sorted(const int64_t *v, size_t n, struct res_stats *out);
+
+/* Sort durations (0 <= v < 2^40, docs/METRICS.md §4.20) ascending; tmp
+ * holds n.  A radix sort with as few passes as the largest value needs,
+ * since replay sorts every stage's durations on every run. */
+void stats_sort_durations(int64_t *v, size_t n, int64_t *tmp);
+
+/* fn(ctx, order[k]) for k in [0, n), on up to `threads` threads (0 or 1,
+ * or `parallel` 0: this one), taking the jobs in the given order (largest
+ * first balances best).  Jobs must be independent; a thread that cannot
+ * be started leaves its jobs to this one. */
+void stats_run_jobs(void (*fn)(void *ctx, size_t job), void *ctx, const size_t *order, size_t n,
+                    int parallel, unsigned threads);
 
 #endif

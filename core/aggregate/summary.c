@@ -331,7 +331,7 @@ int summary_finish(struct summary *s, const struct funnel_def *def, int has_as_o
                    struct res_report *out, struct fb_error *err)
 {
     const size_t ns = s->ns;
-    struct stats_job jobs[FUNNEL_MAX_STAGES + 1];   /* time in stage 0 .. ns - 2, to win, to loss */
+    struct stats_job jobs[2];   /* time to win, time to loss */
     memset(out, 0, sizeof *out);
     out->has_as_of = has_as_of;
     out->as_of = summary_as_of(s);
@@ -354,15 +354,17 @@ int summary_finish(struct summary *s, const struct funnel_def *def, int has_as_o
         st->open = s->stage[i].open;
         st->touches_marketing = s->stage[i].touches[0];
         st->touches_sales = s->stage[i].touches[1];
-        if (i + 1 < ns) {
-            st->has_time_in_stage = 1;
-            jobs[i] = (struct stats_job){s->set[SUM_DUR(i)].v, s->set[SUM_DUR(i)].n, &st->time_in_stage};
-        }
+        st->has_time_in_stage = i + 1 < ns;
     }
-    jobs[ns - 1] = (struct stats_job){s->set[SUM_WIN(ns)].v, s->set[SUM_WIN(ns)].n, &out->time_to_win};
-    jobs[ns] = (struct stats_job){s->set[SUM_LOSS(ns)].v, s->set[SUM_LOSS(ns)].n, &out->time_to_loss};
+    jobs[0] = (struct stats_job){s->set[SUM_WIN(ns)].v, s->set[SUM_WIN(ns)].n, &out->time_to_win};
+    jobs[1] = (struct stats_job){s->set[SUM_LOSS(ns)].v, s->set[SUM_LOSS(ns)].n, &out->time_to_loss};
     deals_classify(s, out);   /* undecided entities: open or stale now */
-    stats_summarise_all(jobs, ns + 1, s->threads);
+    stats_summarise_all(jobs, 2, s->threads);
+    if (deals_stage_stats(s, out, err) != 0) {   /* time in stage, aging, Kaplan-Meier */
+        free(und_last);
+        res_report_free(out);
+        return FB_ENOMEM;
+    }
     rates(s, def, out);
     out->ev_read = s->read;
     out->ev_after_as_of = s->after;

@@ -230,6 +230,46 @@ static void large_random_inputs_match_qsort(void **state)
     }
 }
 
+/* The radix sort of durations against qsort, for every way it chooses its
+ * passes: insertion below 48 values, 8-bit digits below 65,536, 13-bit
+ * above; values of 1 bit up to 40 bits (a duration's bound), all equal,
+ * and the summary read from the sorted values against the selection's. */
+static void durations_sort_like_qsort_and_summarise_alike(void **state)
+{
+    (void)state;
+    const size_t sizes[] = {0, 1, 2, 47, 48, 49, 1000, 65535, 65536, 200003};
+    const unsigned bits[] = {1, 8, 13, 14, 26, 27, 40};
+    for (size_t a = 0; a < sizeof sizes / sizeof *sizes; a++)
+        for (size_t b = 0; b < sizeof bits / sizeof *bits; b++) {
+            const size_t n = sizes[a];
+            int64_t *v = malloc((n ? n : 1) * sizeof *v), *w = malloc((n ? n : 1) * sizeof *w),
+                    *tmp = malloc((n ? n : 1) * sizeof *tmp);
+            assert_true(v && w && tmp);
+            for (size_t i = 0; i < n; i++)
+                v[i] = (int64_t)(next() & (((uint64_t)1 << bits[b]) - 1));
+            memcpy(w, v, n * sizeof *v);
+            struct res_stats sel, sorted;
+            stats_summarise(w, n, &sel);
+            memcpy(w, v, n * sizeof *v);
+            qsort(w, n, sizeof *w, cmp_i64);
+            stats_sort_durations(v, n, tmp);
+            if (n)
+                assert_memory_equal(v, w, n * sizeof *v);
+            stats_summarise_sorted(v, n, &sorted);
+            assert_int_equal(sorted.count, sel.count);
+            if (n) {
+                assert_int_equal(sorted.median_s, sel.median_s);
+                assert_int_equal(sorted.p90_s, sel.p90_s);
+                assert_true(sorted.mean_s == sel.mean_s);
+            } else {
+                assert_true(isnan(sorted.mean_s));
+            }
+            free(v);
+            free(w);
+            free(tmp);
+        }
+}
+
 static void negative_and_extreme_values_are_ordered_correctly(void **state)
 {
     (void)state;
@@ -326,6 +366,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(rank_index_of_p90_among_10_is_8),
+        cmocka_unit_test(durations_sort_like_qsort_and_summarise_alike),
         cmocka_unit_test(sets_summarised_on_threads_match_one_thread),
         cmocka_unit_test(rank_index_is_ceil_of_p_times_n_minus_1),
         cmocka_unit_test(rank_index_does_not_overflow_for_huge_n),
