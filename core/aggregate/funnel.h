@@ -21,6 +21,7 @@
 #include "quality.h"
 #include "result.h"
 #include "summary.h"
+#include "touches.h"
 
 struct part;
 
@@ -49,6 +50,12 @@ struct funnel_maps {
      * entity keeps the latest time, then the largest rank. */
     const uint32_t *amount_rank;
     const struct money *money;
+    /* --touches (docs/METRICS.md §4.22): the size of the log's touch
+     * dictionary, 0: off.  Each entity then gets a bit per (stage,
+     * channel, touch id) combination, ns x 2 x ntouch of them (at most
+     * TOUCH_MAX_COMBOS), OR-merged, and the part counts events per
+     * combination. */
+    uint32_t ntouch;
 };
 
 /* A new, empty part for nentities entities, judged at as_of (events after
@@ -132,6 +139,7 @@ struct part_summary_opts {
      * names the attribute values of maps.rank. */
     const struct groups_opts *groups;
     const struct groups_values *values;
+    const struct dict *touch_names;   /* names the touch ids (with maps.ntouch) */
 };
 
 /* The entity-free summary of p (summary_free it in every case): per stage
