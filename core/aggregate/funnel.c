@@ -27,6 +27,8 @@ struct part {
     int64_t *state;
     struct part *owner;   /* the part whose state this is (itself, or base) */
     uint64_t *touches;    /* [stage][0 marketing, 1 sales] */
+    uint32_t ntouch;      /* --touches: touch ids (part_new_touches), 0: off */
+    const struct dict *touch_names;   /* names them */
     size_t tcells;        /* --touches: uint64 of bits per entity, 0: off */
     uint64_t *tbits;      /* nent x tcells, the owner's (shared like state) */
     uint64_t *tev;        /* events per combination (s * 2 + ch) * ntouch + t */
@@ -46,7 +48,7 @@ static struct part *part_alloc(const struct part *shape)
     p->unmapped = calloc(p->maps.nstage_ids + 1, sizeof *p->unmapped);
     p->read = p->after = 0;
     p->tbits = NULL;
-    p->tev = p->tcells ? calloc(2 * p->ns * p->maps.ntouch, sizeof *p->tev) : NULL;
+    p->tev = p->tcells ? calloc(2 * p->ns * p->ntouch, sizeof *p->tev) : NULL;
     if (!p->touches || !p->unmapped || (p->tcells && !p->tev)) {
         part_free(p);
         return NULL;
@@ -57,10 +59,18 @@ static struct part *part_alloc(const struct part *shape)
 struct part *part_new(const struct funnel_def *def, uint32_t nentities, int64_t as_of,
                       int64_t stale_after, const struct funnel_maps *maps)
 {
-    const size_t combos = (size_t)def->n * 2 * maps->ntouch;
+    return part_new_touches(def, nentities, as_of, stale_after, maps, NULL);
+}
+
+struct part *part_new_touches(const struct funnel_def *def, uint32_t nentities, int64_t as_of,
+                              int64_t stale_after, const struct funnel_maps *maps,
+                              const struct dict *touches)
+{
+    const uint32_t ntouch = touches ? dict_size(touches) : 0;
+    const size_t combos = (size_t)def->n * 2 * ntouch;
     const struct part shape = {.def = def, .ns = def->n, .stride = def->n + 2 + maps->nby + (maps->amount_rank != NULL), .nent = nentities,
                                .as_of = as_of, .stale_after = stale_after, .maps = *maps,
-                               .tcells = (combos + 63) / 64};
+                               .ntouch = ntouch, .touch_names = touches, .tcells = (combos + 63) / 64};
     if (combos > TOUCH_MAX_COMBOS)
         return NULL;   /* the caller checks the cap first (replay.c) */
     struct part *p = part_alloc(&shape);
@@ -246,7 +256,7 @@ static void add_touches(struct part *a, const struct evb_cols *c, const uint32_t
     const uint32_t *touch = c->ids[EVB_IDX(BLOG_C_TOUCH)];
     const int32_t *stage_map = a->maps.stage;
     const uint8_t *sales = a->maps.sales;
-    const size_t nt = a->maps.ntouch, tcells = a->tcells;
+    const size_t nt = a->ntouch, tcells = a->tcells;
     for (uint32_t k = 0; k < n; k++) {
         const uint32_t i = sel ? sel[k] : k;
         const int32_t s = stage_map[stage[i]];
@@ -299,7 +309,7 @@ void part_add_after(struct part *p, uint64_t n)
  * of the log may know fewer touch ids: its combinations are renumbered. */
 static void merge_touches(struct part *into, const struct part *from)
 {
-    const size_t nf = from->maps.ntouch, ni = into->maps.ntouch;
+    const size_t nf = from->ntouch, ni = into->ntouch;
     for (size_t sc = 0; from->tcells && sc < 2 * into->ns; sc++)
         for (size_t t = 0; t < nf; t++)
             into->tev[sc * ni + t] += from->tev[sc * nf + t];
@@ -329,7 +339,7 @@ int part_merge(struct part *into, const struct part *from, struct fb_error *err)
         memcmp(from->stale, into->stale, into->ns * sizeof *into->stale) != 0 ||
         from->conv.window != into->conv.window || from->conv.skip_ignore != into->conv.skip_ignore ||
         from->maps.nstage_ids > into->maps.nstage_ids || !from->tcells != !into->tcells ||
-        from->maps.ntouch > into->maps.ntouch)
+        from->ntouch > into->ntouch)
         return fb_fail(err, FB_EUSAGE, "partial states of different funnels or logs do not merge");
     merge_touches(into, from);
     for (size_t k = 0; k < 2 * into->ns; k++)
@@ -885,15 +895,15 @@ static int emit_groups(const struct part *a, const struct groups_plan *plan,
  * provisional summary is neither won nor lost, whatever the finish
  * decides, so it needs nothing more: touches.h).  Then the touch types without events are dropped and the rest
  * sorted by name. */
-static int summarise_touches(const struct part *a, const struct part_summary_opts *o, struct summary *out)
+static int summarise_touches(const struct part *a, struct summary *out)
 {
-    const size_t ns = a->ns, nt = a->maps.ntouch;
+    const size_t ns = a->ns, nt = a->ntouch;
     struct sum_touches *t = touches_new(ns);
     if (!(out->touches = t))
         return FB_ENOMEM;
     for (uint32_t id = 0; id < nt; id++) {
         size_t len;
-        const char *name = dict_str(o->touch_names, id, &len);
+        const char *name = dict_str(a->touch_names, id, &len);
         struct sum_touch *x = touches_add(t, name, len);
         if (!x)
             return FB_ENOMEM;
@@ -961,9 +971,7 @@ int part_summarise(struct part *a, const struct part_summary_opts *o, struct sum
     if (a->maps.nby > GROUPS_MAX_BY)   /* the rows of part_row only (funnel.h) */
         return fb_fail(err, FB_EUSAGE, "a part with more than %d attribution cells does not summarise",
                        GROUPS_MAX_BY);
-    if (a->tcells && !o->touch_names)
-        return fb_fail(err, FB_EUSAGE, "a part with touch cells summarises with the touch names");
-    if (a->tcells && summarise_touches(a, o, out) != 0)
+    if (a->tcells && summarise_touches(a, out) != 0)
         return fb_fail(err, FB_ENOMEM, "out of memory computing the report");
     if ((rc = plan_groups(a, o, &plan, err)) != 0)
         return rc;
@@ -1028,7 +1036,7 @@ int part_finish(struct part *a, const struct part_finish_opts *o, struct res_rep
                 struct fb_error *err)
 {
     struct summary s;
-    const struct part_summary_opts so = {o->stage_names, 0, o->threads, o->trend, NULL, NULL, NULL};
+    const struct part_summary_opts so = {o->stage_names, 0, o->threads, o->trend, NULL, NULL};
     memset(out, 0, sizeof *out);
     int rc = part_summarise(a, &so, &s, err);
     if (rc == 0)

@@ -50,12 +50,6 @@ struct funnel_maps {
      * entity keeps the latest time, then the largest rank. */
     const uint32_t *amount_rank;
     const struct money *money;
-    /* --touches (docs/METRICS.md §4.22): the size of the log's touch
-     * dictionary, 0: off.  Each entity then gets a bit per (stage,
-     * channel, touch id) combination, ns x 2 x ntouch of them (at most
-     * TOUCH_MAX_COMBOS), OR-merged, and the part counts events per
-     * combination. */
-    uint32_t ntouch;
 };
 
 /* A new, empty part for nentities entities, judged at as_of (events after
@@ -64,6 +58,16 @@ struct funnel_maps {
  * (a value cell)) x 8 bytes per entity). */
 struct part *part_new(const struct funnel_def *def, uint32_t nentities, int64_t as_of,
                       int64_t stale_after, const struct funnel_maps *maps);
+
+/* part_new with --touches (docs/METRICS.md §4.22): touches is the log's
+ * touch dictionary (borrowed, naming the touch types in the summary; NULL:
+ * off, = part_new).  Each entity then gets a bit per (stage, channel,
+ * touch id) combination, ns x 2 x dict_size(touches) of them, OR-merged,
+ * and the part counts events per combination; more than TOUCH_MAX_COMBOS
+ * combinations return NULL (the caller checks first). */
+struct part *part_new_touches(const struct funnel_def *def, uint32_t nentities, int64_t as_of,
+                              int64_t stale_after, const struct funnel_maps *maps,
+                              const struct dict *touches);
 
 /* Count reached and the conversions under --window and --skipped ignore
  * (docs/METRICS.md §4.11); before any add and any part_new_sharing.
@@ -139,7 +143,6 @@ struct part_summary_opts {
      * names the attribute values of maps.rank. */
     const struct groups_opts *groups;
     const struct groups_values *values;
-    const struct dict *touch_names;   /* names the touch ids (with maps.ntouch) */
 };
 
 /* The entity-free summary of p (summary_free it in every case): per stage

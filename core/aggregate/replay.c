@@ -632,12 +632,13 @@ static int run(struct replay_run *r, const char *path, const struct replay_opts 
     const struct dict *stages = logr_dict(&r->r, BLOG_D_STAGE);
     struct funnel_maps maps = {r->stage_map, dict_size(stages), r->sales, r->lost,
                                (uint32_t)o->groups.nby, r->by_attr, r->values.rank, o->groups.last,
-                               r->amount_rank, r->money, (uint32_t)ntouch};
+                               r->amount_rank, r->money};
     if (visit) {   /* every attribute instead of --by's, which setup_by has checked */
         maps.nby = (uint32_t)nall;
         maps.by_attr = r->all_attr;
     }
-    r->part = part_new(o->def, scan->dict_sizes[BLOG_D_ENTITY], r->as_of, o->stale_after, &maps);
+    r->part = part_new_touches(o->def, scan->dict_sizes[BLOG_D_ENTITY], r->as_of, o->stale_after, &maps,
+                               ntouch ? logr_dict(&r->r, BLOG_D_TOUCH) : NULL);
     if (!r->part)
         return fb_fail(err, FB_ENOMEM, "out of memory for %u entities",
                        scan->dict_sizes[BLOG_D_ENTITY]);
@@ -658,7 +659,7 @@ static int run(struct replay_run *r, const char *path, const struct replay_opts 
      * entities that may still turn stale stay undecided (FORMAT.md §14). */
     const struct trend_opts tr = replay_trend_opts(o);
     const struct part_summary_opts so = {stages, sh && !o->has_as_of, o->threads, &tr, &o->groups,
-                                         &r->values, ntouch ? logr_dict(&r->r, BLOG_D_TOUCH) : NULL};
+                                         &r->values};
     if (rc == 0)
         rc = part_summarise(r->part, &so, out, err);
     out->threads = o->threads;   /* the finish's medians, one set a thread */

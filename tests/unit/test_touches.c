@@ -66,7 +66,7 @@ static void world_new(struct world *w)
     memcpy(w->stage_map, map, sizeof map);
     w->sales[2] = 1;
     w->lost[1] = 1;
-    w->maps = (struct funnel_maps){w->stage_map, 5, w->sales, w->lost, 0, NULL, NULL, 0, NULL, NULL, NTOUCH};
+    w->maps = (struct funnel_maps){w->stage_map, 5, w->sales, w->lost, 0, NULL, NULL, 0, NULL, NULL};
 }
 
 static void world_free(struct world *w)
@@ -120,7 +120,7 @@ static char *report_of(struct world *w, struct part *p, int provisional)
     struct res_report r;
     struct fb_error err;
     fb_error_clear(&err);
-    const struct part_summary_opts o = {w->stages, provisional, 1, NULL, NULL, NULL, w->touches};
+    const struct part_summary_opts o = {w->stages, provisional, 1, NULL, NULL, NULL};
     assert_int_equal(part_summarise(p, &o, &s, &err), 0);
     assert_non_null(s.touches);
     for (size_t i = 0; i < s.touches->n; i++) {
@@ -163,7 +163,7 @@ static void test_or_merge_any_split(void **state)
         random_events(ev, seed);
         for (size_t i = 0; i < NEV; i++)
             all[i] = i;
-        struct part *one = part_new(&w.def, NENT, as_of, 10 * DAY, &w.maps);
+        struct part *one = part_new_touches(&w.def, NENT, as_of, 10 * DAY, &w.maps, w.touches);
         assert_non_null(one);
         add_idx(one, ev, all, NEV);
         char *want = report_of(&w, one, 0);
@@ -175,7 +175,7 @@ static void test_or_merge_any_split(void **state)
         struct part *p[5];
         size_t *idx[5], n[5] = {0};
         for (size_t j = 0; j < k; j++) {
-            assert_non_null(p[j] = part_new(&w.def, NENT, as_of, 10 * DAY, &w.maps));
+            assert_non_null(p[j] = part_new_touches(&w.def, NENT, as_of, 10 * DAY, &w.maps, w.touches));
             assert_non_null(idx[j] = malloc(NEV * sizeof *idx[j]));
         }
         shuffle(all, NEV);
@@ -218,12 +218,12 @@ static void test_shared_array(void **state)
     random_events(ev, 99);
     for (size_t i = 0; i < NEV; i++)
         all[i] = i;
-    struct part *one = part_new(&w.def, NENT, as_of, 10 * DAY, &w.maps);
+    struct part *one = part_new_touches(&w.def, NENT, as_of, 10 * DAY, &w.maps, w.touches);
     add_idx(one, ev, all, NEV);
     char *want = report_of(&w, one, 1);
     part_free(one);
 
-    struct part *base = part_new(&w.def, NENT, as_of, 10 * DAY, &w.maps), *mine[3];
+    struct part *base = part_new_touches(&w.def, NENT, as_of, 10 * DAY, &w.maps, w.touches), *mine[3];
     struct evb_cols c;
     cols_of(ev, all, NEV, &c);
     uint32_t sel[3][NEV], ns[3] = {0};
@@ -254,12 +254,21 @@ static void test_combo_cap(void **state)
     (void)state;
     struct world w;
     world_new(&w);
-    w.maps.ntouch = 170;
-    struct part *p = part_new(&w.def, 4, T0, DAY, &w.maps);
+    struct dict *d = dict_new(0);
+    assert_non_null(d);
+    uint32_t id;
+    for (int i = 1; i < 170; i++) {   /* ids 0 ("") .. 169 */
+        char name[8];
+        snprintf(name, sizeof name, "n%d", i);
+        assert_int_equal(dict_intern(d, name, strlen(name), &id, NULL), 0);
+    }
+    assert_int_equal(dict_size(d), 170);
+    struct part *p = part_new_touches(&w.def, 4, T0, DAY, &w.maps, d);
     assert_non_null(p);
     part_free(p);
-    w.maps.ntouch = 171;
-    assert_null(part_new(&w.def, 4, T0, DAY, &w.maps));
+    assert_int_equal(dict_intern(d, "one more", 8, &id, NULL), 0);
+    assert_null(part_new_touches(&w.def, 4, T0, DAY, &w.maps, d));
+    dict_free(d);
     world_free(&w);
 }
 
