@@ -37,7 +37,7 @@ const char cmd_partial_usage[] =
     "                     one that is set), N from DIR/MANIFEST\n"
     "  -o, --output PART  the partial state to write (atomically)\n"
     "  --stages, --funnel, --as-of, --stale-after, --window, --skipped, --threads,\n"
-    "  --trend, --period, --by, --attribution, --cohort\n"
+    "  --trend, --period, --by, --attribution, --cohort, --touches\n"
     "                     as for 'funnel replay'; every partial of one merge\n"
     "                     must be made with the same funnel and options\n"
     "  -h, --help         show this text\n"

@@ -55,6 +55,8 @@ const char cmd_report_usage[] =
     "  --by NAME, --attribution first|last, --cohort P\n"
     "                     breakdowns and cohorts, as for 'funnel replay'; the\n"
     "                     page shows them as tables\n"
+    "  --touches          accepted as for 'funnel replay' (the page does not\n"
+    "                     show touch types yet)\n"
     "  --threads N        replay with N threads (default: every online core)\n"
     "  --trend UNIT       add the trend by day, week or month (as for replay)\n"
     "  --period DUR       the span of activity (default 7d, as for replay)\n"

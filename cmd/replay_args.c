@@ -15,6 +15,7 @@
 #include "outfile.h"
 #include "period.h"
 #include "text_report.h"
+#include "text_touches.h"
 
 static const struct cli_opt replay_opts[] = {
     REPLAY_ARGS_OPTS,
@@ -119,6 +120,9 @@ int replay_args_option(const char *cmd, struct replay_args *a, int key, const ch
         break;
     case REPLAY_OPT_TEXT:
         a->text = 1;
+        break;
+    case REPLAY_OPT_TOUCHES:   /* docs/METRICS.md §4.22 */
+        a->o.touches = 1;
         break;
     default:
         a->out = v;
@@ -244,6 +248,8 @@ int replay_args_write(const char *out, int text, const struct res_report *rep,
     if (rc)
         return rc;
     rc = text ? rpt_text_write(rep, o.fp, err) : rpt_json_write(rep, o.fp, err);
+    if (rc == 0 && text)
+        rc = rpt_text_touches(rep, o.fp, err);
     if (rc) {
         outfile_abort(&o);
         return rc;

@@ -31,11 +31,13 @@ enum {
     REPLAY_OPT_BY,
     REPLAY_OPT_ATTRIBUTION,
     REPLAY_OPT_COHORT,
+    REPLAY_OPT_TOUCHES,
     REPLAY_OPT_NEXT
 };
 
 /* --stages, --funnel, --as-of, --stale-after, --threads, --trend, --period,
- * --window, --skipped, --by, --attribution, --cohort (not --text, -o). */
+ * --window, --skipped, --by, --attribution, --cohort, --touches (not --text,
+ * -o). */
 #define REPLAY_ARGS_OPTS                                 \
     {REPLAY_OPT_STAGES, "stages", CLI_VALUE},            \
     {REPLAY_OPT_FUNNEL, "funnel", CLI_PATH},             \
@@ -48,7 +50,8 @@ enum {
     {REPLAY_OPT_SKIPPED, "skipped", CLI_VALUE},          \
     {REPLAY_OPT_BY, "by", CLI_VALUE},                    \
     {REPLAY_OPT_ATTRIBUTION, "attribution", CLI_VALUE},  \
-    {REPLAY_OPT_COHORT, "cohort", CLI_VALUE}
+    {REPLAY_OPT_COHORT, "cohort", CLI_VALUE},            \
+    {REPLAY_OPT_TOUCHES, "touches", CLI_FLAG}
 
 /* --stale-after STAGE=DUR (docs/METRICS.md §4.14): the stage is checked
  * once the funnel is known, by replay_args_load_def. */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ftime.h"
+#include "json_touches.h"
 #include "period.h"
 
 static json_t *num_or_null(double v) { return isnan(v) ? json_null() : json_real(v); }
@@ -227,9 +228,15 @@ static void block_json(json_t *o, const struct res_report *r, int touches, size_
     json_object_set_new(o, "time_to_win", stats_json(&r->time_to_win));
     json_object_set_new(o, "time_to_loss", stats_json(&r->time_to_loss));
     json_object_set_new(o, "value", value_json(r, nm));
-    for (size_t s = 0; s < r->nstages; s++)
-        json_array_append_new(stages, stage_json(&r->stages[s], touches, nm));
+    for (size_t s = 0; s < r->nstages; s++) {
+        json_t *so = stage_json(&r->stages[s], touches, nm);
+        if (touches && r->touches)   /* --touches, whole report only (§4.22) */
+            json_object_set_new(so, "touch_types", rpt_touch_types_json(r, s));
+        json_array_append_new(stages, so);
+    }
     json_object_set_new(o, "stages", stages);
+    if (touches && r->touches)
+        json_object_set_new(o, "touch_lift", rpt_touch_lift_json(r));
 }
 
 /* docs/METRICS.md §4.17-§4.18: "breakdowns" (--by) and "cohorts" (--cohort),
@@ -283,12 +290,12 @@ static void groups_json(json_t *root, const struct res_groups *g, size_t *nm)
         json_decref(bd);
 }
 
-/* Keys report_json sets: RPT_KEYS, trend when asked, and one per section
- * of groups_json. */
+/* Keys report_json sets: RPT_KEYS, trend when asked, one per section of
+ * groups_json, and touch_lift with --touches. */
 static size_t keys_expected(const struct res_report *r)
 {
     return RPT_KEYS + (r->trend_unit != NULL) + (r->groups && r->groups->nby) +
-           (r->groups && r->groups->cohort);
+           (r->groups && r->groups->cohort) + (r->touches != NULL);
 }
 
 static json_t *report_json(const struct res_report *r, size_t *nm)
@@ -360,6 +367,9 @@ static char *dump_root(json_t *root, size_t nm)
 int rpt_json_write(const struct res_report *r, FILE *out, struct fb_error *err)
 {
     size_t nm = 0;
+    if (!rpt_touches_names_ok(r))
+        return fb_fail(err, FB_EINPUT, "cannot write the report: a touch type is not UTF-8, so it cannot "
+                       "be a JSON string (docs/METRICS.md §4.22)");
     json_t *root = report_json(r, &nm);
     /* A value jansson refused (out of memory, or a stage name that is not
      * UTF-8 in a log from another writer) would silently drop its key. */

@@ -27,6 +27,11 @@ struct part {
     int64_t *state;
     struct part *owner;   /* the part whose state this is (itself, or base) */
     uint64_t *touches;    /* [stage][0 marketing, 1 sales] */
+    uint32_t ntouch;      /* --touches: touch ids (part_new_touches), 0: off */
+    const struct dict *touch_names;   /* names them */
+    size_t tcells;        /* --touches: uint64 of bits per entity, 0: off */
+    uint64_t *tbits;      /* nent x tcells, the owner's (shared like state) */
+    uint64_t *tev;        /* events per combination (s * 2 + ch) * ntouch + t */
     uint64_t *unmapped;   /* per stage id */
     uint64_t read, after;
 };
@@ -42,7 +47,9 @@ static struct part *part_alloc(const struct part *shape)
     p->touches = calloc(2 * p->ns, sizeof *p->touches);
     p->unmapped = calloc(p->maps.nstage_ids + 1, sizeof *p->unmapped);
     p->read = p->after = 0;
-    if (!p->touches || !p->unmapped) {
+    p->tbits = NULL;
+    p->tev = p->tcells ? calloc(2 * p->ns * p->ntouch, sizeof *p->tev) : NULL;
+    if (!p->touches || !p->unmapped || (p->tcells && !p->tev)) {
         part_free(p);
         return NULL;
     }
@@ -52,11 +59,27 @@ static struct part *part_alloc(const struct part *shape)
 struct part *part_new(const struct funnel_def *def, uint32_t nentities, int64_t as_of,
                       int64_t stale_after, const struct funnel_maps *maps)
 {
+    return part_new_touches(def, nentities, as_of, stale_after, maps, NULL);
+}
+
+struct part *part_new_touches(const struct funnel_def *def, uint32_t nentities, int64_t as_of,
+                              int64_t stale_after, const struct funnel_maps *maps,
+                              const struct dict *touches)
+{
+    const uint32_t ntouch = touches ? dict_size(touches) : 0;
+    const size_t combos = (size_t)def->n * 2 * ntouch;
     const struct part shape = {.def = def, .ns = def->n, .stride = def->n + 2 + maps->nby + (maps->amount_rank != NULL), .nent = nentities,
-                               .as_of = as_of, .stale_after = stale_after, .maps = *maps};
+                               .as_of = as_of, .stale_after = stale_after, .maps = *maps,
+                               .ntouch = ntouch, .touch_names = touches, .tcells = (combos + 63) / 64};
+    if (combos > TOUCH_MAX_COMBOS)
+        return NULL;   /* the caller checks the cap first (replay.c) */
     struct part *p = part_alloc(&shape);
     if (!p)
         return NULL;
+    if (p->tcells && !(p->tbits = calloc((size_t)nentities * p->tcells + 1, sizeof *p->tbits))) {
+        part_free(p);
+        return NULL;
+    }
     qual_stale_by_stage(def, stale_after, p->stale);
     /* Zero is "no event" in every cell (see KEY_MIN), so the array comes
      * from calloc: the kernel's zero pages, faulted in by the threads that
@@ -84,6 +107,7 @@ struct part *part_new_sharing(struct part *base)
     if (!p)
         return NULL;
     p->state = base->state;
+    p->tbits = base->tbits;
     p->owner = base->owner;
     return p;
 }
@@ -102,8 +126,11 @@ void part_free(struct part *p)
 {
     if (!p)
         return;
-    if (p->owner == p)
+    if (p->owner == p) {
         free(p->state);
+        free(p->tbits);
+    }
+    free(p->tev);
     free(p->touches);
     free(p->unmapped);
     free(p);
@@ -215,8 +242,36 @@ static inline __attribute__((always_inline)) void add_events(struct part *a, con
     a->after += after;
 }
 
+/* --touches (docs/METRICS.md §4.22): a second loop over the events, so
+ * that the loop above, and a replay without --touches, are as they were.
+ * Per mapped event at or before as_of: its combination's event count, and
+ * its bit in the entity's cells (written by the entity's owner only, as
+ * the state). */
+static void add_touches(struct part *a, const struct evb_cols *c, const uint32_t *sel, uint32_t n)
+{
+    const int64_t *time = c->time;
+    const uint32_t *ent = c->ids[EVB_IDX(BLOG_C_ENTITY)];
+    const uint32_t *stage = c->ids[EVB_IDX(BLOG_C_STAGE)];
+    const uint32_t *chan = c->ids[EVB_IDX(BLOG_C_CHANNEL)];
+    const uint32_t *touch = c->ids[EVB_IDX(BLOG_C_TOUCH)];
+    const int32_t *stage_map = a->maps.stage;
+    const uint8_t *sales = a->maps.sales;
+    const size_t nt = a->ntouch, tcells = a->tcells;
+    for (uint32_t k = 0; k < n; k++) {
+        const uint32_t i = sel ? sel[k] : k;
+        const int32_t s = stage_map[stage[i]];
+        if (time[i] > a->as_of || s < 0)
+            continue;
+        const size_t combo = ((size_t)s * 2 + sales[chan[i]]) * nt + touch[i];
+        a->tev[combo]++;
+        a->tbits[(size_t)ent[i] * tcells + combo / 64] |= UINT64_C(1) << (combo % 64);
+    }
+}
+
 void part_add(struct part *p, const struct evb_cols *c)
 {
+    if (p->tcells)
+        add_touches(p, c, NULL, c->n);
     const int v = p->maps.amount_rank != NULL;
     if (p->maps.nby && v)
         add_events(p, c, NULL, c->n, 1, 1);
@@ -230,6 +285,8 @@ void part_add(struct part *p, const struct evb_cols *c)
 
 void part_add_sel(struct part *p, const struct evb_cols *c, const uint32_t *sel, uint32_t n)
 {
+    if (p->tcells)
+        add_touches(p, c, sel, n);
     const int v = p->maps.amount_rank != NULL;
     if (p->maps.nby && v)
         add_events(p, c, sel, n, 1, 1);
@@ -247,14 +304,44 @@ void part_add_after(struct part *p, uint64_t n)
     p->after += n;
 }
 
+/* --touches: counts summed and bits ORed (commutative and associative,
+ * so any split and order give the same cells).  A part of an older commit
+ * of the log may know fewer touch ids: its combinations are renumbered. */
+static void merge_touches(struct part *into, const struct part *from)
+{
+    const size_t nf = from->ntouch, ni = into->ntouch;
+    for (size_t sc = 0; from->tcells && sc < 2 * into->ns; sc++)
+        for (size_t t = 0; t < nf; t++)
+            into->tev[sc * ni + t] += from->tev[sc * nf + t];
+    if (!from->tcells || from->tbits == into->tbits)
+        return;
+    for (size_t e = 0; e < from->nent; e++) {
+        const uint64_t *f = from->tbits + e * from->tcells;
+        uint64_t *t = into->tbits + e * into->tcells;
+        for (size_t w = 0; w < from->tcells; w++) {
+            if (nf == ni) {
+                t[w] |= f[w];
+                continue;
+            }
+            for (uint64_t x = f[w]; x; x &= x - 1) {
+                const size_t combo = w * 64 + (size_t)__builtin_ctzll(x);
+                const size_t to = combo / nf * ni + combo % nf;
+                t[to / 64] |= UINT64_C(1) << (to % 64);
+            }
+        }
+    }
+}
+
 int part_merge(struct part *into, const struct part *from, struct fb_error *err)
 {
     if (from->def->n != into->def->n || from->as_of != into->as_of ||
         from->stale_after != into->stale_after || from->nent > into->nent ||
         memcmp(from->stale, into->stale, into->ns * sizeof *into->stale) != 0 ||
         from->conv.window != into->conv.window || from->conv.skip_ignore != into->conv.skip_ignore ||
-        from->maps.nstage_ids > into->maps.nstage_ids)
+        from->maps.nstage_ids > into->maps.nstage_ids || !from->tcells != !into->tcells ||
+        from->ntouch > into->ntouch)
         return fb_fail(err, FB_EUSAGE, "partial states of different funnels or logs do not merge");
+    merge_touches(into, from);
     for (size_t k = 0; k < 2 * into->ns; k++)
         into->touches[k] += from->touches[k];
     for (uint32_t id = 0; id < from->maps.nstage_ids; id++)
@@ -801,6 +888,69 @@ static int emit_groups(const struct part *a, const struct groups_plan *plan,
     return rc;
 }
 
+/* --touches (docs/METRICS.md §4.22): one pass over the entities, before
+ * the summary reuses their array, turns each counted entity's bits into
+ * entities per (stage, channel, touch type) and, for every non-empty touch
+ * type it had, its lift counts by status (an undecided entity of a
+ * provisional summary is neither won nor lost, whatever the finish
+ * decides, so it needs nothing more: touches.h).  Then the touch types without events are dropped and the rest
+ * sorted by name. */
+static int summarise_touches(const struct part *a, struct summary *out)
+{
+    const size_t ns = a->ns, nt = a->ntouch;
+    struct sum_touches *t = touches_new(ns);
+    if (!(out->touches = t))
+        return FB_ENOMEM;
+    for (uint32_t id = 0; id < nt; id++) {
+        size_t len;
+        const char *name = dict_str(a->touch_names, id, &len);
+        struct sum_touch *x = touches_add(t, name, len);
+        if (!x)
+            return FB_ENOMEM;
+        for (size_t sc = 0; sc < 2 * ns; sc++)
+            x->c[sc] = a->tev[sc * nt + id];
+    }
+    int64_t st[FUNNEL_MAX_STAGES + 2 + PART_MAX_ATTRS + 1];
+    uint64_t had[TOUCH_MAX_COMBOS / 64];
+    for (size_t e = 0; e < a->nent; e++) {
+        load_row(a, e, st);
+        if (st[ns] == INT64_MIN)
+            continue;   /* not counted */
+        const size_t mx = row_max(a, st);
+        const int status = row_status(a, st, mx);
+        memset(had, 0, sizeof had);
+        const uint64_t *b = a->tbits + e * a->tcells;
+        for (size_t w = 0; w < a->tcells; w++)
+            for (uint64_t x = b[w]; x; x &= x - 1) {
+                const size_t combo = w * 64 + (size_t)__builtin_ctzll(x), id = combo % nt;
+                t->t[id].c[2 * ns + combo / nt]++;
+                had[id / 64] |= UINT64_C(1) << (id % 64);
+            }
+        for (size_t w = 0; w < (nt + 63) / 64; w++)
+            for (uint64_t x = had[w] & (w ? ~UINT64_C(0) : ~UINT64_C(1)); x; x &= x - 1) {
+                struct sum_touch *y = &t->t[w * 64 + (size_t)__builtin_ctzll(x)];
+                y->with++;
+                y->won += status == TR_IS_WON;
+                y->lost += status == TR_IS_LOST;
+            }
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        uint64_t ev = 0;
+        for (size_t sc = 0; sc < 2 * ns; sc++)
+            ev += t->t[i].c[sc];
+        if (ev) {
+            t->t[n++] = t->t[i];
+        } else {
+            free(t->t[i].name);
+            free(t->t[i].c);
+        }
+    }
+    t->n = n;
+    touches_sort(t);
+    return 0;
+}
+
 int part_summarise(struct part *a, const struct part_summary_opts *o, struct summary *out,
                    struct fb_error *err)
 {
@@ -821,6 +971,8 @@ int part_summarise(struct part *a, const struct part_summary_opts *o, struct sum
     if (a->maps.nby > GROUPS_MAX_BY)   /* the rows of part_row only (funnel.h) */
         return fb_fail(err, FB_EUSAGE, "a part with more than %d attribution cells does not summarise",
                        GROUPS_MAX_BY);
+    if (a->tcells && summarise_touches(a, out) != 0)
+        return fb_fail(err, FB_ENOMEM, "out of memory computing the report");
     if ((rc = plan_groups(a, o, &plan, err)) != 0)
         return rc;
     if (!(sl = new_slices(a, o->threads, o->provisional, o->trend, plan, &nsl)) ||

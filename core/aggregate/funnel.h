@@ -21,6 +21,7 @@
 #include "quality.h"
 #include "result.h"
 #include "summary.h"
+#include "touches.h"
 
 struct part;
 
@@ -57,6 +58,16 @@ struct funnel_maps {
  * (a value cell)) x 8 bytes per entity). */
 struct part *part_new(const struct funnel_def *def, uint32_t nentities, int64_t as_of,
                       int64_t stale_after, const struct funnel_maps *maps);
+
+/* part_new with --touches (docs/METRICS.md §4.22): touches is the log's
+ * touch dictionary (borrowed, naming the touch types in the summary; NULL:
+ * off, = part_new).  Each entity then gets a bit per (stage, channel,
+ * touch id) combination, ns x 2 x dict_size(touches) of them, OR-merged,
+ * and the part counts events per combination; more than TOUCH_MAX_COMBOS
+ * combinations return NULL (the caller checks first). */
+struct part *part_new_touches(const struct funnel_def *def, uint32_t nentities, int64_t as_of,
+                              int64_t stale_after, const struct funnel_maps *maps,
+                              const struct dict *touches);
 
 /* Count reached and the conversions under --window and --skipped ignore
  * (docs/METRICS.md §4.11); before any add and any part_new_sharing.

@@ -18,13 +18,14 @@
 #include "outfile.h"
 #include "partfile_deals.h"
 #include "partfile_groups.h"
+#include "partfile_touches.h"
 #include "trendfile.h"
 
 #define HEAD_FIXED 16          /* magic, version, header length (§14.1) */
 #define BODY_FIXED 76          /* the header body before the stage names */
 #define BODY_MAX (BODY_FIXED + FUNNEL_MAX_STAGES * (1 + FUNNEL_MAX_STAGE_NAME))
 #define SEC_HEAD 28            /* §14.2 */
-#define NSECTIONS 9            /* kinds 1..9 (§14.2) */
+#define NSECTIONS 10           /* kinds 1..10 (§14.2; 10 only with --touches, §14.11) */
 #define COUNTS_FIXED 40        /* §14.3 */
 #define COUNTS_STAGE 48
 #define RATES_FIXED 32         /* §14.7 */
@@ -34,12 +35,14 @@
 #define NAME_MAX_LEN 65535
 
 enum { SEC_COUNTS = 1, SEC_DURATIONS, SEC_UNDECIDED, SEC_UNMAPPED, SEC_RATES, SEC_TREND, SEC_GROUPS,
-       SEC_DEALS, SEC_MONEY };
+       SEC_DEALS, SEC_MONEY, SEC_TOUCHES };
 static const char *const sec_name[] = {"", "counts", "durations", "undecided", "unmapped", "rates", "trend",
-                                       "groups", "deals", "money"};
-/* The sections in file order (§14.2). */
+                                       "groups", "deals", "money", "touches"};
+/* The sections in file order (§14.2); SEC_TOUCHES follows them with the
+ * TOUCHES flag only (§14.11), so a partial without --touches is the bytes
+ * it was before. */
 static const int sec_order[] = {SEC_COUNTS, SEC_DURATIONS, SEC_UNDECIDED, SEC_UNMAPPED, SEC_RATES, SEC_TREND,
-                                SEC_GROUPS, SEC_DEALS, SEC_MONEY};
+                                SEC_GROUPS, SEC_DEALS, SEC_MONEY, SEC_TOUCHES};
 #define NORDER (sizeof sec_order / sizeof sec_order[0])
 
 static uint32_t crc_of(const unsigned char *p, size_t len)
@@ -129,7 +132,7 @@ static int encode_header(const struct partial *p, struct buf *out)
     if (rc == 0)
         rc = buf_append(out, p->index, sizeof p->index);
     if (rc == 0)
-        rc = put_u32(out, p->has_as_of ? PARTFILE_FLAG_AS_OF : 0);
+        rc = put_u32(out, (p->has_as_of ? PARTFILE_FLAG_AS_OF : 0) | (s->touches ? PARTFILE_FLAG_TOUCHES : 0));
     if (rc == 0)
         rc = put_u64(out, (uint64_t)(p->has_as_of ? s->as_of : 0));
     if (rc == 0)
@@ -209,6 +212,8 @@ static int encode_section(const struct summary *s, int kind, struct buf *raw)
         return encode_rates(s, raw);
     case SEC_GROUPS:
         return pf_groups_encode(s, raw);
+    case SEC_TOUCHES:
+        return pf_touches_encode(s, raw);
     default:
         rc = put_var(raw, s->nunmapped);
         for (size_t i = 0; rc == 0 && i < s->nunmapped; i++) {
@@ -228,7 +233,7 @@ int partial_encode(struct partial *p, struct buf *out, struct fb_error *err)
     out->len = 0;
     summary_sort(&p->sum);
     int rc = encode_header(p, out);
-    for (size_t i = 0; rc == 0 && i < NORDER; i++) {
+    for (size_t i = 0; rc == 0 && i < NORDER - !p->sum.touches; i++) {
         rc = encode_section(&p->sum, sec_order[i], &raw);
         if (rc == 0)
             rc = put_section(out, (uint32_t)sec_order[i], &raw);
@@ -271,7 +276,8 @@ static int decode_names(struct dec *d, const unsigned char *p, const unsigned ch
 }
 
 /* The header (§14.1); returns its size in *used. */
-static int decode_header(struct dec *d, const unsigned char *b, size_t len, struct partial *p, size_t *used)
+static int decode_header(struct dec *d, const unsigned char *b, size_t len, struct partial *p, size_t *used,
+                         int *touches)
 {
     d->off = 0;
     size_t have = len < PARTFILE_MAGIC_LEN ? len : PARTFILE_MAGIC_LEN;
@@ -306,11 +312,12 @@ static int decode_header(struct dec *d, const unsigned char *b, size_t len, stru
             return BAD(d, "damaged partial state: holds shard %u of %u", i, p->n);
         any |= partial_has(p, i);
     }
-    if (!any || (flags & ~PARTFILE_FLAG_AS_OF) || stale_after < 0 ||
+    if (!any || (flags & ~(PARTFILE_FLAG_AS_OF | PARTFILE_FLAG_TOUCHES)) || stale_after < 0 ||
         ((flags & PARTFILE_FLAG_AS_OF) ? as_of < FTIME_MIN || as_of > FTIME_MAX : as_of != 0) ||
         p->def.n < 1 || p->def.n > FUNNEL_MAX_STAGES)
         return BAD(d, "damaged partial state: bad header fields");
     p->has_as_of = (flags & PARTFILE_FLAG_AS_OF) != 0;
+    *touches = (flags & PARTFILE_FLAG_TOUCHES) != 0;
     int rc = decode_names(d, h + BODY_FIXED, h + body, &p->def);
     if (rc == 0)
         rc = summary_init(&p->sum, p->def.n, stale_after, p->has_as_of, as_of, d->err);
@@ -501,8 +508,9 @@ int partial_decode(const unsigned char *b, size_t len, const char *path, struct 
     struct buf raw[NSECTIONS + 1] = {{0}};
     size_t off = 0, count[SUM_MAX_SETS] = {0};
     memset(p, 0, sizeof *p);
-    int rc = decode_header(&d, b, len, p, &off);
-    for (size_t i = 0; rc == 0 && i < NORDER; i++)
+    int touches = 0;
+    int rc = decode_header(&d, b, len, p, &off, &touches);
+    for (size_t i = 0; rc == 0 && i < NORDER - !touches; i++)
         rc = inflate_section(&d, b, len, &off, sec_order[i], &raw[sec_order[i]]);
     d.off = (int64_t)off;
     if (rc == 0 && off != len)
@@ -555,6 +563,10 @@ int partial_decode(const unsigned char *b, size_t len, const char *path, struct 
     if (rc == 0 && (rc = pf_groups_decode(raw[SEC_GROUPS].p, raw[SEC_GROUPS].len, s, dwhy, sizeof dwhy)) != 0)
         rc = rc == FB_ENOMEM ? fb_fail(err, FB_ENOMEM, "out of memory")
                              : BAD(&d, "damaged partial state: section %d (groups): %s", SEC_GROUPS, dwhy);
+    if (rc == 0 && touches &&
+        (rc = pf_touches_decode(raw[SEC_TOUCHES].p, raw[SEC_TOUCHES].len, s, dwhy, sizeof dwhy)) != 0)
+        rc = rc == FB_ENOMEM ? fb_fail(err, FB_ENOMEM, "out of memory")
+                             : BAD(&d, "damaged partial state: section %d (touches): %s", SEC_TOUCHES, dwhy);
     for (int k = 0; k <= NSECTIONS; k++)
         buf_free(&raw[k]);
     return rc;
@@ -648,6 +660,9 @@ int partial_check(const struct partial *into, const char *into_path, const struc
     if (into->has_as_of != from->has_as_of || into->sum.as_of != from->sum.as_of)
         return fb_fail_at(err, FB_EINPUT, from_path, 0, 0, "computed with %s, not %s as %s",
                           as_of_text(from, tb), as_of_text(into, ta), into_path);
+    if (!into->sum.touches != !from->sum.touches)
+        return fb_fail_at(err, FB_EINPUT, from_path, 0, 0, "computed %s --touches, unlike %s",
+                          from->sum.touches ? "with" : "without", into_path);
     char why[200];
     if (!groups_same_opts(into->sum.groups, from->sum.groups, why, sizeof why))
         return fb_fail_at(err, FB_EINPUT, from_path, 0, 0, "computed with %s, unlike %s", why, into_path);

@@ -19,6 +19,7 @@
 #define PARTFILE_MAGIC_LEN 8
 #define PARTFILE_VERSION 3   /* 3: the deal sections (§14.10); version 2 files are refused */
 #define PARTFILE_FLAG_AS_OF 1u     /* as_of was given (--as-of) */
+#define PARTFILE_FLAG_TOUCHES 2u   /* --touches: section 10 follows (§14.11) */
 #define PARTFILE_MAX_SHARDS 256u   /* = SHARDSET_MAX_SHARDS; the index bitmap's bits */
 
 struct partial {

@@ -567,6 +567,43 @@ static int setup_value(struct replay_run *r, struct fb_error *err)
     return 0;
 }
 
+/* "1,260": n with a comma every three digits, for messages. */
+static void grouped(uint64_t n, char out[32])
+{
+    char d[24];
+    int len = snprintf(d, sizeof d, "%llu", (unsigned long long)n), w = 0;
+    for (int i = 0; i < len; i++) {
+        if (i > 0 && (len - i) % 3 == 0)
+            out[w++] = ',';
+        out[w++] = d[i];
+    }
+    out[w] = '\0';
+}
+
+/* --touches (docs/METRICS.md §4.22): the touch dictionary names the
+ * types, the touch column is decoded, and the bits per entity are capped
+ * (docs/DECISIONS.md): more combinations are a usage error naming the
+ * counts.  Returns the number of touch ids (0: off) or a negative code. */
+static int64_t setup_touches(struct replay_run *r, const struct replay_opts *o, struct fb_error *err)
+{
+    if (!o->touches)
+        return 0;
+    int rc = logr_load_dicts(&r->r, 1u << BLOG_D_TOUCH, err);
+    if (rc)
+        return rc;
+    const uint64_t nt = dict_size(logr_dict(&r->r, BLOG_D_TOUCH)), ns = o->def->n;
+    if (ns * 2 * nt > TOUCH_MAX_COMBOS) {
+        char a[32], b[32];
+        grouped(ns * 2 * nt, a);
+        grouped(TOUCH_MAX_COMBOS, b);
+        return fb_fail(err, FB_EUSAGE, "--touches: %llu stage%s x 2 channels x %llu touch type%s = %s "
+                       "combinations, more than %s", (unsigned long long)ns, ns == 1 ? "" : "s",
+                       (unsigned long long)nt, nt == 1 ? "" : "s", a, b);
+    }
+    r->want.cols |= 1u << BLOG_C_TOUCH;
+    return (int64_t)nt;
+}
+
 static int run(struct replay_run *r, const char *path, const struct replay_opts *o,
                const struct replay_shard *sh, const struct replay_visitor *visit,
                struct summary *out, struct fb_error *err)
@@ -587,8 +624,9 @@ static int run(struct replay_run *r, const char *path, const struct replay_opts 
     if (rc == 0 && visit)
         rc = logr_load_dicts(&r->r, visit->dicts, err);
     int64_t nall = rc == 0 && visit ? setup_all_attrs(r, &o->groups, err) : 0;
-    if (rc || nall < 0)
-        return rc ? rc : (int)nall;
+    int64_t ntouch = rc == 0 && nall >= 0 && !visit ? setup_touches(r, o, err) : 0;
+    if (rc || nall < 0 || ntouch < 0)
+        return rc ? rc : nall < 0 ? (int)nall : (int)ntouch;
     const struct blog_scan *scan = &r->r.scan;
     r->as_of = o->has_as_of ? o->as_of : scan->events ? scan->max_time : 0;
     const struct dict *stages = logr_dict(&r->r, BLOG_D_STAGE);
@@ -599,7 +637,8 @@ static int run(struct replay_run *r, const char *path, const struct replay_opts 
         maps.nby = (uint32_t)nall;
         maps.by_attr = r->all_attr;
     }
-    r->part = part_new(o->def, scan->dict_sizes[BLOG_D_ENTITY], r->as_of, o->stale_after, &maps);
+    r->part = part_new_touches(o->def, scan->dict_sizes[BLOG_D_ENTITY], r->as_of, o->stale_after, &maps,
+                               ntouch ? logr_dict(&r->r, BLOG_D_TOUCH) : NULL);
     if (!r->part)
         return fb_fail(err, FB_ENOMEM, "out of memory for %u entities",
                        scan->dict_sizes[BLOG_D_ENTITY]);

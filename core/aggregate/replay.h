@@ -28,6 +28,7 @@ struct replay_opts {
     int trend;              /* --trend: 0 none, else 1 + enum period_unit */
     int64_t period;         /* --period of activity; 0: TREND_DEFAULT_PERIOD */
     struct groups_opts groups;   /* --by, --attribution, --cohort (groups.h) */
+    int touches;            /* --touches (docs/METRICS.md §4.22); not for replay_visit */
 };
 
 /* o's --trend and --period as the aggregator takes them. */

@@ -61,6 +61,32 @@ struct res_span {
     const uint64_t *c;
 };
 
+/* One side of a touch lift row (docs/METRICS.md §4.22): the entities,
+ * how many are won, how many closed (won, lost or stale), and
+ * win_rate_closed with its interval (NaN: null). */
+struct res_lift_side {
+    uint64_t entities, won, closed;
+    double rate;
+    struct res_ci ci;
+};
+
+/* One touch type (--touches, §4.22), by name; "" is the empty touch. */
+struct res_touch {
+    char *name;                /* owned, NUL after len bytes */
+    size_t len;
+    const uint64_t *c;         /* 4 * nstages, into res_touches.counts: events [s * 2 + ch],
+                                * then entities [2 ns + s * 2 + ch]; ch 0 marketing, 1 sales */
+    int lift;                  /* 0 for the empty touch: it has no lift row */
+    struct res_lift_side with, without;
+    double difference;         /* with.rate - without.rate; NaN: null */
+};
+
+struct res_touches {
+    size_t n;
+    struct res_touch *t;       /* owned, sorted by name bytes */
+    uint64_t *counts;          /* owned */
+};
+
 struct res_report {
     int has_as_of;
     int64_t as_of;
@@ -95,6 +121,7 @@ struct res_report {
     struct res_span *trend;    /* owned, ntrend periods */
     uint64_t *span_counts;     /* owned: what every span's c points into */
     struct res_groups *groups;     /* owned; NULL without --by and --cohort */
+    struct res_touches *touches;   /* owned; NULL without --touches (§4.22) */
 };
 
 /* One group of a breakdown, or one cohort (docs/METRICS.md §4.17, §4.18):

@@ -9,6 +9,7 @@
 #include "deals.h"
 #include "groups.h"
 #include "stats.h"
+#include "touches.h"
 
 void sum_stage_add(struct sum_stage *into, const struct sum_stage *from)
 {
@@ -74,6 +75,7 @@ void summary_free(struct summary *s)
     free(s->und);
     trend_sum_free(&s->trend);
     groups_free(s->groups);
+    touches_free(s->touches);
     memset(s, 0, sizeof *s);
 }
 
@@ -148,7 +150,8 @@ int summary_merge_all(struct summary *into, const struct summary *const *from, s
             into->decided != f->decided || into->as_of != f->as_of ||
             memcmp(into->stale, f->stale, into->ns * sizeof *into->stale) != 0 ||
             into->conv.window != f->conv.window || into->conv.skip_ignore != f->conv.skip_ignore ||
-            !groups_same_opts(into->groups, f->groups, why, sizeof why))
+            !groups_same_opts(into->groups, f->groups, why, sizeof why) ||
+            (into->touches == NULL) != (f->touches == NULL))
             return fb_fail(err, FB_EINPUT, "summaries of different funnels or options do not merge");
         for (size_t i = 0; i < SUM_NSETS(into->ns); i++)
             total += f->set[i].n;
@@ -221,6 +224,15 @@ int summary_merge_all(struct summary *into, const struct summary *const *from, s
             into->max_time = f->max_time;
         into->has_events |= f->has_events;
     }
+    if (into->touches) {
+        const struct sum_touches **t = calloc(k ? k : 1, sizeof *t);
+        for (size_t j = 0; t && j < k; j++)
+            t[j] = from[j]->touches;
+        rc = t ? touches_merge_all(into->touches, t, k) : FB_ENOMEM;
+        free(t);
+        if (rc)
+            return fb_fail(err, FB_ENOMEM, "out of memory merging partial states");
+    }
     return groups_merge_all(into, from, k, err);
 }
 
@@ -249,6 +261,7 @@ void summary_sort(struct summary *s)
         qsort(s->und, s->nund, sizeof *s->und, sum_und_cmp);
     trend_sum_sort(&s->trend);
     groups_sort(s->groups);
+    touches_sort(s->touches);
 }
 
 void res_report_free(struct res_report *r)
@@ -260,6 +273,13 @@ void res_report_free(struct res_report *r)
     free(r->trend);
     free(r->span_counts);
     res_groups_free(r->groups);
+    for (size_t i = 0; r->touches && i < r->touches->n; i++)
+        free(r->touches->t[i].name);
+    if (r->touches) {
+        free(r->touches->t);
+        free(r->touches->counts);
+        free(r->touches);
+    }
     memset(r, 0, sizeof *r);
 }
 
@@ -384,6 +404,8 @@ int summary_finish(struct summary *s, const struct funnel_def *def, int has_as_o
     free(und_last);
     if (rc == 0)
         rc = deals_finish(s, out, err);
+    if (rc == 0)
+        rc = touches_finish(s, out, err);
     if (rc == 0)
         rc = groups_finish(s, def, has_as_of, out, err);
     if (rc)

@@ -81,6 +81,7 @@ struct sum_unmapped {
 #define SUM_MAX_SETS SUM_NSETS(FUNNEL_MAX_STAGES)
 
 struct sum_groups;
+struct sum_touches;
 
 struct summary {
     size_t ns;                    /* stages */
@@ -108,6 +109,7 @@ struct summary {
     struct sum_trend trend;       /* --trend and activity (core/aggregate/trend.h) */
     unsigned threads;             /* summary_finish may use this many (not state: never merged or stored) */
     struct sum_groups *groups;    /* owned; NULL without --by and --cohort (groups.h) */
+    struct sum_touches *touches;  /* owned; NULL without --touches (touches.h) */
 };
 
 /* An empty summary of ns stages (1..FUNNEL_MAX_STAGES), sets empty, every
