@@ -10,7 +10,8 @@ struct rpt_row rpt_rows_of(const struct res_group *g)
 {
     const struct res_report *r = &g->r;
     struct rpt_row x = {.g = g, .entities = r->entities, .won = r->won, .lost = r->lost,
-                        .stale = r->stale, .open = r->open};
+                        .stale = r->stale, .open = r->open, .won_value = r->value_won,
+                        .open_value = r->value_open};
     if (r->nstages) {
         x.first = r->stages[0].reached;
         x.last = r->stages[r->nstages - 1].reached;
@@ -36,6 +37,8 @@ size_t rpt_rows_groups(const struct res_dim *dim, struct rpt_row rows[RPT_TOP_GR
         other.open += x.open;
         other.first += x.first;
         other.last += x.last;
+        money_sum_merge(&other.won_value, &x.won_value);
+        money_sum_merge(&other.open_value, &x.open_value);
     }
     if (other.nother)
         rows[n++] = other;

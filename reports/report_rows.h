@@ -14,14 +14,15 @@
 /* Groups a breakdown shows by name; the rest are summed into `other`. */
 #define RPT_TOP_GROUPS 12
 
-/* One row of a breakdown or cohort table: counts only, so that the
- * `other` row is a plain sum and every rate is computed from the counts
+/* One row of a breakdown or cohort table: counts and exact money sums
+ * only, so that the `other` row is a plain sum and every rate is computed from the counts
  * by the same formula (rpt_rows_rates). */
 struct rpt_row {
     const struct res_group *g;    /* borrowed; NULL for the `other` row */
     size_t nother;                /* `other`: how many groups it sums */
     uint64_t entities, won, lost, stale, open;
     uint64_t first, last;         /* reached (§4.11) at the first and the last stage */
+    struct money_sum won_value, open_value;   /* value.won, value.open (§4.19) */
 };
 
 /* The rates of a row (NaN: null), as report.json defines them for a group

@@ -7,6 +7,7 @@
 
 #include "period.h"
 #include "report_rows.h"
+#include "text_num.h"
 
 static void pct(char *buf, size_t n, uint64_t num, uint64_t den)
 {
@@ -29,21 +30,25 @@ static void shown(const struct res_group *g, char *buf, size_t n)
     buf[i] = '\0';
 }
 
-/* win rate = won / (won + lost + stale), as the headline's (METRICS.md §5). */
+/* win rate = won / (won + lost + stale), as the headline's (METRICS.md §5);
+ * the group's value.won and value.open, exact (§4.19), last so that the
+ * counts keep their place from the end of the line. */
 static void line(FILE *out, const char *name, const struct rpt_row *r, const char *note)
 {
-    char win[16], conv[16];
+    char win[16], conv[16], wv[RPT_NUM_MAX], ov[RPT_NUM_MAX];
     pct(win, sizeof win, r->won, r->won + r->lost + r->stale);
     pct(conv, sizeof conv, r->won, r->entities);
-    fprintf(out, "  %-20s  %9llu  %7llu  %7llu  %7llu  %7llu  %8s  %8s%s\n", name,
+    rpt_num_money(wv, &r->won_value);
+    rpt_num_money(ov, &r->open_value);
+    fprintf(out, "  %-20s  %9llu  %7llu  %7llu  %7llu  %7llu  %8s  %8s  %14s  %14s%s\n", name,
             (unsigned long long)r->entities, (unsigned long long)r->won, (unsigned long long)r->lost,
-            (unsigned long long)r->stale, (unsigned long long)r->open, win, conv, note);
+            (unsigned long long)r->stale, (unsigned long long)r->open, win, conv, wv, ov, note);
 }
 
 static void header(FILE *out, const char *first)
 {
-    fprintf(out, "  %-20s  %9s  %7s  %7s  %7s  %7s  %8s  %8s\n", first, "entities", "won", "lost",
-            "stale", "open", "win rate", "won/ent");
+    fprintf(out, "  %-20s  %9s  %7s  %7s  %7s  %7s  %8s  %8s  %14s  %14s\n", first, "entities", "won", "lost",
+            "stale", "open", "win rate", "won/ent", "won value", "open value");
 }
 
 void rpt_text_groups(const struct res_report *r, FILE *out)

@@ -8,7 +8,9 @@
 #include "ftime.h"
 #include "funnel_def.h"
 #include "report_rows.h"
+#include "text_deals.h"
 #include "text_groups.h"
+#include "text_num.h"
 
 /* A name for a terminal: control bytes (escape sequences) become '?'. */
 static const char *shown(const char *name, char *buf, size_t n)
@@ -47,12 +49,10 @@ static void interval(char *buf, size_t n, const struct res_ci *c)
         snprintf(buf, n, "[%.1f%%, %.1f%%]", 100.0 * c->lo, 100.0 * c->hi);
 }
 
-static void days(char *buf, size_t n, const struct res_stats *s, int has)
+/* A median in days, in the one format of days (text_num.h). */
+static void days(char buf[RPT_NUM_MAX], const struct res_stats *s, int has)
 {
-    if (!has || s->count == 0)
-        snprintf(buf, n, "-");
-    else
-        snprintf(buf, n, "%.1f", (double)s->median_s / 86400.0);
+    rpt_num_secs(buf, has && s->count > 0, s->median_s);
 }
 
 /* The two win rates with their intervals and definitions (§4.6, §4.12). */
@@ -80,17 +80,18 @@ static void conv_options(const struct res_report *r, FILE *out)
 
 static void headline(const struct res_report *r, FILE *out)
 {
-    char when[32] = "-", ttw[16];
+    char when[32] = "-", ttw[RPT_NUM_MAX], ttl[RPT_NUM_MAX];
     if (r->has_as_of)
         ftime_format(r->as_of, when);
-    days(ttw, sizeof ttw, &r->time_to_win, 1);
+    days(ttw, &r->time_to_win, 1);
+    days(ttl, &r->time_to_loss, 1);
     fprintf(out, "as of %s   entities %llu   won %llu   lost %llu   stale %llu   open %llu\n", when,
             (unsigned long long)r->entities, (unsigned long long)r->won,
             (unsigned long long)r->lost, (unsigned long long)r->stale, (unsigned long long)r->open);
     char name[256], steep[256];
     win_rates(r, out);
-    fprintf(out, "median days to win %s   drop-out point %s (most lost or stale)   steepest drop %s "
-            "(highest share of its reached lost or stale)\n", ttw,
+    fprintf(out, "median days to win %s, to loss %s   drop-out point %s (most lost or stale)   steepest drop %s "
+            "(highest share of its reached lost or stale)\n", ttw, ttl,
             r->drop_out_point >= 0 ? shown(r->stages[r->drop_out_point].name, name, sizeof name) : "-",
             r->steepest_drop >= 0 ? shown(r->stages[r->steepest_drop].name, steep, sizeof steep) : "-");
     conv_options(r, out);
@@ -171,21 +172,23 @@ int rpt_text_write(const struct res_report *r, FILE *out, struct fb_error *err)
         if ((int)strlen(r->stages[s].name) > w)
             w = (int)strlen(r->stages[s].name);
     headline(r, out);
+    rpt_text_value(r, out);
     fprintf(out, "%-*s  %10s  %10s  %-16s  %10s  %12s  %9s  %9s\n", w, "stage", "reached", "conversion",
             "95% interval", "from start", "median days", "drop-outs", "skipped");
     for (size_t s = 0; s < r->nstages; s++) {
         const struct res_stage *st = &r->stages[s];
-        char conv[16], ci[48], start[16], med[16], name[256];
+        char conv[16], ci[48], start[16], med[RPT_NUM_MAX], name[256];
         pct(conv, sizeof conv, st->conv_prev);
         interval(ci, sizeof ci, &st->conv_prev_ci);
         pct(start, sizeof start, st->conv_start);
-        days(med, sizeof med, &st->time_in_stage, st->has_time_in_stage);
+        days(med, &st->time_in_stage, st->has_time_in_stage);
         fprintf(out, "%-*s  %10llu  %10s  %-16s  %10s  %12s  %9llu  %9llu%s%s\n", w,
                 shown(st->name, name, sizeof name), (unsigned long long)st->reached, conv, ci, start, med,
                 (unsigned long long)(st->lost + st->stale), (unsigned long long)st->skipped,
                 (int)s == r->drop_out_point ? "  <- drop-out point" : "",
                 (int)s == r->steepest_drop ? "  <- steepest drop" : "");
     }
+    rpt_text_stage_deals(r, w, out);
     quality_notes(r, out);
     for (size_t i = 0; i < r->nunmapped && i < 5; i++) {
         const struct res_unmapped *u = &r->unmapped[i];

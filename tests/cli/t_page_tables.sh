@@ -163,7 +163,7 @@ for d, b in enumerate(r["breakdowns"]):
     # --text: the same rows, in the same order, with the same counts.
     i = next(k for k, l in enumerate(txt) if l.startswith("by %s " % b["name"])) + 2
     tl = [l for l in txt[i:i + len(want)]]
-    tc = [[int(c) for c in l.split()[-7:-4]] for l in tl]  # entities won lost
+    tc = [[int(c) for c in l.split()[-9:-6]] for l in tl]  # entities won lost (then stale open, 2 rates, won and open value)
     ok("by_%s_text_counts" % b["name"], tc == [x[1:4] for x in got], "%s != %s" % (tc[:3], [x[1:4] for x in got][:3]))
     if len(gs) > 12:
         ok("by_%s_text_other" % b["name"], tl[-1].split()[:2] == ["other", "(%d)" % (len(gs) - 12)], tl[-1])

@@ -2,7 +2,7 @@
 # every core"): the report is byte-identical for N = 1..8 on generated data
 # spread over many blocks and batches (default funnel; a short funnel with
 # unmapped stages judged at an --as-of earlier than many events; a torn
-# tail; --window, --skipped ignore and thresholds by stage) and on every
+# tail; amounts on deals of every status, one past 2^64 units; --window, --skipped ignore and thresholds by stage) and on every
 # fixture case; damage gives the same exit code and the
 # same message, naming the lowest damaged block, for every N; report takes
 # --threads too; bad values are usage errors.
@@ -29,7 +29,14 @@ same_for_all_n() {
 }
 
 # 300,000 events of 20,000 leads in 4 batches: about 8 EVENTS blocks.
-"$FUNNEL" gen --entities 20000 --events 300000 --seed 5 -o "$T/all.csv"
+# gen writes amounts on won deals only: every 3rd event without one gets
+# an amount of 0 to 3 fraction digits, and one more lead a value past 2^64
+# units of 1e-9 (docs/METRICS.md §4.19), so that open, lost and stale
+# deals carry values into every thread's sums (value, open_value).
+"$FUNNEL" gen --entities 20000 --events 300000 --seed 5 | awk -F, -v OFS=, '
+    NR > 1 && $7 == "" && NR % 3 == 0 { $7 = (NR % 9973) (NR % 4 == 0 ? "" : NR % 4 == 1 ? ".5" : NR % 4 == 2 ? ".25" : ".125") }
+    1
+    END { $2 = "Z-big"; $3 = "suspect"; $6 = ""; $7 = "98765432109876.543"; print }' >"$T/all.csv"
 hdr=$(head -n 1 "$T/all.csv")
 tail -n +2 "$T/all.csv" >"$T/rows"
 split -n l/4 "$T/rows" "$T/part."
@@ -51,6 +58,11 @@ if grep -q '"after_as_of": [1-9]' "$T/n1.out" && grep -q '"unmapped": [1-9]' "$T
     pass threads_as_of_unmapped_setup; else
     fail threads_as_of_unmapped_setup "expected events after as_of and unmapped events"; fi
 same_for_all_n threads_text 0 "$T/g.flog" --text
+# The amounts are on every status, the big one included (exact sums).
+# (open holds the big one: 98,765,4xx,xxx,xxx.xxx, k = 3.)
+if grep -q '^  open  *98,765,4[0-9][0-9],[0-9]\{3\},[0-9]\{3\}\.[0-9]\{3\} ' "$T/n1.out" &&
+    grep -q '^  lost  *[0-9][0-9,]*\.[0-9]' "$T/n1.out" && grep -q '^  stale  *[0-9][0-9,]*\.[0-9]' "$T/n1.out"; then
+    pass threads_values_setup; else fail threads_values_setup "$(grep -A5 '^value' "$T/n1.out")"; fi
 # The options of docs/METRICS.md §4.11 and §4.14: a window, strict stages
 # and thresholds by stage (the option must be accepted: exit 0).
 same_for_all_n threads_rates_options 0 "$T/g.flog" --window 20d --skipped ignore \

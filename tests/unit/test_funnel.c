@@ -2,7 +2,8 @@
  * columns, rule by rule from docs/METRICS.md §1-§3 (reached with
  * skipped stages, T(e,s) as suffix minima, lost / alive again, the stale
  * boundary, as_of, unmapped stages and their order, drop-out ties, null
- * rates), order independence (shuffled, split into several calls), and the
+ * rates), order independence (shuffled, split into several calls; with
+ * amounts, value(e) and its ties), and the
  * funnel definition of core/input/funnel_def.h (--stages lists and funnel files). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +24,7 @@
 #include "funnel.h"
 #include "funnel_def.h"
 #include "json_report.h"
+#include "money.h"
 #include "result.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -99,7 +101,10 @@ static void world_free(struct world *w)
     free(w->stage_map);
 }
 
-static void fill_cols(struct world *w, const struct ev *ev, size_t n, struct evb_cols *c)
+/* The columns of ev[0..n); amt[i] the amount id of ev[i] (amounts[]
+ * below), or no amounts when amt is NULL. */
+static void fill_cols_amt(struct world *w, const struct ev *ev, const uint32_t *amt, size_t n,
+                          struct evb_cols *c)
 {
     assert_int_equal(evb_cols_init(c, (uint32_t)n, 0), 0);
     c->n = (uint32_t)n;
@@ -109,7 +114,13 @@ static void fill_cols(struct world *w, const struct ev *ev, size_t n, struct evb
         c->ids[EVB_IDX(BLOG_C_STAGE)][i] = stage_id(w, ev[i].stage);
         c->ids[EVB_IDX(BLOG_C_CHANNEL)][i] = ev[i].sales ? 2 : 1;
         c->ids[EVB_IDX(BLOG_C_OUTCOME)][i] = ev[i].lost ? 1 : 0;
+        c->ids[EVB_IDX(BLOG_C_AMOUNT)][i] = amt ? amt[i] : 0;
     }
+}
+
+static void fill_cols(struct world *w, const struct ev *ev, size_t n, struct evb_cols *c)
+{
+    fill_cols_amt(w, ev, NULL, n, c);
 }
 
 static uint32_t entities_of(const struct ev *ev, size_t n)
@@ -792,27 +803,39 @@ static struct ev *random_events(size_t n, uint32_t nent)
     return ev;
 }
 
-/* A part over the events ev[i] with pick[i] == k. */
-static struct part *part_of(struct world *w, const struct ev *ev, size_t n, const uint8_t *pick,
-                            unsigned k, uint32_t nent, int64_t as_of)
+/* A part over the events ev[i] with pick[i] == k, amount ids amt[i]
+ * (NULL: none). */
+static struct part *part_of_amt(struct world *w, const struct ev *ev, const uint32_t *amt, size_t n,
+                                const uint8_t *pick, unsigned k, uint32_t nent, int64_t as_of)
 {
     struct part *p = part_new(&w->def, nent, as_of, 30 * DAY, &w->maps);
     assert_non_null(p);
     struct ev *mine = malloc((n ? n : 1) * sizeof *mine);
+    uint32_t *mamt = calloc(n ? n : 1, sizeof *mamt);
     assert_non_null(mine);
+    assert_non_null(mamt);
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
-        if (pick[i] == k)
+        if (pick[i] == k) {
+            mamt[m] = amt ? amt[i] : 0;
             mine[m++] = ev[i];
+        }
     /* in blocks of up to 1000, as a log would hand them over */
     for (size_t done = 0; done < m; done += 1000) {
         struct evb_cols c;
-        fill_cols(w, mine + done, m - done < 1000 ? m - done : 1000, &c);
+        fill_cols_amt(w, mine + done, mamt + done, m - done < 1000 ? m - done : 1000, &c);
         part_add(p, &c);
         evb_cols_free(&c);
     }
     free(mine);
+    free(mamt);
     return p;
+}
+
+static struct part *part_of(struct world *w, const struct ev *ev, size_t n, const uint8_t *pick,
+                            unsigned k, uint32_t nent, int64_t as_of)
+{
+    return part_of_amt(w, ev, NULL, n, pick, k, nent, as_of);
 }
 
 static char *finish_json(struct world *w, struct part *p, unsigned threads)
@@ -878,6 +901,170 @@ static void merged_parts_of_any_split_finish_to_the_same_bytes(void **state)
     free(want);
     free(pick);
     free(ev);
+}
+
+/* ---- value(e): an amount dictionary, splits and ties (§4.19) ---- */
+
+/* The log's amount dictionary (id 0 is ""): equal values spelled apart
+ * (0.1 / 0.10, 250 / 250.00), a value past 2^64 units of 1e-9 and one
+ * rounded half-even to 9 digits. */
+static const char *const amounts[] = {"", "0.1", "0.10", "250", "250.00", "7", "12.5", "0.125", "1000.5", "3",
+                                      "98765432109876.543", "2.4999999995", "5", "12"};
+#define NAMOUNTS (sizeof amounts / sizeof *amounts)
+
+struct amount_maps {
+    uint32_t rank[NAMOUNTS];
+    struct money money[NAMOUNTS];
+};
+
+static int by_money(const void *a, const void *b)
+{
+    const struct money *x = &((const struct money *)a)[0], *y = &((const struct money *)b)[0];
+    return money_cmp(x, y);
+}
+
+/* Rank the dictionary as replay.c's setup_value does (rank + 1 by
+ * money_cmp, money[rank] its amount) and hand it to w's maps. */
+static void world_amounts(struct world *w, struct amount_maps *am)
+{
+    struct money sorted[NAMOUNTS - 1];
+    for (size_t id = 1; id < NAMOUNTS; id++)
+        assert_int_equal(money_parse(amounts[id], strlen(amounts[id]), &sorted[id - 1]), 0);
+    qsort(sorted, NAMOUNTS - 1, sizeof *sorted, by_money);
+    memcpy(am->money, sorted, sizeof sorted);
+    am->rank[0] = 0;
+    for (size_t id = 1; id < NAMOUNTS; id++) {
+        struct money m;
+        assert_int_equal(money_parse(amounts[id], strlen(amounts[id]), &m), 0);
+        am->rank[id] = 0;
+        for (uint32_t k = 0; k < NAMOUNTS - 1; k++)
+            if (money_cmp(&am->money[k], &m) == 0)
+                am->rank[id] = k + 1;
+        assert_true(am->rank[id] > 0);
+    }
+    w->maps.amount_rank = am->rank;
+    w->maps.money = am->money;
+}
+
+static void money_is(const struct money_sum *s, const char *want)
+{
+    char got[MONEY_TEXT_MAX];
+    if (money_format(s, got) == 0)
+        snprintf(got, sizeof got, "null");
+    assert_string_equal(got, want);
+}
+
+/* Parts of random splits of events with amounts (on every status, with
+ * ties at equal times), merged in random order and tree shapes, finish to
+ * the bytes of the whole: the value block, open_value and everything
+ * built on them included. */
+static void merged_parts_with_amounts_finish_to_the_same_bytes(void **state)
+{
+    (void)state;
+    const size_t n = 40000;
+    const uint32_t nent = 10000;   /* more than 2 x 4096: the finish slices it */
+    const int64_t as_of = T0 + 200 * DAY;
+    struct ev *ev = random_events(n, nent);
+    uint32_t *amt = malloc(n * sizeof *amt);
+    uint8_t *pick = calloc(n, 1);
+    assert_non_null(amt);
+    assert_non_null(pick);
+    for (size_t i = 0; i < n; i++)
+        amt[i] = next() % 3 == 0 ? 1 + (uint32_t)(next() % (NAMOUNTS - 1)) : 0;
+    struct world w;
+    struct amount_maps am;
+    world_new(&w, "suspect,prospect,engaged,won");
+    for (size_t i = 0; i < n; i++)
+        (void)stage_id(&w, ev[i].stage);
+    world_map(&w);
+    world_amounts(&w, &am);
+    struct part *whole = part_of_amt(&w, ev, amt, n, pick, 0, nent, as_of);
+    struct res_report r;
+    struct fb_error err;
+    fb_error_clear(&err);
+    assert_int_equal(part_finish(whole, &(struct part_finish_opts){w.stages, 1, 1, NULL}, &r, &err), 0);
+    part_free(whole);
+    /* the data hold what the test is about: values of every status */
+    assert_true(r.value_won.n > 0 && r.value_lost.n > 0 && r.value_stale.n > 0 && r.value_open.n > 0);
+    assert_true(r.without_value > 0 && r.value_open.k == 9);
+    char *want = json_of(&r);
+    res_report_free(&r);
+    for (int round = 0; round < 10; round++) {
+        unsigned k = 2 + (unsigned)(next() % 7);   /* 2..8 parts, some maybe empty */
+        for (size_t i = 0; i < n; i++)   /* by event, so one entity's amounts land in several parts */
+            pick[i] = (uint8_t)(round % 4 == 0 ? (ev[i].e % k) : next() % k);
+        struct part *pool[8];
+        for (unsigned p = 0; p < k; p++)
+            pool[p] = part_of_amt(&w, ev, amt, n, pick, p, nent, as_of);
+        for (unsigned left = k; left > 1; left--) {
+            unsigned x = (unsigned)(next() % left), y = (unsigned)(next() % (left - 1));
+            y += y >= x;
+            fb_error_clear(&err);
+            assert_int_equal(part_merge(pool[x], pool[y], &err), 0);
+            part_free(pool[y]);
+            pool[y] = pool[left - 1];
+        }
+        char *got = finish_json(&w, pool[0], 1 + (unsigned)round % 4);
+        assert_string_equal(got, want);
+        free(got);
+        part_free(pool[0]);
+    }
+    world_free(&w);
+    free(want);
+    free(pick);
+    free(amt);
+    free(ev);
+}
+
+/* value(e) at equal times: the larger amount, and of equal values spelled
+ * apart the one with more fraction digits; at different times the latest,
+ * even when smaller.  Each pair is split over two parts, merged both
+ * ways, so the tie is settled by the merge as by one part. */
+static void value_ties_go_to_the_larger_amount_then_more_digits(void **state)
+{
+    (void)state;
+    const int64_t t = T0 + DAY;
+    /* all open (as_of a day later, nobody stale): open_value per stage
+     * shows each entity's value alone or with one other */
+    const struct ev ev[] = {
+        {t, 0, "a", 0, 0},     {t, 0, "a", 0, 0},     /* 250 / 250.00: 250.00 */
+        {t, 1, "b", 0, 0},     {t, 1, "b", 0, 0},     /* 0.1 / 0.10: 0.10 */
+        {t - 9, 2, "c", 0, 0}, {t, 2, "c", 0, 0},     /* 5 then 3: 3, the latest */
+        {t, 3, "a", 0, 0},     {t, 3, "a", 0, 0},     /* 12 / 3: 12 */
+        {t, 4, "b", 0, 0},                            /* no amount */
+    };
+    const uint32_t amt[N(ev)] = {3, 4, 1, 2, 12, 9, 13, 9, 0};   /* ids in amounts[] */
+    struct world w;
+    struct amount_maps am;
+    world_new(&w, "a,b,c,d");
+    for (size_t i = 0; i < N(ev); i++)
+        (void)stage_id(&w, ev[i].stage);
+    world_map(&w);
+    world_amounts(&w, &am);
+    for (int order = 0; order < 2; order++) {
+        uint8_t pick[N(ev)];
+        for (size_t i = 0; i < N(ev); i++)
+            pick[i] = (uint8_t)((i & 1) ^ (unsigned)order);   /* one of each pair in each part */
+        struct part *x = part_of_amt(&w, ev, amt, N(ev), pick, 0, 5, t + DAY);
+        struct part *y = part_of_amt(&w, ev, amt, N(ev), pick, 1, 5, t + DAY);
+        struct fb_error err;
+        fb_error_clear(&err);
+        assert_int_equal(part_merge(x, y, &err), 0);
+        part_free(y);
+        struct res_report r;
+        assert_int_equal(part_finish(x, &(struct part_finish_opts){w.stages, 1, 1, NULL}, &r, &err), 0);
+        part_free(x);
+        assert_int_equal(r.open, 5);
+        money_is(&r.stages[0].open_value, "262.00");   /* 250.00 + 12 */
+        money_is(&r.stages[1].open_value, "0.10");
+        money_is(&r.stages[2].open_value, "3");
+        money_is(&r.stages[3].open_value, "null");
+        money_is(&r.value_open, "265.10");
+        assert_int_equal(r.with_value, 4);
+        assert_int_equal(r.without_value, 1);
+        res_report_free(&r);
+    }
+    world_free(&w);
 }
 
 /* Threads folding into one shared array, each the events of the entities
@@ -1348,6 +1535,8 @@ int main(void)
         cmocka_unit_test(a_one_stage_funnel_counts_everyone_as_won),
         cmocka_unit_test(results_do_not_depend_on_event_order_or_batching),
         cmocka_unit_test(merged_parts_of_any_split_finish_to_the_same_bytes),
+        cmocka_unit_test(merged_parts_with_amounts_finish_to_the_same_bytes),
+        cmocka_unit_test(value_ties_go_to_the_larger_amount_then_more_digits),
         cmocka_unit_test(threads_sharing_one_array_give_the_report_of_one),
         cmocka_unit_test(parts_of_other_funnels_or_as_of_do_not_merge),
         cmocka_unit_test(an_aggregator_too_big_for_memory_is_null_not_a_crash),
