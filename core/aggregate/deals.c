@@ -95,12 +95,14 @@ static void stage_job(void *arg, size_t i)
     stats_sort_durations(ev->v, ev->n, tmp);
     stats_summarise_sorted(ev->v, ev->n, &out->stages[i].time_in_stage);
     size_t n = age->n;
-    memcpy(cens, age->v, age->n * sizeof *cens);
+    if (age->n)   /* an empty set's v may be NULL */
+        memcpy(cens, age->v, age->n * sizeof *cens);
     for (size_t k = 0; k < s->nund; k++)
         if (s->und[k].stage == i && !und_is_stale(s, &s->und[k], out->as_of))
             cens[n++] = out->as_of - s->und[k].m;
     aging(cens, n, &out->stages[i]);
-    memcpy(cens + n, cen->v, cen->n * sizeof *cens);
+    if (cen->n)
+        memcpy(cens + n, cen->v, cen->n * sizeof *cens);
     n += cen->n;
     for (size_t k = 0; k < s->nund; k++)
         if (s->und[k].stage == i && und_is_stale(s, &s->und[k], out->as_of))

@@ -565,7 +565,8 @@ static void keep_und(struct slice *j, const struct sum_und *u, const uint32_t *s
         }
         j->und_cap = cap;
     }
-    memcpy(j->und_slot + j->nund * nd, slot, nd * sizeof *slot);
+    if (nd)   /* slot may be NULL without groups */
+        memcpy(j->und_slot + j->nund * nd, slot, nd * sizeof *slot);
     j->und[j->nund++] = *u;
 }
 
@@ -998,7 +999,8 @@ int part_summarise(struct part *a, const struct part_summary_opts *o, struct sum
     }
     if (nund && !oom && (out->und = malloc(nund * sizeof *out->und)) != NULL)
         for (size_t k = 0; k < nsl; k++) {
-            memcpy(out->und + out->nund, sl[k].und, sl[k].nund * sizeof *out->und);
+            if (sl[k].nund)
+                memcpy(out->und + out->nund, sl[k].und, sl[k].nund * sizeof *out->und);
             out->nund += sl[k].nund;
         }
     if (oom || out->nund != nund) {
