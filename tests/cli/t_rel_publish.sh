@@ -191,7 +191,7 @@ else
 fi
 
 secs=$(($(date +%s) - t0))
-summary="$N random kills ($r_killed killed, mixed $r_mixed), $steps_desc; $runs sets checked (all of A $nA, all of B $nB), mixed $mixed, partial $partial, missing $missing, stray names in DIR $stray; $cleans complete runs checked, leftovers $leftovers; T=${T_MS} ms, RSEED=${RSEED:-1}, ${secs}s"
+summary="$N random kills ($r_killed killed, mixed $r_mixed), $steps_desc; $runs sets checked (all of A $nA, all of B $nB), mixed $mixed, partial $partial, missing $missing, stray names in DIR $stray (summed over the checks); $cleans complete runs checked, leftovers $leftovers; T=${T_MS} ms, RSEED=${RSEED:-1}, ${secs}s"
 if [ $mixed -eq 0 ] && [ $partial -eq 0 ] && [ $missing -eq 0 ] && [ $stray -eq 0 ] && [ $leftovers -eq 0 ]; then
     pass "publish_set: $summary"
 else
