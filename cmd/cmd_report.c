@@ -14,6 +14,7 @@
 #include "json_report.h"
 #include "outfile.h"
 #include "outpath.h"
+#include "outset.h"
 #include "page.h"
 #include "replay_args.h"
 #include "text_report.h"
@@ -37,9 +38,11 @@ const char cmd_report_usage[] =
     "                and the trend, breakdowns and cohorts when asked; open it\n"
     "                in any browser\n"
     "\n"
-    "Every file is written under a temporary name and renamed into place, the\n"
-    "charts only once all five were drawn, the page last; a crash or a failed\n"
-    "gnuplot leaves the previous night's files as they were.  Where gnuplot is\n"
+    "DIR is a link to DIR.v/RUN, one folder per run: a run writes its files\n"
+    "into a new folder and switches the link in one rename, so a reader sees\n"
+    "the whole previous report or the whole new one, never a mix; a crash\n"
+    "leaves the previous report as it was.  The previous run's folder is kept,\n"
+    "older ones and what killed runs left are removed.  Where gnuplot is\n"
     "missing, report.json and the page (saying the charts are missing) are\n"
     "still written, and the exit code is 5 so that the nightly job notices.\n"
     "\n"
@@ -66,7 +69,8 @@ const char cmd_report_usage[] =
     "gnuplot runs without a shell, ignoring start-up files, and is stopped after\n"
     "20 seconds a chart (FUNNEL_GNUPLOT_TIMEOUT=SECONDS to change).\n"
     "\n"
-    "Exit codes: 0 ok, 2 usage, 4 corrupt log, 5 I/O or system error, or\n"
+    "Exit codes: 0 ok, 2 usage (or DIR is a directory holding other files),\n"
+    "4 corrupt log, 5 I/O or system error, another report writing DIR, or\n"
     "gnuplot is missing or failed (install it with: apt-get install gnuplot-nox).\n";
 
 /* DIR/NAME, newly allocated. */
@@ -120,6 +124,27 @@ static int charts(const struct res_report *rep, const char *dir, struct page_opt
     return rc;
 }
 
+/* Every name a report directory may hold (the check of an older funnel's
+ * plain DIR before it is taken over, outset.h). */
+static int set_names(char files[][32], const char **list)
+{
+    static const char *const docs[] = {"report.json", "report.txt", "index.html"};
+    static const char *const exts[] = {".tsv", ".gp", ".png"};
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof docs / sizeof *docs; i++)
+        list[n++] = docs[i];
+    for (int k = 0; k < CHART_COUNT; k++)
+        for (int x = 0; x < 3; x++) {
+            snprintf(files[n], 32, "%s%s", chart_name((enum chart_kind)k), exts[x]);
+            list[n] = files[n];
+            n++;
+        }
+    list[n] = NULL;
+    return 0;
+}
+
+/* Replay, then write the set into a new run folder and publish it
+ * (docs/CHARTS.md "Safety model" 7). */
 int cmd_report(int argc, char **argv)
 {
     struct replay_args a;
@@ -138,6 +163,10 @@ int cmd_report(int argc, char **argv)
     struct fb_error err, cerr;
     struct res_report rep;
     struct page_opts po = {.version = FUNNEL_VERSION};
+    struct outset set = {0};
+    char files[3 + CHART_COUNT * 3][32];
+    const char *names[3 + CHART_COUNT * 3 + 1];
+    set_names(files, names);
     fb_error_clear(&err);
     fb_error_clear(&cerr);
     struct outpath_inputs ins = {a.log, &a.funnel_file, a.funnel_file != NULL};
@@ -147,16 +176,22 @@ int cmd_report(int argc, char **argv)
         return cli_report(&err);
     }
     int rc = replay_args_replay(&a, &def, &rep, &err);
-    if (rc == 0)
-        rc = chart_make_dir(a.out, &err);
-    int crc = rc == 0 ? charts(&rep, a.out, &po, &cerr) : 0;
+    if (rc == 0) {
+        chart_run_sweep();
+        rc = outset_begin(&set, a.out, names, &err);
+    }
+    int crc = rc == 0 ? charts(&rep, set.dir, &po, &cerr) : 0;
     po.charts_error = crc ? cerr.msg : NULL;
     if (rc == 0)
-        rc = write_doc(a.out, "report.json", DOC_JSON, &rep, &po, &err);
+        rc = write_doc(set.dir, "report.json", DOC_JSON, &rep, &po, &err);
     if (rc == 0 && a.text)
-        rc = write_doc(a.out, "report.txt", DOC_TEXT, &rep, &po, &err);
+        rc = write_doc(set.dir, "report.txt", DOC_TEXT, &rep, &po, &err);
     if (rc == 0)
-        rc = write_doc(a.out, "index.html", DOC_PAGE, &rep, &po, &err);
+        rc = write_doc(set.dir, "index.html", DOC_PAGE, &rep, &po, &err);
+    if (rc == 0)
+        rc = outset_commit(&set, &err);
+    else
+        outset_abort(&set);
     code = rc ? cli_report(&err) : CLI_OK;
     if (rc == 0 && crc) {
         if (po.gnuplot_missing)

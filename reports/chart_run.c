@@ -4,6 +4,7 @@
  * [A-Za-z0-9._-]. */
 #include "chart_run.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #ifdef __linux__
@@ -179,32 +181,105 @@ static int spawn(const char *gnuplot, const char *dir, char *const argv[], char 
     return 0;
 }
 
+/* TMPDIR, or /tmp when unset or too long for our buffers. */
+static const char *tmp_dir(void)
+{
+    const char *t = getenv("TMPDIR");
+    return t && *t && strlen(t) < 400 ? t : "/tmp";
+}
+
 int chart_run_gnuplot(const char *gnuplot, const char *dir, const char *script,
                       const char *data, const char *out, unsigned limit_s,
                       struct fb_error *err)
 {
     if (!plain_name(script) || !plain_name(data) || !plain_name(out))
         return fb_fail(err, FB_EIO, "refusing a chart file name that is not [A-Za-z0-9._-]");
-    const char *tmpdir = getenv("TMPDIR");
-    char base[512], home[600], errfile[600], vars[700], envhome[620];
-    snprintf(base, sizeof base, "%s/funnel-gnuplot-XXXXXX",
-             tmpdir && *tmpdir && strlen(tmpdir) < 400 ? tmpdir : "/tmp");
+    char base[512], home[600], errfile[600], vars[700], envhome[620], lock[600];
+    snprintf(base, sizeof base, "%s/" CHART_SCRATCH_PREFIX "%ld-XXXXXX", tmp_dir(), (long)getpid());
     if (!mkdtemp(base))
         return fb_fail(err, FB_EIO, "cannot make a temporary directory for gnuplot: %s",
                        strerror(errno));
     snprintf(home, sizeof home, "%s/home", base);
     snprintf(errfile, sizeof errfile, "%s/stderr", base);
+    snprintf(lock, sizeof lock, "%s/lock", base);
     snprintf(envhome, sizeof envhome, "HOME=%s", home);
     snprintf(vars, sizeof vars, "datafile='%s'; outfile='%s'", data, out);
     char *argv[] = {"gnuplot", "-d", "-e", vars, (char *)script, NULL};
     char *envp[] = {"PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C", envhome, NULL};
     int rc;
-    if (mkdir(home, 0700) != 0)
+    /* Held while we live: chart_run_sweep removes the folder of a funnel
+     * whose lock can be taken, that is of one that died. */
+    int lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lfd < 0 || flock(lfd, LOCK_EX) != 0)
+        rc = fb_fail(err, FB_EIO, "cannot lock %s: %s", lock, strerror(errno));
+    else if (mkdir(home, 0700) != 0)
         rc = fb_fail(err, FB_EIO, "cannot make %s: %s", home, strerror(errno));
     else
         rc = spawn(gnuplot, dir, argv, envp, errfile, limit_s, err);
     nftw(base, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    if (lfd >= 0)
+        close(lfd);
     return rc;
+}
+
+/* Whether s is PID-XXXXXX (a pid, then mkdtemp's six characters); *pid
+ * gets the pid. */
+static int scratch_name(const char *s, long *pid)
+{
+    char *end;
+    errno = 0;
+    *pid = strtol(s, &end, 10);
+    if (end == s || *end != '-' || errno || *pid <= 0 || strlen(end + 1) != 6)
+        return 0;
+    for (const char *p = end + 1; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+            return 0;
+    return 1;
+}
+
+/* A scratch folder is dead when its lock can be taken (its funnel is
+ * gone, whatever became of the pid), or, with no lock file yet (a funnel
+ * killed between mkdtemp and the lock), when its pid is gone or the folder
+ * is over an hour old (the pid was reused). */
+static int scratch_dead(const char *path, long pid, const struct stat *st)
+{
+    char lock[1200];
+    snprintf(lock, sizeof lock, "%s/lock", path);
+    int fd = open(lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+    if (fd >= 0) {
+        int dead = flock(fd, LOCK_EX | LOCK_NB) == 0;
+        close(fd);
+        return dead;
+    }
+    if (errno != ENOENT)
+        return 0;
+    if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+        return 1;
+    return time(NULL) - st->st_mtime > 3600;
+}
+
+void chart_run_sweep(void)
+{
+    const char *t = tmp_dir();
+    DIR *d = opendir(t);
+    if (!d)
+        return;
+    const size_t np = sizeof CHART_SCRATCH_PREFIX - 1;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        long pid;
+        char path[1024];
+        struct stat st;
+        if (strncmp(e->d_name, CHART_SCRATCH_PREFIX, np) != 0 || !scratch_name(e->d_name + np, &pid))
+            continue;
+        snprintf(path, sizeof path, "%s/%s", t, e->d_name);
+        /* Only our own folders (TMPDIR is often shared), never a link. */
+        if (lstat(path, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid())
+            continue;
+        if (scratch_dead(path, pid, &st))
+            nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    }
+    closedir(d);
 }
 
 int chart_check_png(const char *path, uint32_t width, uint32_t height, struct fb_error *err)

@@ -25,6 +25,17 @@ int chart_run_gnuplot(const char *gnuplot, const char *dir, const char *script,
                       const char *data, const char *out, unsigned limit_s,
                       struct fb_error *err) FB_MUST_USE;
 
+/* gnuplot's scratch folder for one chart is $TMPDIR/funnel-gnuplot-PID-XXXXXX
+ * (PID: the funnel that made it), holding a file `lock` that funnel keeps
+ * locked (flock) while it lives. */
+#define CHART_SCRATCH_PREFIX "funnel-gnuplot-"
+
+/* Remove the scratch folders that killed funnels left in $TMPDIR: only
+ * names of exactly that form, owned by this user, whose lock can be taken
+ * (or, before the lock was made, whose pid is gone or which are over an
+ * hour old).  Errors are ignored: this is tidying, not the run's job. */
+void chart_run_sweep(void);
+
 /* Check that the file at path is a PNG (the 8-byte signature, then an IHDR
  * chunk) of exactly width x height pixels, ending with the IEND chunk (so a
  * file cut short by a failing gnuplot is never published).  Returns 0 or

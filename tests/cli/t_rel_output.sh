@@ -17,9 +17,13 @@
 #   - order: a new index.html means every file is new (the page is
 #     published last), and for `report` a new report.json means every chart
 #     file is new (the charts are published first).
-# A kill between two renames leaves a set mixing old and new files (each
-# one complete): counted as "mixed sets", not a failure (publishing is
-# atomic per file, not per directory).
+# A kill between two renames of `chart` leaves a set mixing old and new
+# files (each one complete): counted as "mixed sets", not a failure (chart
+# publishes per file).  `report` publishes the whole set in one rename (DIR
+# is a link to DIR.v/RUN, docs/CHARTS.md "Safety model" 7): a mixed set
+# from it is a failure (t_rel_publish.sh tests that part in depth).  Its
+# output directory starts each run as a plain directory of OLD files, as an
+# older funnel left it, which the run takes over.
 #
 # 1. Random kills: N runs (30; 300 with STRESS=1; KILLS=N to choose) of
 #    report, report, report, replay, chart in turn, each killed with kill -9
@@ -32,7 +36,10 @@
 #    that copies the NEW PNG.  Skipped (SKIP line) without strace.
 # 3. gnuplot faults: a gnuplot that exits 1, and one that writes a PNG cut
 #    short after a valid 1200x800 header and exits 0, under `chart` and
-#    `report`: exit 5, the previous charts stay, no temporary file is left.
+#    `report`: exit 5, no temporary file is left; `chart` leaves the
+#    previous charts in place, `report` publishes a set without charts (the
+#    page says they are missing) and keeps the previous set as
+#    DIR.v/previous.
 # RSEED=N picks the random sequence (default 1).
 # Summary: "PASS output_atomicity: N random kills (...), step kills M (...),
 # files checked F (...), partial 0, missing 0, ...".
@@ -127,7 +134,7 @@ classify() {
 
 # reset CMD : the output of CMD back to the OLD files, TMPDIR empty.
 reset() {
-    rm -rf "$T/D" "$T/tmp"
+    rm -rf "$T/D" "$T/D.v" "$T/tmp"
     mkdir -p "$T/D" "$T/tmp"
     case $1 in
     report) cp "$T/OLD"/* "$T/D/" ;;
@@ -148,7 +155,7 @@ start() {
 }
 
 # check : after a run of $cmd that exited with $rc, check its output.
-killed=0 completed=0 mixed=0 order=0 gpdirs=0 badexit=0
+killed=0 completed=0 mixed=0 report_mixed=0 order=0 gpdirs=0 badexit=0
 check() {
     if [ "$rc" -eq 137 ]; then killed=$((killed + 1));
     elif [ "$rc" -eq 0 ]; then completed=$((completed + 1));
@@ -159,6 +166,10 @@ check() {
     chart) classify "$T/D" $CFILES ;;
     esac
     [ "$nold" -gt 0 ] && [ "$nnew" -gt 0 ] && mixed=$((mixed + 1))
+    if [ "$cmd" = report ] && [ "$nold" -gt 0 ] && [ "$nnew" -gt 0 ]; then
+        report_mixed=$((report_mixed + 1))
+        fail "output[$i:report]" "a mixed set: $nold files old, $nnew new"
+    fi
     if [ "$cmd" = report ]; then
         # The page last: a new page means all is new.  The charts first: a
         # new report.json means every chart file is new.
@@ -251,7 +262,7 @@ faults=0 faults_bad=0
 for g in fails truncates; do
     for c in chart report; do
         cp "$T/bin/$g" "$T/bin/gnuplot"
-        rm -rf "$T/F"
+        rm -rf "$T/F" "$T/F.v"
         mkdir -p "$T/F"
         cp "$T/OLD"/* "$T/F/"
         if [ $c = chart ]; then
@@ -260,7 +271,10 @@ for g in fails truncates; do
             PATH="$T/bin:$PATH" run "$FUNNEL" report "$T/log.flog" -o "$T/F"
         fi
         bad=""
-        for f in $CFILES; do cmp -s "$T/F/$f" "$T/OLD/$f" || bad="$bad $f"; done
+        if [ $c = chart ]; then kept=$T/F; else kept=$T/F.v/previous; fi
+        for f in $CFILES; do cmp -s "$kept/$f" "$T/OLD/$f" || bad="$bad $f"; done
+        # report: the new set has no charts (its page says so).
+        [ $c = report ] && for f in $CFILES; do [ -e "$T/F/$f" ] && bad="$bad new:$f"; done
         left=$(ls -A "$T/F" | grep '\.tmp\.' | head -3 | tr '\n' ' ')
         faults=$((faults + 1))
         if [ "$RC" -eq 5 ] && [ -z "$bad" ] && [ -z "$left" ] &&
@@ -274,8 +288,9 @@ for g in fails truncates; do
 done
 
 took=$(($(date +%s) - t0))
-summary="$N random kills (report $runs_report, replay $runs_replay, chart $runs_chart; killed $r_killed, completed $r_completed; mixed old/new sets $r_mixed, temp files left $r_stray), ${steps_desc}files checked $checked (old $n_old, new $n_new), partial $partial, missing $missing, unexpected files $unknown, out of order $order; in all: mixed old/new sets $mixed, temp files left $stray (NAME.tmp.XXXXXX in the output directory), gnuplot scratch dirs left in TMPDIR $gpdirs; gnuplot faults $faults (exit 1, truncated PNG; chart and report), previous charts not kept $faults_bad; ${took} s"
+summary="$N random kills (report $runs_report, replay $runs_replay, chart $runs_chart; killed $r_killed, completed $r_completed; mixed old/new sets $r_mixed, temp files left $r_stray), ${steps_desc}files checked $checked (old $n_old, new $n_new), partial $partial, missing $missing, unexpected files $unknown, out of order $order; in all: mixed old/new sets $mixed (of report $report_mixed), temp files left $stray (NAME.tmp.XXXXXX in the output directory), gnuplot scratch dirs left in TMPDIR $gpdirs; gnuplot faults $faults (exit 1, truncated PNG; chart and report), previous charts not kept $faults_bad; ${took} s"
 if [ $partial -eq 0 ] && [ $missing -eq 0 ] && [ $unknown -eq 0 ] && [ $order -eq 0 ] && [ $badexit -eq 0 ] &&
+   [ $report_mixed -eq 0 ] &&
    [ $faults_bad -eq 0 ]; then
     pass "output_atomicity: $summary"
 else
