@@ -51,25 +51,10 @@ int chart_refuse_inputs(const char *dir, int render, const struct outpath_inputs
 
 int chart_make_dir(const char *dir, struct fb_error *err)
 {
-    char *p = strdup(dir);
     struct stat st;
-    int rc = 0;
-    if (!p)
-        return fb_fail(err, FB_ENOMEM, "out of memory");
-    for (char *s = p + 1; rc == 0; s++) {
-        if (*s != '/' && *s != '\0')
-            continue;
-        char c = *s;
-        *s = '\0';
-        if (mkdir(p, 0777) != 0 && errno != EEXIST)
-            rc = fb_fail_at(err, FB_EIO, p, 0, 0, "cannot create the directory: %s", strerror(errno));
-        *s = c;
-        if (c == '\0')
-            break;
-    }
+    int rc = outpath_mkdirs(dir, err);
     if (rc == 0 && (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)))
         rc = fb_fail_at(err, FB_EIO, dir, 0, 0, "not a directory");
-    free(p);
     return rc;
 }
 

@@ -222,3 +222,24 @@ int outpath_refuse_dir(const char *dir, const char *const *names,
     }
     return rc;
 }
+
+int outpath_mkdirs(const char *dir, struct fb_error *err)
+{
+    char *p = strdup(dir);
+    if (!p)
+        return fb_fail(err, FB_ENOMEM, "out of memory");
+    int rc = 0;
+    for (char *s = p + 1; rc == 0; s++) {
+        if (*s != '/' && *s != '\0')
+            continue;
+        char c = *s;
+        *s = '\0';
+        if (mkdir(p, 0777) != 0 && errno != EEXIST)
+            rc = fb_fail_at(err, FB_EIO, p, 0, 0, "cannot create the directory: %s", strerror(errno));
+        *s = c;
+        if (c == '\0')
+            break;
+    }
+    free(p);
+    return rc;
+}

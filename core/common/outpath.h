@@ -59,4 +59,9 @@ char *outpath_tmpname(const char *path, const char *tag);
  * umask, the mode open() would give.  Returns 0 or -1 with errno set. */
 int outpath_set_mode(int fd, const char *path);
 
+/* Create dir and every missing parent (mode 0777 before the umask), as
+ * `mkdir -p` does; an existing one is fine.  Returns 0 or FB_EIO naming
+ * the part that could not be made, or FB_ENOMEM. */
+int outpath_mkdirs(const char *dir, struct fb_error *err) FB_MUST_USE;
+
 #endif

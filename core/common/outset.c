@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "outpath.h"
+
 #define LINK_HOPS 40
 
 /* printf into a new string; NULL when out of memory. */
@@ -170,27 +172,6 @@ static int check_plain(const char *path, const char *const *names, struct fb_err
                             e->d_name, path, path);
     }
     closedir(d);
-    return rc;
-}
-
-static int mkdir_p(const char *dir, struct fb_error *err)
-{
-    char *p = strdup(dir);
-    if (!p)
-        return fb_fail(err, FB_ENOMEM, "out of memory");
-    int rc = 0;
-    for (char *s = p + 1; rc == 0; s++) {
-        if (*s != '/' && *s != '\0')
-            continue;
-        char c = *s;
-        *s = '\0';
-        if (mkdir(p, 0777) != 0 && errno != EEXIST)
-            rc = fb_fail_at(err, FB_EIO, p, 0, 0, "cannot create the directory: %s", strerror(errno));
-        *s = c;
-        if (c == '\0')
-            break;
-    }
-    free(p);
     return rc;
 }
 
@@ -358,7 +339,7 @@ int outset_begin(struct outset *s, const char *dir, const char *const *names,
     if (rc == 0 && !parent)
         rc = fb_fail(err, FB_ENOMEM, "out of memory");
     if (rc == 0)
-        rc = mkdir_p(parent, err);
+        rc = outpath_mkdirs(parent, err);
     free(parent);
     if (rc == 0 && !(s->vdir = fmt("%s%s", s->link, ".v")))
         rc = fb_fail(err, FB_ENOMEM, "out of memory");
