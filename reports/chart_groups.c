@@ -53,10 +53,11 @@ static void row_text(const struct rpt_row *x, const struct rpt_rates *t, char *b
     chart_fmt_count(x->won, w, sizeof w);
     chart_fmt_count(x->won + x->lost, c, sizeof c);
     chart_fmt_count(x->entities, e, sizeof e);
+    const char *ents = x->entities == 1 ? "entity" : "entities";
     if (isnan(t->closed))
-        snprintf(buf, cap, "n/a: none closed \xC2\xB7 %s entities", e);
+        snprintf(buf, cap, "n/a: none closed \xC2\xB7 %s %s", e, ents);
     else
-        snprintf(buf, cap, "%s (%s won of %s closed) \xC2\xB7 %s entities", p, w, c, e);
+        snprintf(buf, cap, "%s (%s won of %s closed) \xC2\xB7 %s %s", p, w, c, e, ents);
 }
 
 struct grows {
