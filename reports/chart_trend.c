@@ -185,11 +185,14 @@ int chart_cohorts_script(const struct res_report *r, FILE *out, struct fb_error 
     free(labels);
     if (rc)
         return rc;
-    /* Room above the highest interval for the rotated notes. */
-    top = fmin(100, 10 * ceil(fmax(top * 1.35, 10) / 10));
+    /* Tics up to the highest interval (a multiple of 10%), and a third
+     * more room above for the rotated notes. */
+    top = fmin(100, 10 * ceil(fmax(top, 10) / 10));
     fprintf(out,
             "set yrange [0:%.0f]\n"
-            "set ytics format '%%g%%%%'\n"
+            "set ytics 0,%d,%.0f format '%%g%%%%'\n",
+            top * 1.32, top >= 50 ? 10 : top >= 20 ? 5 : 2, top);
+    fprintf(out,
             "set grid ytics linecolor rgb '#e4e4e4' linewidth 1 dashtype 1\n"
             "set ylabel 'won (%% of the cohort)' textcolor rgb '#333333'\n"
             "set boxwidth 0.62\n"
@@ -201,6 +204,6 @@ int chart_cohorts_script(const struct res_report *r, FILE *out, struct fb_error 
             CX_INK " title '95%% interval', \\\n"
             "     '' using 1:($6 > 0 ? $5 : 0):9 with labels rotate left offset 0,0.5 font ',%d' "
             "textcolor rgb " CX_MUTED "\n",
-            top, n <= 14 ? 10 : n <= 40 ? 8 : 6);
+            n <= 14 ? 10 : n <= 40 ? 8 : 6);
     return 0;
 }
