@@ -87,7 +87,6 @@ static int grows_make(const struct res_dim *d, struct grows *g, struct fb_error 
         g->rate[i] = rpt_rows_rates(&g->rows[i]);
         row_text(&g->rows[i], &g->rate[i], g->text[i], sizeof g->text[i]);
     }
-    chart_glyphs_release();
     return 0;
 }
 

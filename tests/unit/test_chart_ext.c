@@ -14,6 +14,7 @@
 
 #include "chart.h"
 #include "chart_ext.h"
+#include "chart_glyphs.h"
 
 /* A report with nby breakdowns of ngroups groups each (group i has
  * 300 - i entities, 2 won and 1 lost; the last is the null group) and,
@@ -113,6 +114,7 @@ static void rows_top12_other_none(void **state)
     free(buf);
     res_report_free(&many);
     res_report_free(&two);
+    chart_glyphs_release();
 }
 
 static void count_tics_have_separators(void **state)
