@@ -1,4 +1,4 @@
-/* cmd_chart.c - `funnel chart REPORT.json -o DIR`: the five charts of a
+/* cmd_chart.c - `funnel chart REPORT.json -o DIR`: the charts of a
  * funnel-report/2 (or /1) file (docs/CHARTS.md). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,15 +25,21 @@ const char cmd_chart_usage[] =
     "  dropouts.png       lost, stale and open entities where they stopped\n"
     "  touches.png        marketing against sales touches per stage\n"
     "\n"
+    "and, when REPORT has their data (replay --trend, --cohort, --by):\n"
+    "\n"
+    "  trend.png          entered, won, lost, went stale per period\n"
+    "  cohorts.png        conversion to won per entry cohort, with intervals\n"
+    "  by-1.png ..        win rate of closed deals per group of each --by\n"
+    "\n"
     "Next to each NAME.png are NAME.gp, the gnuplot script that drew it, and\n"
     "NAME.tsv, its data: 'cd DIR && gnuplot NAME.gp' redraws it after you\n"
     "restyle it (docs/CHARTS.md).  Stage names reach gnuplot only as data.\n"
     "\n"
-    "Charts are drawn by gnuplot (1200x800 PNG, pngcairo), which must be on\n"
+    "Charts are drawn by gnuplot (1200 px wide PNG, pngcairo), which must be on\n"
     "PATH; it runs without a shell, ignoring start-up files, and is stopped\n"
     "after 20 seconds a chart (FUNNEL_GNUPLOT_TIMEOUT=SECONDS to change).  Every\n"
     "file is written under a temporary name and renamed into place only when\n"
-    "all five charts were drawn and checked, so a failure leaves the previous\n"
+    "all charts were drawn and checked, so a failure leaves the previous\n"
     "charts in DIR as they were.\n"
     "\n"
     "Options:\n"

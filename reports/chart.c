@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "chart_ext.h"
 #include "chart_glyphs.h"
 #include "chart_run.h"
 #include "outpath.h"
@@ -17,7 +18,10 @@
 static const char *const names[CHART_COUNT] = {
     [CHART_FUNNEL] = "funnel", [CHART_CONVERSION] = "conversion",
     [CHART_TIME] = "time-in-stage", [CHART_DROPOUTS] = "dropouts",
-    [CHART_TOUCHES] = "touches",
+    [CHART_TOUCHES] = "touches", [CHART_TREND] = "trend", [CHART_COHORTS] = "cohorts",
+    [CHART_BY1] = "by-1", [CHART_BY1 + 1] = "by-2", [CHART_BY1 + 2] = "by-3",
+    [CHART_BY1 + 3] = "by-4", [CHART_BY1 + 4] = "by-5", [CHART_BY1 + 5] = "by-6",
+    [CHART_BY1 + 6] = "by-7", [CHART_BY1 + 7] = "by-8",
 };
 
 static const char *const captions[CHART_COUNT] = {
@@ -26,12 +30,28 @@ static const char *const captions[CHART_COUNT] = {
     [CHART_TIME] = "time in stage: median and 90th percentile days before moving on",
     [CHART_DROPOUTS] = "where entities stopped: lost, stale and still open per stage, with the drop-out point",
     [CHART_TOUCHES] = "touches per stage: marketing (one-to-many) against sales (one-to-one)",
+    [CHART_TREND] = "the trend: entities entered, won, lost and gone stale per period",
+    [CHART_COHORTS] = "conversion to won by entry cohort, with 95% intervals; incomplete cohorts lighter",
 };
+
+/* Every by-K chart shares one caption. */
+static const char by_caption[] =
+    "win rate of closed deals per group of an attribute, with 95% intervals";
 
 static const char *const exts[3] = {".tsv", ".gp", ".png"};
 
 const char *chart_name(enum chart_kind k) { return names[k]; }
-const char *chart_caption(enum chart_kind k) { return captions[k]; }
+const char *chart_caption(enum chart_kind k) { return k >= CHART_BY1 ? by_caption : captions[k]; }
+
+int chart_present(enum chart_kind k, const struct res_report *r)
+{
+    return k < CHART_TREND || chart_ext_present(k, r);
+}
+
+unsigned chart_height(enum chart_kind k, const struct res_report *r)
+{
+    return k < CHART_TREND ? CHART_HEIGHT : chart_ext_height(k, r);
+}
 
 int chart_refuse_inputs(const char *dir, int render, const struct outpath_inputs *in,
                         struct fb_error *err)
@@ -152,7 +172,7 @@ static int render_one(struct chart_set *cs, const struct res_report *r, enum cha
         rc = chart_run_gnuplot(gnuplot, cs->dir, base_name(cs->tmp[k][1]),
                                base_name(cs->tmp[k][0]), base_name(cs->tmp[k][2]), limit_s, err);
     if (rc == 0)
-        rc = chart_check_png(cs->tmp[k][2], CHART_WIDTH, CHART_HEIGHT, err);
+        rc = chart_check_png(cs->tmp[k][2], CHART_WIDTH, chart_height(k, r), err);
     if (rc == 0)
         rc = sync_file(cs->tmp[k][2], err);
     if (rc == FB_EIO) {
@@ -171,7 +191,8 @@ int chart_render(const struct res_report *r, const char *dir, const char *gnuplo
         return fb_fail(err, FB_ENOMEM, "out of memory");
     int rc = 0;
     for (int k = 0; k < CHART_COUNT && rc == 0; k++)
-        rc = render_one(cs, r, (enum chart_kind)k, gnuplot, limit_s, err);
+        if (chart_present((enum chart_kind)k, r))
+            rc = render_one(cs, r, (enum chart_kind)k, gnuplot, limit_s, err);
     chart_glyphs_release();
     if (rc)
         chart_set_free(cs);

@@ -22,6 +22,11 @@ enum chart_kind {
     CHART_TIME,         /* time-in-stage.png: median and p90 days */
     CHART_DROPOUTS,     /* dropouts.png: lost, stale, open where they stopped */
     CHART_TOUCHES,      /* touches.png: marketing against sales touches */
+    /* Written only when the report has their data (chart_present). */
+    CHART_TREND,        /* trend.png: entered, won, lost, went stale per period */
+    CHART_COHORTS,      /* cohorts.png: conversion to won per entry cohort */
+    CHART_BY1,          /* by-1.png .. by-8.png: win rate per group of each --by */
+    CHART_BY_LAST = CHART_BY1 + 7,   /* --by's limit is 8 (docs/METRICS.md §4.17) */
     CHART_COUNT
 };
 
@@ -34,6 +39,15 @@ const char *chart_name(enum chart_kind k);
 
 /* A one-line description for a caption or alt text. */
 const char *chart_caption(enum chart_kind k);
+
+/* 1 when r has the data of chart k (the five always; trend with a
+ * non-empty --trend, cohorts with --cohort, by-K with a K-th --by that has
+ * groups), else 0: the chart is then neither written nor shown. */
+int chart_present(enum chart_kind k, const struct res_report *r);
+
+/* The PNG height of chart k for r: CHART_HEIGHT, except by-K, whose
+ * height follows its number of groups (docs/CHARTS.md). */
+unsigned chart_height(enum chart_kind k, const struct res_report *r);
 
 /* Files staged by chart_render, not yet in place. */
 struct chart_set {

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "chart_ext.h"
 #include "chart_label.h"
 #include "chart_plan.h"
 
@@ -58,6 +59,8 @@ static int put_row(const struct chart_plan *p, size_t i, FILE *out, struct fb_er
 int chart_write_data(enum chart_kind k, const struct res_report *r, FILE *out,
                      struct fb_error *err)
 {
+    if (k >= CHART_TREND)
+        return chart_ext_write_data(k, r, out, err);
     struct chart_plan p;
     int rc = chart_plan_build(k, r, &p, err);
     if (rc)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chart_ext.h"
 #include "chart_label.h"
 #include "chart_plan.h"
 
@@ -178,6 +179,8 @@ int chart_write_script(enum chart_kind k, const struct res_report *r, FILE *out,
 {
     struct chart_plan p;
     char st[64], xlabel[160];
+    if (k >= CHART_TREND)
+        return chart_ext_write_script(k, r, out, err);
     int rc = chart_plan_build(k, r, &p, err);
     if (rc)
         return rc;

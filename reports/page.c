@@ -138,9 +138,9 @@ static int charts(const struct page_opts *o, FILE *out, struct fb_error *err)
     fputs("<p class=\"asof\">Click or tap a chart to open it full size.</p>\n"
           "<section class=\"charts\">\n", out);
     /* The funnel, then where entities drop out: the two a manager reads first. */
-    static const enum chart_kind order[CHART_COUNT] = {CHART_FUNNEL, CHART_DROPOUTS,
+    static const enum chart_kind order[] = {CHART_FUNNEL, CHART_DROPOUTS,
         CHART_CONVERSION, CHART_TIME, CHART_TOUCHES};
-    for (int i = 0; i < CHART_COUNT; i++) {
+    for (size_t i = 0; i < sizeof order / sizeof *order; i++) {
         enum chart_kind k = order[i];
         fprintf(out, "<figure><a href=\"%s.png\"><img src=\"%s.png\" width=\"%d\" height=\"%d\" "
                      "alt=\"Chart: %s\"></a>"
