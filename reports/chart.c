@@ -31,6 +31,23 @@ static const char *const captions[CHART_COUNT] = {
 static const char *const exts[3] = {".tsv", ".gp", ".png"};
 
 const char *chart_name(enum chart_kind k) { return names[k]; }
+
+int chart_height_rows(size_t rows)
+{
+    size_t per = rows <= 4 ? 100 : rows <= 8 ? 80 : rows <= 16 ? 44 : rows <= 32 ? 30 : 24;
+    size_t h = CHART_TOP_PX + CHART_BOTTOM_PX + (rows ? rows : 1) * per;
+    /* A report holds at most a few hundred stages (FORMAT.md); the cap
+     * keeps a PNG of any size within what pngcairo draws. */
+    if (h > 16000)
+        h = 16000;
+    return h < CHART_MIN_HEIGHT ? CHART_MIN_HEIGHT : (int)h;
+}
+
+int chart_height(enum chart_kind k, const struct res_report *r)
+{
+    (void)k;
+    return chart_height_rows(r->nstages);
+}
 const char *chart_caption(enum chart_kind k) { return captions[k]; }
 
 int chart_refuse_inputs(const char *dir, int render, const struct outpath_inputs *in,
@@ -167,7 +184,7 @@ static int render_one(struct chart_set *cs, const struct res_report *r, enum cha
         rc = chart_run_gnuplot(gnuplot, cs->dir, base_name(cs->tmp[k][1]),
                                base_name(cs->tmp[k][0]), base_name(cs->tmp[k][2]), limit_s, err);
     if (rc == 0)
-        rc = chart_check_png(cs->tmp[k][2], CHART_WIDTH, CHART_HEIGHT, err);
+        rc = chart_check_png(cs->tmp[k][2], CHART_WIDTH, (uint32_t)chart_height(k, r), err);
     if (rc == 0)
         rc = sync_file(cs->tmp[k][2], err);
     if (rc == FB_EIO) {

@@ -1,6 +1,7 @@
 /* chart.h - the five charts of a funnel report (docs/CHARTS.md, "The
  * charts"): for each, NAME.tsv (the data), NAME.gp (the gnuplot
- * script that reads it) and NAME.png (gnuplot pngcairo, 1200x800), written
+ * script that reads it) and NAME.png (gnuplot pngcairo, 1200 pixels wide,
+ * as high as its rows need: chart_height), written
  * side by side in one directory.
  *
  * Rendering and publishing are separate steps, so that a failure leaves
@@ -26,8 +27,22 @@ enum chart_kind {
 };
 
 #define CHART_WIDTH 1200
-#define CHART_HEIGHT 800
 #define CHART_TIME_LIMIT_S 20
+
+/* Pixels above and below the rows (title, subtitle, key; x axis and its
+ * label), and the smallest height: with 2 stages the image is short
+ * rather than mostly empty (docs/CHARTS.md, "Layout"). */
+#define CHART_TOP_PX 124
+#define CHART_BOTTOM_PX 84
+#define CHART_MIN_HEIGHT 360
+
+/* The height in pixels of a chart of `rows` bars or groups of bars:
+ * fixed room above and below, and per row less room the more rows there
+ * are (100 px up to 4 rows, 24 px from 33 on), at least CHART_MIN_HEIGHT. */
+int chart_height_rows(size_t rows);
+
+/* The height of chart k of report r (its rows: one per stage). */
+int chart_height(enum chart_kind k, const struct res_report *r);
 
 /* "funnel", "conversion", "time-in-stage", "dropouts", "touches". */
 const char *chart_name(enum chart_kind k);

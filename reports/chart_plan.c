@@ -248,6 +248,34 @@ static int plan_touches(const struct res_report *r, struct chart_plan *p, struct
     return 0;
 }
 
+void chart_plan_tics(struct chart_plan *p, const char *unit)
+{
+    double span = p->xmax - p->xmin, raw = span / 6, mag, step;
+    size_t o = 0;
+    p->xtics[0] = '\0';
+    if (!(span > 0) || !isfinite(span))
+        return;
+    mag = pow(10, floor(log10(raw)));
+    step = raw / mag < 1.5 ? mag : raw / mag < 3.5 ? 2 * mag : raw / mag < 7.5 ? 5 * mag : 10 * mag;
+    o += (size_t)snprintf(p->xtics, sizeof p->xtics, "(");
+    for (long i = (long)ceil(p->xmin / step - 1e-9); i * step <= p->xmax + step * 1e-9; i++) {
+        double v = (double)i * step;
+        char t[48];
+        if (step >= 1)
+            chart_fmt_count((uint64_t)llround(fabs(v)), t, sizeof t);
+        else
+            snprintf(t, sizeof t, "%.1f", fabs(v));
+        int w = snprintf(p->xtics + o, sizeof p->xtics - o, "%s'%s%s%s' %.10g", o > 1 ? ", " : "",
+                         v < 0 ? "-" : "", t, unit, v);
+        if (w < 0 || (size_t)w >= sizeof p->xtics - o - 2) {
+            p->xtics[0] = '\0';   /* cannot happen with ~6 tics; gnuplot's own then */
+            return;
+        }
+        o += (size_t)w;
+    }
+    snprintf(p->xtics + o, sizeof p->xtics - o, ")");
+}
+
 static int subtitle(const struct res_report *r, struct chart_plan *p, struct fb_error *err)
 {
     char date[64], a[32], b[32], c[32], buf[512];
@@ -314,10 +342,15 @@ int chart_plan_build(enum chart_kind k, const struct res_report *r, struct chart
             chart_drawable(p->rows[i].name, &p->rows[i].label, err))
             goto fail;
     }
+    p->height = chart_height(k, r);
     fonts(p);
     left_margin(p);
     if (build[k](r, p, err) || subtitle(r, p, err))
         goto fail;
+    if (k == CHART_TIME)
+        chart_plan_tics(p, " d");
+    else if (k == CHART_DROPOUTS || k == CHART_TOUCHES)
+        chart_plan_tics(p, "");
     return 0;
 fail:
     chart_plan_free(p);

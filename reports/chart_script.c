@@ -51,8 +51,9 @@ static int put_quoted(FILE *out, const char *s, struct fb_error *err)
 static int prelude(const struct chart_plan *p, const char *xlabel, FILE *out, struct fb_error *err)
 {
     const char *name = chart_name(p->kind);
-    /* Rows are never taller than with 5 stages: a short funnel sits in the middle. */
-    double pad = p->n < 5 ? (5.0 - (double)p->n) / 2 : 0;
+    /* The height follows the rows (chart_height), so the title band and
+     * the axis band are fixed in pixels and the rows fill the rest. */
+    double h = p->height, pad = p->n == 0 ? 0.5 : 0;
     fprintf(out,
             "# %s.gp - %s; written by funnel (docs/CHARTS.md).\n"
             "# Redraw by hand:  cd DIR && gnuplot %s.gp   (reads %s.tsv, writes %s.png)\n"
@@ -70,16 +71,16 @@ static int prelude(const struct chart_plan *p, const char *xlabel, FILE *out, st
             "set bmargin at screen %.3f\n"
             "set label 1 ",
             name, chart_caption(p->kind), name, name, name, name, name, name, CHART_WIDTH,
-            CHART_HEIGHT, p->lmargin, PLAN_RMARGIN, PLAN_TMARGIN, PLAN_BMARGIN);
+            p->height, p->lmargin, PLAN_RMARGIN, 1 - CHART_TOP_PX / h, CHART_BOTTOM_PX / h);
     if (put_quoted(out, titles[p->kind], err))
         return FB_ENOMEM;
-    fputs(" at screen 0.5,0.955 center font 'Sans Bold,18' textcolor rgb '#111111'\n"
-          "set label 2 ", out);
+    fprintf(out, " at screen 0.5,%.4f center font 'Sans Bold,18' textcolor rgb '#111111'\n"
+                 "set label 2 ", 1 - 36 / h);
     if (put_quoted(out, p->subtitle, err))
         return FB_ENOMEM;
     fprintf(out,
-            " at screen 0.5,0.915 center font 'Sans,12' textcolor rgb '#444444'\n"
-            "set key at screen 0.5,0.895 center top horizontal reverse Left maxrows 1 noautotitle samplen 1.5 width 1 font ',11'\n"
+            " at screen 0.5,%.4f center font 'Sans,12' textcolor rgb '#444444'\n"
+            "set key at screen 0.5,%.4f center top horizontal reverse Left maxrows 1 noautotitle samplen 1.5 width 1 font ',11'\n"
             "set border 1 linecolor rgb '#888888'\n"
             "set yrange [%.1f:%.1f]\n"
             "set ytics scale 0 nomirror font ',%d' textcolor rgb '#222222'\n"
@@ -87,11 +88,13 @@ static int prelude(const struct chart_plan *p, const char *xlabel, FILE *out, st
             "set xtics nomirror out scale 0.5 textcolor rgb '#444444'\n"
             "set grid xtics linecolor rgb '#e4e4e4' linewidth 1 dashtype 1\n"
             "set xlabel ",
-            (double)p->n - 0.5 + pad, -0.5 - pad, p->tic_pt, p->xmin, p->xmax);
+            1 - 68 / h, 1 - 84 / h, (double)p->n - 0.5 + pad, -0.5 - pad, p->tic_pt, p->xmin, p->xmax);
     if (put_quoted(out, xlabel, err))
         return FB_ENOMEM;
     fputs(" textcolor rgb '#333333'\n"
           "set style fill solid 1.0 noborder\n", out);
+    if (p->xtics[0])
+        fprintf(out, "set xtics %s\n", p->xtics);
     return 0;
 }
 
@@ -135,7 +138,6 @@ static void plot_conversion(const struct chart_plan *p, FILE *out)
 
 static void plot_time(const struct chart_plan *p, FILE *out)
 {
-    fputs("set xtics format '%g d'\n", out);
     plot_pair(p, out, BLUE, "median", SKY, "90th percentile", 4, 5, 7, 8);
     fprintf(out, ", \\\n     '' using (0):1:9 with labels left offset 0.6,0 textcolor rgb " MUTED
                  " font 'Sans Italic,%d'\n", p->label_pt);

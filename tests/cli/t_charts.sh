@@ -17,8 +17,9 @@ GNUPLOT=$(command -v gnuplot || true)
 skip() { echo "SKIP $1: $2"; }
 mkdir -p "$T/home"
 
-# png_why FILE : nothing when FILE is a 1200x800 PNG of more than 20 kB (a
-# blank 1200x800 PNG is under 5 kB), else what is wrong.
+# png_why FILE : nothing when FILE is a PNG of the size its NAME.gp asks
+# for (1200 wide, as high as its rows need) of more than 20 kB (a blank
+# 1200x800 PNG is under 5 kB), else what is wrong.
 png_why() {
     [ -f "$1" ] || { echo "missing"; return; }
     sig=$(od -An -tx1 -N8 "$1" | tr -d ' \n')
@@ -27,7 +28,9 @@ png_why() {
     size=$(wc -c <"$1")
     [ "$sig" = 89504e470d0a1a0a ] || { echo "signature $sig"; return; }
     [ "$chunk" = IHDR ] || { echo "first chunk '$chunk', not IHDR"; return; }
-    [ "$wh" = 1200x800 ] || { echo "IHDR size $wh"; return; }
+    want=$(sed -n 's/^set terminal pngcairo size \([0-9]*\),\([0-9]*\) .*/\1x\2/p' "${1%.png}.gp")
+    case $want in 1200x*) ;; *) echo "the .gp asks for '$want', not 1200 wide"; return ;; esac
+    [ "$wh" = "$want" ] || { echo "IHDR size $wh, the .gp asks for $want"; return; }
     [ "$size" -gt 20000 ] || echo "only $size bytes: blank?"
 }
 
@@ -251,7 +254,7 @@ for c in "missing" "fails:echo boom >&2; exit 1" "slow:sleep 30" \
     slow) expect_err "gnuplot_$name[reason]" "took longer than 2 s"
           if [ "$took" -le 10 ]; then pass "gnuplot_slow[time_limit]"; else fail "gnuplot_slow[time_limit]" "took $took s"; fi ;;
     not_png) expect_err "gnuplot_$name[reason]" "did not write a PNG" ;;
-    small_png) expect_err "gnuplot_$name[reason]" "wrote a 100x100 PNG, expected 1200x800" ;;
+    small_png) expect_err "gnuplot_$name[reason]" "wrote a 100x100 PNG, expected $(sed -n 's/^set terminal pngcairo size \([0-9]*\),\([0-9]*\) .*/\1x\2/p' "$CH/hostile/expected/funnel.gp")" ;;
     esac
 done
 
