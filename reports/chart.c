@@ -17,7 +17,7 @@
 static const char *const names[CHART_COUNT] = {
     [CHART_FUNNEL] = "funnel", [CHART_CONVERSION] = "conversion",
     [CHART_TIME] = "time-in-stage", [CHART_DROPOUTS] = "dropouts",
-    [CHART_TOUCHES] = "touches",
+    [CHART_TOUCHES] = "touches", [CHART_MONEY] = "money", [CHART_AGING] = "aging",
 };
 
 static const char *const captions[CHART_COUNT] = {
@@ -26,11 +26,36 @@ static const char *const captions[CHART_COUNT] = {
     [CHART_TIME] = "time in stage: median and 90th percentile days before moving on",
     [CHART_DROPOUTS] = "where entities stopped: lost, stale and still open per stage, with the drop-out point",
     [CHART_TOUCHES] = "touches per stage: marketing (one-to-many) against sales (one-to-one)",
+    [CHART_MONEY] = "money: open value by stage, won, lost and stale value, and the weighted forecast",
+    [CHART_AGING] = "aging: days open deals have spent in their current stage, median and 90th percentile, "
+                    "beside the median of those who moved on and the Kaplan-Meier median",
 };
 
 static const char *const exts[3] = {".tsv", ".gp", ".png"};
 
 const char *chart_name(enum chart_kind k) { return names[k]; }
+
+int chart_present(enum chart_kind k, const struct res_report *r)
+{
+    if (k == CHART_MONEY)
+        return r->with_value > 0;
+    if (k == CHART_AGING) {
+        for (size_t i = 0; i < r->nstages; i++)
+            if (r->stages[i].has_aging && r->stages[i].aging_count > 0)
+                return 1;
+        return 0;
+    }
+    return 1;
+}
+
+size_t chart_rows(enum chart_kind k, const struct res_report *r)
+{
+    if (k == CHART_MONEY)
+        return r->nstages + 4;
+    if (k == CHART_AGING)
+        return r->nstages ? r->nstages - 1 : 0;
+    return r->nstages;
+}
 
 int chart_height_rows(size_t rows)
 {
@@ -45,8 +70,7 @@ int chart_height_rows(size_t rows)
 
 int chart_height(enum chart_kind k, const struct res_report *r)
 {
-    (void)k;
-    return chart_height_rows(r->nstages);
+    return chart_height_rows(chart_rows(k, r));
 }
 const char *chart_caption(enum chart_kind k) { return captions[k]; }
 
@@ -202,8 +226,13 @@ int chart_render(const struct res_report *r, const char *dir, const char *gnuplo
     if (!(cs->dir = strdup(dir)))
         return fb_fail(err, FB_ENOMEM, "out of memory");
     int rc = 0;
-    for (int k = 0; k < CHART_COUNT && rc == 0; k++)
-        rc = render_one(cs, r, (enum chart_kind)k, gnuplot, limit_s, err);
+    cs->render = gnuplot != NULL;
+    for (int k = 0; k < CHART_COUNT && rc == 0; k++) {
+        if (!chart_present((enum chart_kind)k, r))
+            cs->absent[k] = 1;
+        else
+            rc = render_one(cs, r, (enum chart_kind)k, gnuplot, limit_s, err);
+    }
     chart_glyphs_release();
     if (rc)
         chart_set_free(cs);
@@ -227,6 +256,15 @@ int chart_publish(struct chart_set *cs, struct fb_error *err)
                 cs->tmp[k][x] = NULL;
             }
             free(final);
+        }
+    for (int k = 0; k < CHART_COUNT && rc == 0; k++)
+        for (int x = 0; cs->absent[k] && x < (cs->render ? 3 : 2) && rc == 0; x++) {
+            char *old = path_of(cs->dir, (enum chart_kind)k, x, "");
+            if (!old)
+                rc = fb_fail(err, FB_ENOMEM, "out of memory");
+            else if (unlink(old) != 0 && errno != ENOENT)
+                rc = fb_fail_at(err, FB_EIO, old, 0, 0, "cannot remove: %s", strerror(errno));
+            free(old);
         }
     chart_set_free(cs);
     return rc;

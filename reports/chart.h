@@ -23,6 +23,8 @@ enum chart_kind {
     CHART_TIME,         /* time-in-stage.png: median and p90 days */
     CHART_DROPOUTS,     /* dropouts.png: lost, stale, open where they stopped */
     CHART_TOUCHES,      /* touches.png: marketing against sales touches */
+    CHART_MONEY,        /* money.png: open value by stage, won, lost, stale, forecast */
+    CHART_AGING,        /* aging.png: days open deals have been in their stage */
     CHART_COUNT
 };
 
@@ -41,11 +43,22 @@ enum chart_kind {
  * are (100 px up to 4 rows, 24 px from 33 on), at least CHART_MIN_HEIGHT. */
 int chart_height_rows(size_t rows);
 
-/* The height of chart k of report r (its rows: one per stage). */
+/* The height of chart k of report r (chart_height_rows of chart_rows). */
 int chart_height(enum chart_kind k, const struct res_report *r);
 
-/* "funnel", "conversion", "time-in-stage", "dropouts", "touches". */
+/* "funnel", "conversion", "time-in-stage", "dropouts", "touches",
+ * "money", "aging". */
 const char *chart_name(enum chart_kind k);
+
+/* 1 when report r has the data of chart k: always for the first five;
+ * money only when some entity has a value (docs/METRICS.md §4.19), aging
+ * only when some stage has open deals (§4.20).  An absent chart is not
+ * written, and the page leaves its slot out. */
+int chart_present(enum chart_kind k, const struct res_report *r);
+
+/* The rows of chart k: one per stage; money adds won, lost, stale and the
+ * weighted forecast; aging has every stage but the last. */
+size_t chart_rows(enum chart_kind k, const struct res_report *r);
 
 /* A one-line description for a caption or alt text. */
 const char *chart_caption(enum chart_kind k);
@@ -54,6 +67,8 @@ const char *chart_caption(enum chart_kind k);
 struct chart_set {
     char *dir;
     char *tmp[CHART_COUNT][3];    /* .tsv, .gp, .png temporary names (in dir) */
+    int absent[CHART_COUNT];      /* not drawn (chart_present 0): an older one is removed */
+    int render;                   /* PNGs were drawn (else an old PNG is left alone) */
 };
 
 /* Refuse (FB_EUSAGE, see outpath_refuse) when dir or a file the charts
@@ -75,7 +90,9 @@ int chart_make_dir(const char *dir, struct fb_error *err) FB_MUST_USE;
 int chart_render(const struct res_report *r, const char *dir, const char *gnuplot,
                  unsigned limit_s, struct chart_set *cs, struct fb_error *err) FB_MUST_USE;
 
-/* Rename every staged file into place (NAME.tsv, NAME.gp, NAME.png).
+/* Rename every staged file into place (NAME.tsv, NAME.gp, NAME.png), and
+ * remove the files of an absent chart that an earlier run left in dir (a
+ * money.png of last month's data must not pass for this one's).
  * Returns 0 or FB_EIO.  Always releases cs. */
 int chart_publish(struct chart_set *cs, struct fb_error *err) FB_MUST_USE;
 

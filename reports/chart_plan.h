@@ -52,6 +52,12 @@ struct chart_plan {
  * LC_ALL=C, and a locale is not something to rely on. */
 void chart_plan_tics(struct chart_plan *p, const char *unit);
 
+/* 1 when stage i of r has no events although entities reached it: every
+ * one of them skipped it and was credited by the funnel rule
+ * (docs/METRICS.md §4.13: with_event 0, skipped = reached).  Such a stage
+ * is drawn hatched grey and labelled, never as a measured 100%. */
+int chart_no_events(const struct res_report *r, size_t i);
+
 int chart_plan_build(enum chart_kind k, const struct res_report *r, struct chart_plan *p,
                      struct fb_error *err) FB_MUST_USE;
 void chart_plan_free(struct chart_plan *p);

@@ -139,9 +139,11 @@ static int charts(const struct res_report *r, const struct page_opts *o, FILE *o
           "<section class=\"charts\">\n", out);
     /* The funnel, then where entities drop out: the two a manager reads first. */
     static const enum chart_kind order[CHART_COUNT] = {CHART_FUNNEL, CHART_DROPOUTS,
-        CHART_CONVERSION, CHART_TIME, CHART_TOUCHES};
+        CHART_CONVERSION, CHART_TIME, CHART_TOUCHES, CHART_MONEY, CHART_AGING};
     for (int i = 0; i < CHART_COUNT; i++) {
         enum chart_kind k = order[i];
+        if (!chart_present(k, r))   /* no data, no chart: its slot is left out */
+            continue;
         fprintf(out, "<figure><a href=\"%s.png\"><img src=\"%s.png\" width=\"%d\" height=\"%d\" "
                      "alt=\"Chart: %s\"></a>"
                      "<figcaption>%s (<a href=\"%s.gp\">%s.gp</a>, <a href=\"%s.tsv\">%s.tsv</a>)"
