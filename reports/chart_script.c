@@ -69,6 +69,9 @@ static int prelude(const struct chart_plan *p, const char *xlabel, FILE *out, st
             "set terminal pngcairo size %d,%d noenhanced font 'Sans,11' background rgb '#ffffff'\n"
             "set output outfile\n"
             "set datafile separator \"\\t\"\n"
+            "# A label not drawn on a row goes off the plot, not to NaN: gnuplot 5.4\n"
+            "# crashes (SIGSEGV) on a labels plot whose only data row is undefined.\n"
+            "off = 1e30\n"
             "set lmargin at screen %.3f\n"
             "set rmargin at screen %.3f\n"
             "set tmargin at screen %.3f\n"
@@ -114,8 +117,8 @@ static void plot_funnel(const struct chart_plan *p, FILE *out)
             "plot datafile using (0):1:ytic(3) with points pointtype 7 pointsize 0.1 linecolor rgb '#FF000000', \\\n"
             "     '' using ($7 == 1 ? NaN : 0):1:($4/2):(0.40) with boxxyerror fillcolor rgb " BLUE ", \\\n"
             "     '' using ($7 == 1 ? 0 : NaN):1:($4/2):(0.40) with boxxyerror fillstyle pattern 2 border linecolor rgb '#888888' fillcolor rgb '#888888', \\\n"
-            "     '' using ($11 == 1 ? 0 : NaN):1:8 with labels center textcolor rgb '#ffffff' font 'Sans Bold,%d', \\\n"
-            "     '' using ($11 == 1 ? NaN : $4/2):1:8 with labels left offset 0.6,0 textcolor rgb " INK " font 'Sans Bold,%d', \\\n"
+            "     '' using ($11 == 1 ? 0 : off):1:8 with labels center textcolor rgb '#ffffff' font 'Sans Bold,%d', \\\n"
+            "     '' using ($11 == 1 ? off : $4/2):1:8 with labels left offset 0.6,0 textcolor rgb " INK " font 'Sans Bold,%d', \\\n"
             "     '' using (xcol):1:9 with labels left offset 0,0.5 textcolor rgb " INK " font 'Sans,%d', \\\n"
             "     '' using (xcol):1:10 with labels left offset 0,-0.55 textcolor rgb " MUTED " font 'Sans,%d'\n",
             p->xcol, f, f, f, f - 1);
@@ -175,8 +178,8 @@ static void plot_dropouts(const struct chart_plan *p, FILE *out)
             "     '' using ($4+$5/2):1:($5/2):(0.38) with boxxyerror fillcolor rgb " ORANGE " title 'stale', \\\n"
             "     '' using ($4+$5+$6/2):1:($6/2):(0.38) with boxxyerror fillcolor rgb " GREY " title 'open', \\\n"
             "     '' using ($4+$5+$6+$7/2):1:($7/2):(0.38) with boxxyerror fillcolor rgb " GREEN " title 'won', \\\n"
-            "     '' using ($10 == 1 ? NaN : $8):1:9 with labels left offset 0.6,0 textcolor rgb " INK " font 'Sans,%d', \\\n"
-            "     '' using ($10 == 1 ? $8 : NaN):1:9 with labels left offset 0.6,0 textcolor rgb " INK " font 'Sans Bold,%d'\n",
+            "     '' using ($10 == 1 ? off : $8):1:9 with labels left offset 0.6,0 textcolor rgb " INK " font 'Sans,%d', \\\n"
+            "     '' using ($10 == 1 ? $8 : off):1:9 with labels left offset 0.6,0 textcolor rgb " INK " font 'Sans Bold,%d'\n",
             (p->xmin + p->xmax) / 2, (p->xmax - p->xmin) / 2, p->label_pt, p->label_pt);
 }
 
