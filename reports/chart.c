@@ -27,8 +27,8 @@ static const char *const captions[CHART_COUNT] = {
     [CHART_DROPOUTS] = "where entities stopped: lost, stale and still open per stage, with the drop-out point",
     [CHART_TOUCHES] = "touches per stage: marketing (one-to-many) against sales (one-to-one)",
     [CHART_MONEY] = "money: open value by stage, won, lost and stale value, and the weighted forecast",
-    [CHART_AGING] = "aging: days open deals have spent in their current stage, median and 90th percentile, "
-                    "beside the median of those who moved on and the Kaplan-Meier median",
+    [CHART_AGING] = ("aging: days open deals have spent in their current stage, median and 90th percentile, "
+                     "beside the median of those who moved on and the Kaplan-Meier median"),
 };
 
 static const char *const exts[3] = {".tsv", ".gp", ".png"};
