@@ -18,7 +18,8 @@
 static const char *const names[CHART_COUNT] = {
     [CHART_FUNNEL] = "funnel", [CHART_CONVERSION] = "conversion",
     [CHART_TIME] = "time-in-stage", [CHART_DROPOUTS] = "dropouts",
-    [CHART_TOUCHES] = "touches", [CHART_TREND] = "trend", [CHART_COHORTS] = "cohorts",
+    [CHART_TOUCHES] = "touches", [CHART_MONEY] = "money", [CHART_AGING] = "aging",
+    [CHART_TREND] = "trend", [CHART_COHORTS] = "cohorts",
     [CHART_BY1] = "by-1", [CHART_BY1 + 1] = "by-2", [CHART_BY1 + 2] = "by-3",
     [CHART_BY1 + 3] = "by-4", [CHART_BY1 + 4] = "by-5", [CHART_BY1 + 5] = "by-6",
     [CHART_BY1 + 6] = "by-7", [CHART_BY1 + 7] = "by-8",
@@ -30,6 +31,9 @@ static const char *const captions[CHART_COUNT] = {
     [CHART_TIME] = "time in stage: median and 90th percentile days before moving on",
     [CHART_DROPOUTS] = "where entities stopped: lost, stale and still open per stage, with the drop-out point",
     [CHART_TOUCHES] = "touches per stage: marketing (one-to-many) against sales (one-to-one)",
+    [CHART_MONEY] = "money: open value by stage, won, lost and stale value, and the weighted forecast",
+    [CHART_AGING] = ("aging: days open deals have spent in their current stage, median and 90th percentile, "
+                     "beside the median of those who moved on and the Kaplan-Meier median"),
     [CHART_TREND] = "the trend: entities entered, won, lost and gone stale per period",
     [CHART_COHORTS] = "conversion to won by entry cohort, with 95% intervals; incomplete cohorts lighter",
 };
@@ -45,12 +49,42 @@ const char *chart_caption(enum chart_kind k) { return k >= CHART_BY1 ? by_captio
 
 int chart_present(enum chart_kind k, const struct res_report *r)
 {
-    return k < CHART_TREND || chart_ext_present(k, r);
+    if (k >= CHART_TREND)
+        return chart_ext_present(k, r);
+    if (k == CHART_MONEY)
+        return r->with_value > 0;
+    if (k == CHART_AGING) {
+        for (size_t i = 0; i < r->nstages; i++)
+            if (r->stages[i].has_aging && r->stages[i].aging_count > 0)
+                return 1;
+        return 0;
+    }
+    return 1;
 }
 
-unsigned chart_height(enum chart_kind k, const struct res_report *r)
+size_t chart_rows(enum chart_kind k, const struct res_report *r)
 {
-    return k < CHART_TREND ? CHART_HEIGHT : chart_ext_height(k, r);
+    if (k == CHART_MONEY)
+        return r->nstages + 4;
+    if (k == CHART_AGING)
+        return r->nstages ? r->nstages - 1 : 0;
+    return r->nstages;
+}
+
+int chart_height_rows(size_t rows)
+{
+    size_t per = rows <= 4 ? 100 : rows <= 8 ? 80 : rows <= 16 ? 44 : rows <= 32 ? 30 : 24;
+    size_t h = CHART_TOP_PX + CHART_BOTTOM_PX + (rows ? rows : 1) * per;
+    /* A report holds at most a few hundred stages (FORMAT.md); the cap
+     * keeps a PNG of any size within what pngcairo draws. */
+    if (h > 16000)
+        h = 16000;
+    return h < CHART_MIN_HEIGHT ? CHART_MIN_HEIGHT : (int)h;
+}
+
+int chart_height(enum chart_kind k, const struct res_report *r)
+{
+    return k >= CHART_TREND ? (int)chart_ext_height(k, r) : chart_height_rows(chart_rows(k, r));
 }
 
 int chart_refuse_inputs(const char *dir, int render, const struct outpath_inputs *in,
@@ -172,7 +206,7 @@ static int render_one(struct chart_set *cs, const struct res_report *r, enum cha
         rc = chart_run_gnuplot(gnuplot, cs->dir, base_name(cs->tmp[k][1]),
                                base_name(cs->tmp[k][0]), base_name(cs->tmp[k][2]), limit_s, err);
     if (rc == 0)
-        rc = chart_check_png(cs->tmp[k][2], CHART_WIDTH, chart_height(k, r), err);
+        rc = chart_check_png(cs->tmp[k][2], CHART_WIDTH, (uint32_t)chart_height(k, r), err);
     if (rc == 0)
         rc = sync_file(cs->tmp[k][2], err);
     if (rc == FB_EIO) {
@@ -190,9 +224,13 @@ int chart_render(const struct res_report *r, const char *dir, const char *gnuplo
     if (!(cs->dir = strdup(dir)))
         return fb_fail(err, FB_ENOMEM, "out of memory");
     int rc = 0;
-    for (int k = 0; k < CHART_COUNT && rc == 0; k++)
-        if (chart_present((enum chart_kind)k, r))
+    cs->render = gnuplot != NULL;
+    for (int k = 0; k < CHART_COUNT && rc == 0; k++) {
+        if (!chart_present((enum chart_kind)k, r))
+            cs->absent[k] = 1;
+        else
             rc = render_one(cs, r, (enum chart_kind)k, gnuplot, limit_s, err);
+    }
     chart_glyphs_release();
     if (rc)
         chart_set_free(cs);
@@ -216,6 +254,15 @@ int chart_publish(struct chart_set *cs, struct fb_error *err)
                 cs->tmp[k][x] = NULL;
             }
             free(final);
+        }
+    for (int k = 0; k < CHART_COUNT && rc == 0; k++)
+        for (int x = 0; cs->absent[k] && x < (cs->render ? 3 : 2) && rc == 0; x++) {
+            char *old = path_of(cs->dir, (enum chart_kind)k, x, "");
+            if (!old)
+                rc = fb_fail(err, FB_ENOMEM, "out of memory");
+            else if (unlink(old) != 0 && errno != ENOENT)
+                rc = fb_fail_at(err, FB_EIO, old, 0, 0, "cannot remove: %s", strerror(errno));
+            free(old);
         }
     chart_set_free(cs);
     return rc;

@@ -1,6 +1,7 @@
 /* chart.h - the five charts of a funnel report (docs/CHARTS.md, "The
  * charts"): for each, NAME.tsv (the data), NAME.gp (the gnuplot
- * script that reads it) and NAME.png (gnuplot pngcairo, 1200x800), written
+ * script that reads it) and NAME.png (gnuplot pngcairo, 1200 pixels wide,
+ * as high as its rows need: chart_height), written
  * side by side in one directory.
  *
  * Rendering and publishing are separate steps, so that a failure leaves
@@ -22,6 +23,8 @@ enum chart_kind {
     CHART_TIME,         /* time-in-stage.png: median and p90 days */
     CHART_DROPOUTS,     /* dropouts.png: lost, stale, open where they stopped */
     CHART_TOUCHES,      /* touches.png: marketing against sales touches */
+    CHART_MONEY,        /* money.png: open value by stage, won, lost, stale, forecast */
+    CHART_AGING,        /* aging.png: days open deals have been in their stage */
     /* Written only when the report has their data (chart_present). */
     CHART_TREND,        /* trend.png: entered, won, lost, went stale per period */
     CHART_COHORTS,      /* cohorts.png: conversion to won per entry cohort */
@@ -31,28 +34,50 @@ enum chart_kind {
 };
 
 #define CHART_WIDTH 1200
-#define CHART_HEIGHT 800
+#define CHART_HEIGHT 800   /* trend and cohorts: periods run across, not down */
 #define CHART_TIME_LIMIT_S 20
 
-/* "funnel", "conversion", "time-in-stage", "dropouts", "touches". */
+/* Pixels above and below the rows (title, subtitle, key; x axis and its
+ * label), and the smallest height: with 2 stages the image is short
+ * rather than mostly empty (docs/CHARTS.md, "Layout"). */
+#define CHART_TOP_PX 124
+#define CHART_BOTTOM_PX 84
+#define CHART_MIN_HEIGHT 360
+
+/* The height in pixels of a chart of `rows` bars or groups of bars:
+ * fixed room above and below, and per row less room the more rows there
+ * are (100 px up to 4 rows, 24 px from 33 on), at least CHART_MIN_HEIGHT. */
+int chart_height_rows(size_t rows);
+
+/* The height of chart k of report r: chart_height_rows of chart_rows for
+ * the stage charts; trend and cohorts CHART_HEIGHT, by-K as its groups
+ * need (chart_ext.c, docs/CHARTS.md). */
+int chart_height(enum chart_kind k, const struct res_report *r);
+
+/* "funnel", "conversion", "time-in-stage", "dropouts", "touches",
+ * "money", "aging", "trend", "cohorts", "by-1" .. "by-8". */
 const char *chart_name(enum chart_kind k);
+
+/* 1 when report r has the data of chart k: always for the first five;
+ * money only when some entity has a value (docs/METRICS.md §4.19), aging
+ * only when some stage has open deals (§4.20), trend with a non-empty
+ * --trend, cohorts with --cohort, by-K with a K-th --by that has groups.
+ * An absent chart is not written, and the page leaves its slot out. */
+int chart_present(enum chart_kind k, const struct res_report *r);
+
+/* The rows of chart k: one per stage; money adds won, lost, stale and the
+ * weighted forecast; aging has every stage but the last. */
+size_t chart_rows(enum chart_kind k, const struct res_report *r);
 
 /* A one-line description for a caption or alt text. */
 const char *chart_caption(enum chart_kind k);
-
-/* 1 when r has the data of chart k (the five always; trend with a
- * non-empty --trend, cohorts with --cohort, by-K with a K-th --by that has
- * groups), else 0: the chart is then neither written nor shown. */
-int chart_present(enum chart_kind k, const struct res_report *r);
-
-/* The PNG height of chart k for r: CHART_HEIGHT, except by-K, whose
- * height follows its number of groups (docs/CHARTS.md). */
-unsigned chart_height(enum chart_kind k, const struct res_report *r);
 
 /* Files staged by chart_render, not yet in place. */
 struct chart_set {
     char *dir;
     char *tmp[CHART_COUNT][3];    /* .tsv, .gp, .png temporary names (in dir) */
+    int absent[CHART_COUNT];      /* not drawn (chart_present 0): an older one is removed */
+    int render;                   /* PNGs were drawn (else an old PNG is left alone) */
 };
 
 /* Refuse (FB_EUSAGE, see outpath_refuse) when dir or a file the charts
@@ -74,7 +99,9 @@ int chart_make_dir(const char *dir, struct fb_error *err) FB_MUST_USE;
 int chart_render(const struct res_report *r, const char *dir, const char *gnuplot,
                  unsigned limit_s, struct chart_set *cs, struct fb_error *err) FB_MUST_USE;
 
-/* Rename every staged file into place (NAME.tsv, NAME.gp, NAME.png).
+/* Rename every staged file into place (NAME.tsv, NAME.gp, NAME.png), and
+ * remove the files of an absent chart that an earlier run left in dir (a
+ * money.png of last month's data must not pass for this one's).
  * Returns 0 or FB_EIO.  Always releases cs. */
 int chart_publish(struct chart_set *cs, struct fb_error *err) FB_MUST_USE;
 

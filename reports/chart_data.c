@@ -14,12 +14,15 @@
 /* Column names after row, stage and label: the numbers, the texts, then
  * the flag (when the chart has one). */
 static const char *const columns[CHART_COUNT] = {
-    [CHART_FUNNEL] = ("reached\tconversion_from_previous_pct\tconversion_from_start_pct"
+    [CHART_FUNNEL] = ("reached\tconversion_from_previous_pct\tconversion_from_start_pct\tno_events"
                       "\treached_text\tconversion_text\tfrom_first_text\tcount_inside"),
-    [CHART_CONVERSION] = "step_pct\tcumulative_pct\tstep_text\tcumulative_text",
+    [CHART_CONVERSION] = "step_pct\tcumulative_pct\tno_events\tstep_text\tcumulative_text",
     [CHART_TIME] = "median_days\tp90_days\tmoved_on\tmedian_text\tp90_text\tnote",
     [CHART_DROPOUTS] = "lost\tstale\topen\twon\ttotal\ttext\tdrop_out_point",
     [CHART_TOUCHES] = "marketing\tsales\tmarketing_text\tsales_text",
+    [CHART_MONEY] = "value\tkind\ttext",
+    [CHART_AGING] = ("open_median_days\topen_p90_days\tmoved_on_median_days\tkm_median_days"
+                     "\topen_deals\tlabel_at\ttext"),
 };
 
 static int has_flag(enum chart_kind k) { return k == CHART_FUNNEL || k == CHART_DROPOUTS; }
@@ -66,11 +69,14 @@ int chart_write_data(enum chart_kind k, const struct res_report *r, FILE *out,
     if (rc)
         return rc;
     fprintf(out, "# %s.tsv - the data of %s.png (%s), drawn by %s.gp.\n"
-                 "# One row per stage, first to last; tab-separated.  Text is in double quotes,\n"
+                 "# %s; tab-separated.  Text is in double quotes,\n"
                  "# with \\\\ for a backslash, \\0042 for a double quote and \\n for a line break\n"
                  "# (gnuplot's escapes); NaN means no value.  See docs/CHARTS.md.\n"
                  "# row\tstage\tlabel\t%s\n",
-            chart_name(k), chart_name(k), chart_caption(k), chart_name(k), columns[k]);
+            chart_name(k), chart_name(k), chart_caption(k), chart_name(k),
+            k == CHART_MONEY ? "One row per stage, then won, lost, stale and the weighted forecast"
+            : k == CHART_AGING ? "One row per stage but the last, first to last"
+            : "One row per stage, first to last", columns[k]);
     for (size_t i = 0; i < p.n && rc == 0; i++)
         rc = put_row(&p, i, out, err);
     chart_plan_free(&p);

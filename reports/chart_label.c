@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text_num.h"
+
 /* Length of the valid UTF-8 sequence at s[0..n), or 0 when the byte there
  * does not start one (stray continuation, overlong form, surrogate, past
  * U+10FFFF, cut short). */
@@ -233,11 +235,14 @@ void chart_fmt_pct(double v, char *buf, size_t cap)
 
 void chart_fmt_days(double seconds, char *buf, size_t cap)
 {
-    double d = seconds / 86400.0;
-    if (isnan(d))
+    /* The one days format of every output (docs/DECISIONS.md, "Numbers in
+     * --text"): rpt_num_days, then the unit. */
+    char d[RPT_NUM_MAX];
+    double days = seconds / 86400.0;
+    if (isnan(days)) {
         snprintf(buf, cap, "n/a");
-    else if (d < 99.95)
-        snprintf(buf, cap, "%.1f d", d);
-    else
-        snprintf(buf, cap, "%.0f d", d);
+        return;
+    }
+    rpt_num_days(d, days);
+    snprintf(buf, cap, "%s d", d);
 }

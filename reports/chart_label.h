@@ -65,8 +65,9 @@ void chart_fmt_count(uint64_t v, char *buf, size_t cap);
  * "n/a". */
 void chart_fmt_pct(double v, char *buf, size_t cap);
 
-/* Seconds as days: one decimal below 100 days ("3.5 d"), else whole days
- * ("212 d"). */
+/* Seconds as days, in the one days format of every output (rpt_num_days,
+ * reports/text_num.h): one decimal below 10 ("3.5 d"), none from 10 on
+ * ("12 d", "212 d"); NaN: "n/a". */
 void chart_fmt_days(double seconds, char *buf, size_t cap);
 
 #endif

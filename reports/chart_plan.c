@@ -11,6 +11,10 @@
 #include "chart_glyphs.h"
 #include "chart_label.h"
 #include "ftime.h"
+#include "text_num.h"
+
+/* The money chart's rows after the stages (chart_rows). */
+static const char *const money_rows[4] = {"won", "lost", "stale", "weighted forecast"};
 
 /* Pixels per em per point of font size as pngcairo draws (96 dpi: a
  * 10 pt line of 21.5 em measured 278 px; 1.333 keeps some room). */
@@ -96,6 +100,32 @@ static void date_text(const struct res_report *r, char *buf, size_t cap)
 
 static double pct_or_nan(double v) { return isnan(v) ? NAN : 100.0 * v; }
 
+int chart_no_events(const struct res_report *r, size_t i)
+{
+    /* skipped = reached - with_event (§4.13), so this is skipped ==
+     * reached > 0; a funnel-report/1 read back has no quality block
+     * (both 0) and is never flagged. */
+    const struct res_stage *st = &r->stages[i];
+    return st->with_event == 0 && st->skipped > 0;
+}
+
+/* "   <| drop-out point", "   <| steepest drop" after a row's text. */
+static int add_marks(const struct res_report *r, size_t i, struct plan_row *row, int t,
+                     struct fb_error *err)
+{
+    const char *dp = (int)i == r->drop_out_point ? "   \xE2\x97\x80 drop-out point" : "";
+    const char *sd = (int)i == r->steepest_drop ? "   \xE2\x97\x80 steepest drop" : "";
+    if (!*dp && !*sd)
+        return 0;
+    char *old = row->text[t], marks[96];
+    snprintf(marks, sizeof marks, "%s%s", dp, sd);
+    row->text[t] = NULL;
+    /* Alone in the text (the first stage has no "of first"), no gap before. */
+    int rc = set_text(row, t, err, "%s%s", old ? old : "", old ? marks : marks + 3);
+    free(old);
+    return rc;
+}
+
 static int plan_funnel(const struct res_report *r, struct chart_plan *p, struct fb_error *err)
 {
     double m = 1;
@@ -106,29 +136,42 @@ static int plan_funnel(const struct res_report *r, struct chart_plan *p, struct 
         chart_fmt_count(st->reached, c, sizeof c);
         chart_fmt_pct(st->conv_prev, a, sizeof a);
         chart_fmt_pct(st->conv_start, b, sizeof b);
+        int none = chart_no_events(r, i);
         row->num[0] = (double)st->reached;
         row->num[1] = pct_or_nan(st->conv_prev);
         row->num[2] = pct_or_nan(st->conv_start);
+        row->num[3] = none;
         m = fmax(m, row->num[0]);
         int rc = set_text(row, 0, err, "%s", c);
-        if (rc == 0)
+        if (rc == 0 && none) {
+            /* Its conversion counts only skips (docs/METRICS.md §4.13): say so
+             * where the rate would stand. */
+            chart_fmt_count(st->skipped, c, sizeof c);
+            rc = set_text(row, 1, err, "no events: credited to %s that skipped it", c);
+        } else if (rc == 0) {
             rc = i ? set_text(row, 1, err, "%s of previous", a) : set_text(row, 1, err, "first stage");
+        }
         if (rc == 0 && i)
             rc = set_text(row, 2, err, "%s of first", b);
+        if (rc == 0)
+            rc = add_marks(r, i, row, 2, err);
         if (rc)
             return FB_ENOMEM;
     }
-    p->nnums = 3, p->ntexts = 3;
+    p->nnums = 4, p->ntexts = 3;
     /* Bars are centred on 0; the conversion column stands right of the widest. */
     p->xmin = -m / 2 * 1.03;
     p->xcol = m / 2 * 1.06;
     p->xmax = p->xcol;
-    for (size_t i = 0; i < p->n; i++)
+    for (size_t i = 0; i < p->n; i++) {
         p->xmax = fit_right(p, p->xmax, p->xcol, p->rows[i].text[1]);
+        p->xmax = fit_right(p, p->xmax, p->xcol, p->rows[i].text[2]);
+    }
     double upp = (p->xmax - p->xmin) / plot_px(p);   /* x units per pixel */
     for (size_t i = 0; i < p->n; i++) {
         struct plan_row *row = &p->rows[i];
-        row->flag = row->num[0] / upp >= text_px(row->text[0], p->label_pt) + 16;
+        /* White on a hatched grey bar would not read: those count outside. */
+        row->flag = row->num[3] == 0 && row->num[0] / upp >= text_px(row->text[0], p->label_pt) + 16;
     }
     return 0;
 }
@@ -142,12 +185,19 @@ static int plan_conversion(const struct res_report *r, struct chart_plan *p, str
         char a[32], b[32];
         chart_fmt_pct(st->conv_prev, a, sizeof a);
         chart_fmt_pct(st->conv_start, b, sizeof b);
+        int none = chart_no_events(r, i);
+        char c[32];
+        chart_fmt_count(st->skipped, c, sizeof c);
         row->num[0] = pct_or_nan(st->conv_prev);
         row->num[1] = pct_or_nan(st->conv_start);
-        if (set_text(row, 0, err, "%s", i ? a : "first stage") || set_text(row, 1, err, "%s", b))
+        row->num[2] = none;
+        if ((none ? set_text(row, 0, err, "%s \xC2\xB7 no events: credited to %s that skipped it",
+                             i ? a : "first stage", c)
+                  : set_text(row, 0, err, "%s", i ? a : "first stage")) ||
+            set_text(row, 1, err, "%s", b))
             return FB_ENOMEM;
     }
-    p->nnums = 2, p->ntexts = 2;
+    p->nnums = 3, p->ntexts = 2;
     for (size_t i = 0; i < p->n; i++)
         for (int k = 0; k < 2; k++)
             p->xmax = fit_right(p, p->xmax, isnan(p->rows[i].num[k]) ? 0 : p->rows[i].num[k],
@@ -208,16 +258,13 @@ static int plan_dropouts(const struct res_report *r, struct chart_plan *p, struc
         if (last)
             rc = set_text(row, 0, err, "%s won", w);
         else if (dropped == 0 && st->open == 0)
-            rc = set_text(row, 0, err, "none stopped here");
+            rc = set_text(row, 0, err, "none stopped here%s",
+                          chart_no_events(r, i) ? " (no events: all who reached it skipped it)" : "");
         else
             rc = set_text(row, 0, err, "%s lost or stale (%s)%s%s%s", d, rate,
                           st->open ? " + " : "", st->open ? o : "", st->open ? " open" : "");
-        if (rc == 0 && row->flag) {
-            char *t = row->text[0];
-            row->text[0] = NULL;
-            rc = set_text(row, 0, err, "%s   \xE2\x97\x80 drop-out point", t);  /* U+25C0 */
-            free(t);
-        }
+        if (rc == 0)
+            rc = add_marks(r, i, row, 0, err);   /* U+25C0 */
         if (rc)
             return FB_ENOMEM;
     }
@@ -248,6 +295,103 @@ static int plan_touches(const struct res_report *r, struct chart_plan *p, struct
     return 0;
 }
 
+void chart_plan_tics(struct chart_plan *p, const char *unit)
+{
+    double span = p->xmax - p->xmin, raw = span / 6, mag, step;
+    size_t o = 0;
+    p->xtics[0] = '\0';
+    if (!(span > 0) || !isfinite(span))
+        return;
+    mag = pow(10, floor(log10(raw)));
+    step = raw / mag < 1.5 ? mag : raw / mag < 3.5 ? 2 * mag : raw / mag < 7.5 ? 5 * mag : 10 * mag;
+    o += (size_t)snprintf(p->xtics, sizeof p->xtics, "(");
+    for (long i = (long)ceil(p->xmin / step - 1e-9); i * step <= p->xmax + step * 1e-9; i++) {
+        double v = (double)i * step;
+        char t[48];
+        if (step >= 1)
+            chart_fmt_count((uint64_t)llround(fabs(v)), t, sizeof t);
+        else
+            snprintf(t, sizeof t, "%.1f", fabs(v));
+        int w = snprintf(p->xtics + o, sizeof p->xtics - o, "%s'%s%s%s' %.10g", o > 1 ? ", " : "",
+                         v < 0 ? "-" : "", t, unit, v);
+        if (w < 0 || (size_t)w >= sizeof p->xtics - o - 2) {
+            p->xtics[0] = '\0';   /* cannot happen with ~6 tics; gnuplot's own then */
+            return;
+        }
+        o += (size_t)w;
+    }
+    snprintf(p->xtics + o, sizeof p->xtics - o, ")");
+}
+
+/* Money as a double (NaN: empty or overflowed): the chart needs only its
+ * length; labels keep the exact sum (rpt_num_money). */
+static double money_value(const struct money_sum *s) { return money_ratio_double(s, 1); }
+
+/* Columns: value, kind (0 open value of a stage, 1 won, 2 lost, 3 stale,
+ * 4 weighted forecast); text: the amount. */
+static int plan_money(const struct res_report *r, struct chart_plan *p, struct fb_error *err)
+{
+    const struct money_sum *sums[3] = {&r->value_won, &r->value_lost, &r->value_stale};
+    p->xmax = 1;
+    for (size_t i = 0; i < p->n; i++) {
+        struct plan_row *row = &p->rows[i];
+        char t[RPT_NUM_MAX];
+        size_t x = i - r->nstages;   /* the row after the stages, when i >= nstages */
+        if (i < r->nstages) {
+            row->num[0] = money_value(&r->stages[i].open_value);
+            rpt_num_money(t, &r->stages[i].open_value);
+        } else if (x < 3) {
+            row->num[0] = money_value(sums[x]);
+            rpt_num_money(t, sums[x]);
+        } else {
+            row->num[0] = r->weighted_open;
+            rpt_num_amount(t, r->weighted_open);
+        }
+        row->num[1] = i < r->nstages ? 0 : (double)(x + 1);
+        if (isnan(row->num[0]) ? set_text(row, 0, err, "no value")
+                               : set_text(row, 0, err, "%s%s", t, i < r->nstages ? " open" : ""))
+            return FB_ENOMEM;
+        p->xmax = fit_right(p, p->xmax, isnan(row->num[0]) ? 0 : row->num[0], row->text[0]);
+    }
+    p->nnums = 2, p->ntexts = 1;
+    return 0;
+}
+
+/* Columns (stages but the last): open deals' median and p90 days in
+ * their current stage, the movers' median (time_in_stage), the
+ * Kaplan-Meier median, the open deals; text: the figures, or a note. */
+static int plan_aging(const struct res_report *r, struct chart_plan *p, struct fb_error *err)
+{
+    p->xmax = 1;
+    for (size_t i = 0; i < p->n; i++) {
+        const struct res_stage *st = &r->stages[i];
+        struct plan_row *row = &p->rows[i];
+        int has = st->has_aging && st->aging_count > 0;
+        char a[32], b[32], c[32];
+        row->num[0] = has ? st->aging_median_days : NAN;
+        row->num[1] = has ? st->aging_p90_days : NAN;
+        row->num[2] = st->has_time_in_stage && st->time_in_stage.count > 0
+                      ? (double)st->time_in_stage.median_s / 86400.0 : NAN;
+        row->num[3] = st->has_km_median ? (double)st->km_median_s / 86400.0 : NAN;
+        row->num[4] = (double)st->aging_count;
+        chart_fmt_days(row->num[0] * 86400.0, a, sizeof a);
+        chart_fmt_days(row->num[1] * 86400.0, b, sizeof b);
+        chart_fmt_count(st->aging_count, c, sizeof c);
+        if (has ? set_text(row, 0, err, "%s median \xC2\xB7 %s p90 \xC2\xB7 %s open", a, b, c)
+                : set_text(row, 0, err, "no open deals"))
+            return FB_ENOMEM;
+        /* The label starts right of the furthest bar or marker. */
+        double end = 0;
+        for (int j = 0; j < 4; j++)
+            if (!isnan(row->num[j]))
+                end = fmax(end, row->num[j]);
+        row->num[5] = end;
+        p->xmax = fit_right_scaled(p, p->xmax, end, row->text[0], 1.05);
+    }
+    p->nnums = 6, p->ntexts = 1;
+    return 0;
+}
+
 static int subtitle(const struct res_report *r, struct chart_plan *p, struct fb_error *err)
 {
     char date[64], a[32], b[32], c[32], buf[512];
@@ -268,12 +412,35 @@ static int subtitle(const struct res_report *r, struct chart_plan *p, struct fb_
     case CHART_TIME:
         snprintf(buf, sizeof buf, "%s \xC2\xB7 days from reaching a stage to reaching the next", date);
         break;
+    case CHART_MONEY: {
+        char o[RPT_NUM_MAX], f[RPT_NUM_MAX];
+        rpt_num_money(o, &r->value_open);
+        rpt_num_amount(f, r->weighted_open);
+        chart_fmt_count(r->with_value, a, sizeof a);
+        chart_fmt_count(r->with_value + r->without_value, b, sizeof b);
+        snprintf(buf, sizeof buf, "%s \xC2\xB7 open %s \xC2\xB7 weighted forecast %s \xC2\xB7 "
+                 "%s of %s entities have a value", date, o, f, a, b);
+        break;
+    }
+    case CHART_AGING:
+        for (size_t i = 0; i + 1 < r->nstages; i++)
+            m += r->stages[i].aging_count;
+        chart_fmt_count(m, a, sizeof a);
+        snprintf(buf, sizeof buf, "%s \xC2\xB7 %s open deals \xC2\xB7 days since each reached "
+                 "the stage it is in", date, a);
+        break;
     case CHART_DROPOUTS:
         if (r->drop_out_point >= 0) {
             const struct res_stage *st = &r->stages[r->drop_out_point];
             chart_fmt_count(st->lost + st->stale, a, sizeof a);
             snprintf(buf, sizeof buf, "%s \xC2\xB7 drop-out point: %s (%s lost or stale)", date,
                      p->rows[r->drop_out_point].label, a);
+            if (r->steepest_drop >= 0 && (size_t)r->steepest_drop < p->n) {
+                size_t o = strlen(buf);
+                chart_fmt_pct(r->stages[r->steepest_drop].drop_rate, b, sizeof b);
+                snprintf(buf + o, sizeof buf - o, " \xC2\xB7 steepest drop: %s (%s)",
+                         p->rows[r->steepest_drop].label, b);
+            }
         } else {
             snprintf(buf, sizeof buf, "%s \xC2\xB7 nobody lost or gone stale yet", date);
         }
@@ -299,25 +466,32 @@ int chart_plan_build(enum chart_kind k, const struct res_report *r, struct chart
                                            struct fb_error *) = {
         [CHART_FUNNEL] = plan_funnel, [CHART_CONVERSION] = plan_conversion,
         [CHART_TIME] = plan_time, [CHART_DROPOUTS] = plan_dropouts,
-        [CHART_TOUCHES] = plan_touches,
+        [CHART_TOUCHES] = plan_touches, [CHART_MONEY] = plan_money, [CHART_AGING] = plan_aging,
     };
     memset(p, 0, sizeof *p);
     p->kind = k;
-    p->n = r->nstages;
+    p->n = chart_rows(k, r);
     if (!(p->rows = calloc(p->n ? p->n : 1, sizeof *p->rows)))
         return fb_fail(err, FB_ENOMEM, "out of memory");
     for (size_t i = 0; i < p->n; i++) {
         for (int j = 0; j < PLAN_NUMS; j++)
             p->rows[i].num[j] = NAN;
-        const char *name = r->stages[i].name;
+        const char *name = i < r->nstages ? r->stages[i].name : money_rows[i - r->nstages];
         if (chart_clean(name, strlen(name), &p->rows[i].name, err) ||
             chart_drawable(p->rows[i].name, &p->rows[i].label, err))
             goto fail;
     }
+    p->height = chart_height(k, r);
     fonts(p);
     left_margin(p);
     if (build[k](r, p, err) || subtitle(r, p, err))
         goto fail;
+    if (k == CHART_TIME)
+        chart_plan_tics(p, " d");
+    else if (k == CHART_DROPOUTS || k == CHART_TOUCHES || k == CHART_MONEY)
+        chart_plan_tics(p, "");
+    else if (k == CHART_AGING)
+        chart_plan_tics(p, " d");
     return 0;
 fail:
     chart_plan_free(p);

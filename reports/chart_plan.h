@@ -16,6 +16,7 @@
 
 #define PLAN_NUMS 6
 #define PLAN_TEXTS 4
+#define PLAN_TICS_MAX 640
 
 struct plan_row {
     char *name;                 /* the stage name, cleaned (chart_clean) */
@@ -35,12 +36,27 @@ struct chart_plan {
     double lmargin;             /* left edge of the plot, screen fraction */
     int tic_pt, label_pt;       /* font sizes */
     char *subtitle;             /* cleaned text */
+    int height;                 /* pixels (chart_height) */
+    char xtics[PLAN_TICS_MAX];  /* "('0' 0, '1,000' 1000, ...)": x tic labels with
+                                 * thousands separators; "" = gnuplot's own */
 };
 
-/* Plot area edges (screen fractions) shared by every chart. */
+/* The right edge of the plot area (screen fraction); the top and bottom
+ * are CHART_TOP_PX and CHART_BOTTOM_PX from the image's edges. */
 #define PLAN_RMARGIN 0.965
-#define PLAN_TMARGIN 0.845
-#define PLAN_BMARGIN 0.105
+
+/* Set p->xtics to about six evenly spaced tics over [p->xmin, p->xmax]
+ * (steps of 1, 2 or 5 times a power of ten), each labelled with thousands
+ * separators (chart_fmt_count; one decimal when the step is below 1) and
+ * then unit ("" or " d").  gnuplot's own labels have no separators under
+ * LC_ALL=C, and a locale is not something to rely on. */
+void chart_plan_tics(struct chart_plan *p, const char *unit);
+
+/* 1 when stage i of r has no events although entities reached it: every
+ * one of them skipped it and was credited by the funnel rule
+ * (docs/METRICS.md §4.13: with_event 0, skipped = reached).  Such a stage
+ * is drawn hatched grey and labelled, never as a measured 100%. */
+int chart_no_events(const struct res_report *r, size_t i);
 
 int chart_plan_build(enum chart_kind k, const struct res_report *r, struct chart_plan *p,
                      struct fb_error *err) FB_MUST_USE;

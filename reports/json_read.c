@@ -233,6 +233,33 @@ static int get_stages(const struct ctx *c, const json_t *root, struct rpt_doc *d
     return 0;
 }
 
+/* quality.stages (funnel-report/2, docs/METRICS.md §4.13): with_event and
+ * skipped per stage, which the charts need to draw a stage with no
+ * events as such.  A /1 report has no quality block: both stay 0. */
+static int get_quality(const struct ctx *c, const json_t *root, struct res_report *r)
+{
+    json_t *q = json_object_get(root, "quality"), *a;
+    if (!q)
+        return 0;
+    if (!json_is_object(q) || !(a = json_object_get(q, "stages")) || !json_is_array(a) ||
+        json_array_size(a) != r->nstages)
+        return bad(c, "", "quality", "expected an object whose stages has one entry per stage");
+    int rc = 0;
+    for (size_t i = 0; i < r->nstages && rc == 0; i++) {
+        char where[48];
+        json_t *v = json_array_get(a, i);
+        snprintf(where, sizeof where, "quality.stages[%zu]", i);
+        if (!json_is_object(v))
+            return bad(c, where, "", "expected an object");
+        rc = get_count(c, v, where, "with_event", &r->stages[i].with_event);
+        if (rc == 0)
+            rc = get_count(c, v, where, "skipped", &r->stages[i].skipped);
+        if (rc == 0)
+            rc = get_count(c, v, where, "events", &r->stages[i].events);
+    }
+    return rc;
+}
+
 static int get_unmapped(const struct ctx *c, const json_t *root, struct res_report *r)
 {
     json_t *a = need(c, root, "", "unmapped_stages");
@@ -280,20 +307,31 @@ static int get_as_of(const struct ctx *c, const json_t *root, struct res_report 
     return 0;
 }
 
-static int get_drop_out_point(const struct ctx *c, const json_t *root, struct res_report *r)
+/* A stage named by key (null: -1); optional keys (of /2 only) may be
+ * missing, and are then -1 too. */
+static int get_stage_ref(const struct ctx *c, const json_t *root, const char *key, int optional,
+                         const struct res_report *r, int *out)
 {
-    json_t *v = need(c, root, "", "drop_out_point");
-    r->drop_out_point = -1;
+    json_t *v = optional ? json_object_get(root, key) : need(c, root, "", key);
+    *out = -1;
     if (!v)
-        return FB_EINPUT;
+        return optional ? 0 : FB_EINPUT;
     if (json_is_null(v))
         return 0;
     for (size_t i = 0; json_is_string(v) && i < r->nstages; i++)
         if (strcmp(r->stages[i].name, json_string_value(v)) == 0) {
-            r->drop_out_point = (int)i;
+            *out = (int)i;
             return 0;
         }
-    return bad(c, "", "drop_out_point", "expected null or the name of a stage");
+    return bad(c, "", key, "expected null or the name of a stage");
+}
+
+static int get_drop_out_point(const struct ctx *c, const json_t *root, struct res_report *r)
+{
+    int rc = get_stage_ref(c, root, "drop_out_point", 0, r, &r->drop_out_point);
+    if (rc == 0)   /* /2: marked on the funnel and drop-out charts */
+        rc = get_stage_ref(c, root, "steepest_drop", 1, r, &r->steepest_drop);
+    return rc;
 }
 
 static int get_top(const struct ctx *c, const json_t *root, struct rpt_doc *doc)
@@ -344,6 +382,8 @@ static int get_top(const struct ctx *c, const json_t *root, struct rpt_doc *doc)
     if (rc == 0)
         rc = get_drop_out_point(c, root, r);
     if (rc == 0)
+        rc = get_quality(c, root, r);
+    if (rc == 0)
         rc = get_unmapped(c, root, r);
     if (rc == 0)
         rc = rpt_json_read_groups(root, c->path, r, c->err);
@@ -391,6 +431,7 @@ int rpt_json_read(const char *path, struct rpt_doc *doc, struct fb_error *err)
     struct ctx lc = {path, err};
     memset(doc, 0, sizeof *doc);
     doc->rep.drop_out_point = -1;
+    doc->rep.steepest_drop = -1;
     json_t *root = load(&lc, err);
     if (!root)
         return err->code ? err->code : FB_EINPUT;

@@ -115,7 +115,7 @@ static int headline(const struct res_report *r, FILE *out, struct fb_error *err)
     return 0;
 }
 
-static int charts(const struct page_opts *o, FILE *out, struct fb_error *err)
+static int charts(const struct res_report *r, const struct page_opts *o, FILE *out, struct fb_error *err)
 {
     fputs("<h2>Charts</h2>\n", out);
     if (!o->charts) {
@@ -139,14 +139,16 @@ static int charts(const struct page_opts *o, FILE *out, struct fb_error *err)
           "<section class=\"charts\">\n", out);
     /* The funnel, then where entities drop out: the two a manager reads first. */
     static const enum chart_kind order[] = {CHART_FUNNEL, CHART_DROPOUTS,
-        CHART_CONVERSION, CHART_TIME, CHART_TOUCHES};
+        CHART_CONVERSION, CHART_TIME, CHART_TOUCHES, CHART_MONEY, CHART_AGING};
     for (size_t i = 0; i < sizeof order / sizeof *order; i++) {
         enum chart_kind k = order[i];
+        if (!chart_present(k, r))   /* no data, no chart: its slot is left out */
+            continue;
         fprintf(out, "<figure><a href=\"%s.png\"><img src=\"%s.png\" width=\"%d\" height=\"%d\" "
                      "alt=\"Chart: %s\"></a>"
                      "<figcaption>%s (<a href=\"%s.gp\">%s.gp</a>, <a href=\"%s.tsv\">%s.tsv</a>)"
                      "</figcaption></figure>\n",
-                chart_name(k), chart_name(k), CHART_WIDTH, CHART_HEIGHT, chart_caption(k), chart_caption(k),
+                chart_name(k), chart_name(k), CHART_WIDTH, chart_height(k, r), chart_caption(k), chart_caption(k),
                 chart_name(k), chart_name(k), chart_name(k), chart_name(k));
     }
     fputs("</section>\n", out);
@@ -262,7 +264,7 @@ int page_write(const struct res_report *r, const struct page_opts *o, FILE *out,
             stale);
     int rc = headline(r, out, err);
     if (rc == 0)
-        rc = charts(o, out, err);
+        rc = charts(r, o, out, err);
     if (rc == 0)
         rc = table(r, out, err);
     if (rc == 0)

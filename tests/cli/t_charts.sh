@@ -17,8 +17,10 @@ GNUPLOT=$(command -v gnuplot || true)
 skip() { echo "SKIP $1: $2"; }
 mkdir -p "$T/home"
 
-# png_why FILE : nothing when FILE is a 1200x800 PNG of more than 20 kB (a
-# blank 1200x800 PNG is under 5 kB), else what is wrong.
+# png_why FILE : nothing when FILE is a PNG of the size its NAME.gp asks
+# for (1200 wide, as high as its rows need) of more than 25 bytes per row
+# of pixels (20 kB at 800 high; a blank 1200x800 PNG is under 5 kB), else
+# what is wrong.
 png_why() {
     [ -f "$1" ] || { echo "missing"; return; }
     sig=$(od -An -tx1 -N8 "$1" | tr -d ' \n')
@@ -27,8 +29,10 @@ png_why() {
     size=$(wc -c <"$1")
     [ "$sig" = 89504e470d0a1a0a ] || { echo "signature $sig"; return; }
     [ "$chunk" = IHDR ] || { echo "first chunk '$chunk', not IHDR"; return; }
-    [ "$wh" = 1200x800 ] || { echo "IHDR size $wh"; return; }
-    [ "$size" -gt 20000 ] || echo "only $size bytes: blank?"
+    want=$(sed -n 's/^set terminal pngcairo size \([0-9]*\),\([0-9]*\) .*/\1x\2/p' "${1%.png}.gp")
+    case $want in 1200x*) ;; *) echo "the .gp asks for '$want', not 1200 wide"; return ;; esac
+    [ "$wh" = "$want" ] || { echo "IHDR size $wh, the .gp asks for $want"; return; }
+    [ "$size" -gt $((${want#1200x} * 25)) ] || echo "only $size bytes: blank?"
 }
 
 # expect_pngs NAME DIR : all five PNGs in DIR pass png_why.
@@ -65,6 +69,64 @@ for dir in "$CH"/*/; do
     if ls "$out" | grep -q '\.png$'; then fail "no_render_no_png[$case]" "a PNG was written"; else
         pass "no_render_no_png[$case]"; fi
 done
+
+# --- layout (docs/CHARTS.md "Layout"), on what this funnel wrote for the
+# fixtures above: the height follows the stages, so 1
+# and 2 stages make short images and 40 stages a tall one; tics carry
+# thousands separators; days use the one format of --text.
+height_of() { sed -n 's/^set terminal pngcairo size 1200,\([0-9]*\) .*/\1/p' "$T/golden-$1/funnel.gp"; }
+h1=$(height_of one_stage); h2=$(height_of two_stages); h7=$(height_of demo)
+h16=$(height_of long16); h40=$(height_of stages40)
+if [ "$h1" = 360 ] && [ "$h2" -le 450 ] && [ "$h2" -lt "$h7" ] && [ "$h7" -lt "$h16" ] && [ "$h16" -lt "$h40" ]; then
+    pass layout_height_follows_stages; else fail layout_height_follows_stages "1:$h1 2:$h2 7:$h7 16:$h16 40:$h40"; fi
+if grep -qF "'1,000' 1000" "$T/golden-demo/dropouts.gp"; then pass layout_tics_separators; else
+    fail layout_tics_separators "$(grep '^set xtics (' "$T/golden-demo/dropouts.gp")"; fi
+bad_days=$(cat "$T"/golden-*/*.tsv | grep -oE '"[^"]*[0-9]{2,}\.[0-9] d"' | head -3 | tr '\n' ' ')
+if [ -z "$bad_days" ] && grep -qF '"12 d"' "$T/golden-demo/time-in-stage.tsv"; then pass days_one_format; else
+    fail days_one_format "a decimal from 10 days on: $bad_days"; fi
+
+# --- the honest funnel: a stage nobody has an event at (every entity
+# there skipped it) is hatched grey and says so; both the drop-out point
+# (count) and the steepest drop (rate) are marked.
+NE=$T/golden-no_events
+if grep -qF '"no events: credited to 2 that skipped it"' "$NE/funnel.tsv" &&
+   grep -q 'fillstyle pattern 2' "$NE/funnel.gp" &&
+   awk -F'\t' '$2 == "\"b\"" && $7 == 1 { f = 1 } END { exit !f }' "$NE/funnel.tsv"; then
+    pass honest_funnel_no_events; else fail honest_funnel_no_events "stage b not marked"; fi
+if grep -qF 'no events: credited to 2 that skipped it' "$NE/conversion.tsv"; then pass honest_conversion_no_events; else
+    fail honest_conversion_no_events "stage b not marked"; fi
+if grep -qF 'drop-out point' "$NE/funnel.tsv" && grep -qF 'steepest drop' "$NE/funnel.tsv" &&
+   grep -qF 'steepest drop' "$T/golden-stages40/dropouts.tsv" && grep -qF 'steepest drop: stage 35' "$T/golden-stages40/dropouts.gp"; then
+    pass marks_drop_out_and_steepest; else fail marks_drop_out_and_steepest "a mark is missing"; fi
+
+# --- money and aging, from a log with amounts: drawn, with separators;
+# from a log without any amount no money chart, and the page leaves its
+# slot out (aging needs only open deals).
+MA=$T/money
+run "$FUNNEL" append "$MA.flog" "$CH/no_events/events.csv"
+run "$FUNNEL" report "$MA.flog" -o "$MA" --stages a,b,c,d --as-of 2026-01-20
+[ -n "$GNUPLOT" ] && expect_rc money_report 0
+if grep -qF '"2,500.50 open"' "$MA/money.tsv" && grep -qF '"won"' "$MA/money.tsv" && grep -qF '"weighted forecast"' "$MA/money.tsv" &&
+   grep -q "title 'weighted forecast'" "$MA/money.gp"; then pass money_chart; else fail money_chart "$(grep -v '^#' "$MA/money.tsv" 2>&1 | head -3 | tr '\n' ' ')"; fi
+if awk -F'\t' '$2 == "\"a\"" && $8 == 1 { f = 1 } END { exit !f }' "$MA/aging.tsv" && grep -q 'Kaplan-Meier median' "$MA/aging.gp"; then
+    pass aging_chart; else fail aging_chart "$(grep -v '^#' "$MA/aging.tsv" 2>&1 | head -3 | tr '\n' ' ')"; fi
+if [ -n "$GNUPLOT" ]; then
+    for n in money aging; do why=$(png_why "$MA/$n.png"); if [ -z "$why" ]; then pass "png_$n"; else fail "png_$n" "$why"; fi; done
+    if grep -q 'src="money.png"' "$MA/index.html" && grep -q 'src="aging.png"' "$MA/index.html"; then pass page_money_aging; else
+        fail page_money_aging "no money/aging image on the page"; fi
+fi
+NV=$T/novalue
+sed 's/,[0-9.]*$/,/' "$CH/no_events/events.csv" >"$T/novalue.csv"
+run "$FUNNEL" append "$NV.flog" "$T/novalue.csv"
+run "$FUNNEL" report "$NV.flog" -o "$NV" --stages a,b,c,d --as-of 2026-01-20
+if [ ! -e "$NV/money.tsv" ] && [ ! -e "$NV/money.gp" ] && [ -e "$NV/aging.gp" ] && ! grep -q 'money.png' "$NV/index.html"; then
+    pass money_aging_absent; else fail money_aging_absent "$(ls "$NV" | tr '\n' ' ')"; fi
+# chart -o over a folder with an older money chart: it goes, not shown as current.
+run "$FUNNEL" chart "$MA/report.json" -o "$T/stale-money" --no-render
+touch "$T/stale-money/money.tsv" "$T/stale-money/money.gp"
+run "$FUNNEL" chart "$NV/report.json" -o "$T/stale-money" --no-render
+if [ ! -e "$T/stale-money/money.tsv" ] && [ ! -e "$T/stale-money/money.gp" ]; then pass money_old_removed; else
+    fail money_old_removed "$(ls "$T/stale-money" | tr '\n' ' ')"; fi
 
 # --- the PNGs, and that rendering writes the same .gp/.tsv as --no-render.
 if [ -z "$GNUPLOT" ]; then
@@ -251,7 +313,7 @@ for c in "missing" "fails:echo boom >&2; exit 1" "slow:sleep 30" \
     slow) expect_err "gnuplot_$name[reason]" "took longer than 2 s"
           if [ "$took" -le 10 ]; then pass "gnuplot_slow[time_limit]"; else fail "gnuplot_slow[time_limit]" "took $took s"; fi ;;
     not_png) expect_err "gnuplot_$name[reason]" "did not write a PNG" ;;
-    small_png) expect_err "gnuplot_$name[reason]" "wrote a 100x100 PNG, expected 1200x800" ;;
+    small_png) expect_err "gnuplot_$name[reason]" "wrote a 100x100 PNG, expected $(sed -n 's/^set terminal pngcairo size \([0-9]*\),\([0-9]*\) .*/\1x\2/p' "$CH/hostile/expected/funnel.gp")" ;;
     esac
 done
 

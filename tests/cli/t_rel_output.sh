@@ -65,7 +65,11 @@ export TMPDIR="$T/tmp"
 CHARTS="funnel conversion time-in-stage dropouts touches"
 CFILES=""
 for c in $CHARTS; do CFILES="$CFILES $c.tsv $c.gp $c.png"; done
-RFILES="report.json index.html$CFILES"
+# money and aging: `report` draws them (the generated log has amounts and
+# open deals); `chart REPORT.json` does not (docs/CHARTS.md).
+XFILES=""
+for c in money aging; do XFILES="$XFILES $c.tsv $c.gp $c.png"; done
+RFILES="report.json index.html$CFILES$XFILES"
 
 "$FUNNEL" gen --entities 20000 --events 300000 --seed 1 >"$T/a.csv"
 "$FUNNEL" gen --entities 2000 --events 30000 --seed 2 --start 2026-06-01 >"$T/b.csv"
@@ -95,8 +99,8 @@ for f in $RFILES; do
 done
 for f in $CFILES; do cmp -s "$T/NEW/$f" "$T/NEWC/$f" || ok=0; done
 [ "$(ls -A "$T/tmp" | wc -l)" -eq 0 ] || ok=0
-if [ "$ok" = 1 ] && [ "$differ" -ge 15 ] && ! cmp -s "$T/OLD/report.json" "$T/NEW/report.json"; then
-    pass "output_setup[$differ of 17 files differ; report ${T_REPORT} ms, replay ${T_REPLAY} ms, chart ${T_CHART} ms]"
+if [ "$ok" = 1 ] && [ "$differ" -ge 21 ] && ! cmp -s "$T/OLD/report.json" "$T/NEW/report.json"; then
+    pass "output_setup[$differ of 23 files differ; report ${T_REPORT} ms, replay ${T_REPLAY} ms, chart ${T_CHART} ms]"
 else
     fail output_setup "references not made (ok=$ok, $differ files differ)"
     exit 0
@@ -274,7 +278,7 @@ for g in fails truncates; do
         if [ $c = chart ]; then kept=$T/F; else kept=$T/F.v/previous; fi
         for f in $CFILES; do cmp -s "$kept/$f" "$T/OLD/$f" || bad="$bad $f"; done
         # report: the new set has no charts (its page says so).
-        [ $c = report ] && for f in $CFILES; do [ -e "$T/F/$f" ] && bad="$bad new:$f"; done
+        [ $c = report ] && for f in $CFILES $XFILES; do [ -e "$T/F/$f" ] && bad="$bad new:$f"; done
         left=$(ls -A "$T/F" | grep '\.tmp\.' | head -3 | tr '\n' ' ')
         faults=$((faults + 1))
         if [ "$RC" -eq 5 ] && [ -z "$bad" ] && [ -z "$left" ] &&

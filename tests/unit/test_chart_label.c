@@ -280,6 +280,13 @@ static void counts_get_thousands_separators(void **state)
     assert_string_equal(b, "3.5 d");
     chart_fmt_days(86400.0 * 212, b, sizeof b);
     assert_string_equal(b, "212 d");
+    /* The --text format (rpt_num_days): no decimal from 10 days on. */
+    chart_fmt_days(86400.0 * 12.34, b, sizeof b);
+    assert_string_equal(b, "12 d");
+    chart_fmt_days(86400.0 * 9.96, b, sizeof b);
+    assert_string_equal(b, "10 d");
+    chart_fmt_days(86400.0 * 9.94, b, sizeof b);
+    assert_string_equal(b, "9.9 d");
 }
 
 int main(void)
