@@ -12,6 +12,7 @@
 #include "evblock.h"
 #include "ftime.h"
 #include "hash.h"
+#include "money.h"
 
 #define MAX_ENTITY 256
 #define MAX_STAGE 64
@@ -235,6 +236,22 @@ static int reject(struct ingest *in, const struct csvin_rec *r, long col, const 
     return 0;
 }
 
+static int is_amount(const char *s, size_t n);
+
+/* NULL when s is an amount replay can add; else why not.  Beyond the
+ * shape, its value (rounded to 9 fraction digits) must fit the 128-bit
+ * sums of 10^-9 units replay adds amounts in (docs/METRICS.md §4.19,
+ * money.h), so every amount a log holds can be added. */
+static const char *amount_why(const char *s, size_t n)
+{
+    struct money m;
+    if (!is_amount(s, n))
+        return "expected digits with an optional .digits part";
+    if (money_parse(s, n, &m) != 0)
+        return "expected a value below 2^128 billionths (about 3.4 x 10^29)";
+    return NULL;
+}
+
 static int is_amount(const char *s, size_t n)
 {
     size_t i = 0;
@@ -286,9 +303,10 @@ static int row_is_good(struct ingest *in, const struct csvin_rec *r, int64_t *t)
     if (FLEN(BLOG_C_OUTCOME) && !ieq(FIELD(BLOG_C_OUTCOME), FLEN(BLOG_C_OUTCOME), "lost"))
         return reject(in, r, FCOL(BLOG_C_OUTCOME), "bad outcome \"%s\": %s", FIELD(BLOG_C_OUTCOME),
                       FLEN(BLOG_C_OUTCOME), "expected empty or lost"), 0;
-    if (FLEN(BLOG_C_AMOUNT) && !is_amount(FIELD(BLOG_C_AMOUNT), FLEN(BLOG_C_AMOUNT)))
+    const char *bad_amount = FLEN(BLOG_C_AMOUNT) ? amount_why(FIELD(BLOG_C_AMOUNT), FLEN(BLOG_C_AMOUNT)) : NULL;
+    if (bad_amount)
         return reject(in, r, FCOL(BLOG_C_AMOUNT), "bad amount \"%s\": %s", FIELD(BLOG_C_AMOUNT),
-                      FLEN(BLOG_C_AMOUNT), "expected digits with an optional .digits part"), 0;
+                      FLEN(BLOG_C_AMOUNT), bad_amount), 0;
     return 1;
 }
 

@@ -1,4 +1,4 @@
-/* test_bigint.c - core/aggregate/bigint.h: products, sums and comparisons
+/* test_bigint.c - core/common/bigint.h: products, sums and comparisons
  * against 128-bit arithmetic, a product past 128 bits checked by dividing
  * back, and correctly rounded quotients (ties to even). */
 #include <setjmp.h>

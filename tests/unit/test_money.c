@@ -1,4 +1,4 @@
-/* test_money.c - core/aggregate/money.h (docs/METRICS.md §4.19): equal
+/* test_money.c - core/common/money.h (docs/METRICS.md §4.19): equal
  * values spelled differently, half-even rounding at the 10th fraction
  * digit (exactly half, above, below, with a carry into the integer part),
  * 128-bit sums past 2^64 units written exactly, overflow to null, the k
