@@ -16,6 +16,13 @@ struct page_opts {
     int gnuplot_missing;      /* charts == 0 because gnuplot is not installed */
     const char *charts_error; /* charts == 0 for this reason (plain text), or NULL */
     const char *version;      /* funnel's version, for the footer */
+    const char *command;      /* the command line that made the page (data: escaped), or NULL */
+    const struct res_stuck *stuck;   /* the stuck-deals table, or NULL: left out */
+    const struct res_fresh *fresh;   /* time range and freshness, or NULL: left out */
+    /* 1 when DIR/NAME.png of a chart beyond the five was written (chart
+     * slots, page_slots.c); NULL: none was. */
+    int (*has_png)(void *ctx, const char *name);
+    void *png_ctx;
 };
 
 /* Write the page for r to out.  Returns 0, FB_EIO or FB_ENOMEM. */
