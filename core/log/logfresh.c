@@ -31,7 +31,7 @@ int logfresh_read(const struct logr *r, struct res_fresh *out, struct fb_error *
         int64_t b = logr_block(r, i)->h.b;
         before[i + 1] = b > before[i] ? b : before[i];
     }
-    struct logr_want want = {.cols = 1u << BLOG_C_CHANNEL};
+    struct logr_want want = {.cols = (1u << BLOG_C_TIME) | (1u << BLOG_C_CHANNEL)};
     struct logr_cursor c;
     int rc = logr_cursor_init(&c, r, &want, 0, r->nev, err);
     for (size_t i = r->nev; rc == 0 && i-- > 0;) {
