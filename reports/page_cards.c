@@ -28,8 +28,10 @@ static void count_change(char *buf, size_t n, const char *what, const char *p, u
     char x[32], y[32];
     chart_fmt_count(a, x, sizeof x);
     chart_fmt_count(b, y, sizeof y);
-    snprintf(buf, n, "<span class=\"%s\">%s %+lld</span> %s: %s this %s, %s the %s before",
-             d > 0 ? "up" : d < 0 ? "down" : "same", d > 0 ? "&#9650;" : d < 0 ? "&#9660;" : "=", d, what, x,
+    char dd[32];
+    snprintf(dd, sizeof dd, d ? "%+lld" : "%lld", d);   /* as the activity table writes it */
+    snprintf(buf, n, "<span class=\"%s\">%s %s</span> %s: %s this %s, %s the %s before",
+             d > 0 ? "up" : d < 0 ? "down" : "same", d > 0 ? "&#9650;" : d < 0 ? "&#9660;" : "=", dd, what, x,
              p, y, p);
 }
 
