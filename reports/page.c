@@ -26,6 +26,7 @@ static const char css[] =
     ".fig{background:#fff;border-radius:8px;padding:12px 14px;border:1px solid #e2e2de}\n"
     ".fig .num{display:block;font-size:1.7rem;font-weight:700;overflow-wrap:anywhere}\n"
     ".fig .lbl{display:block;color:#555;font-size:.9rem}\n"
+    ".fig.long .num{font-size:1.25rem}\n"
     ".fig.drop{background:#fff1a8;border-color:#e6cf4a}\n"
     ".note{background:#fff;border-left:5px solid #D55E00;padding:10px 14px;margin:16px 0}\n"
     ".fig .chg{display:block;color:#444;font-size:.85rem;margin-top:4px}\n"

@@ -13,8 +13,10 @@
 /* One card: the figure, what it is, and a line of change (HTML, ours). */
 static void card(FILE *out, const char *id, const char *num, const char *lbl, const char *chg)
 {
-    fprintf(out, "<div class=\"fig\" id=\"card-%s\"><span class=\"num\">%s</span><span class=\"lbl\">%s</span>",
-            id, num, lbl);
+    /* A long figure (an exact money sum) in a smaller type, so that it
+     * stays on one line in a narrow card. */
+    fprintf(out, "<div class=\"fig%s\" id=\"card-%s\">", strlen(num) > 9 ? " long" : "", id);
+    fprintf(out, "<span class=\"num\">%s</span><span class=\"lbl\">%s</span>", num, lbl);
     if (chg)
         fprintf(out, "<span class=\"chg\">%s</span>", chg);
     fputs("</div>\n", out);
