@@ -299,3 +299,14 @@ printf 'time,entity,stage,channel\n' >"$T/e.csv"
 run "$FUNNEL" report "$T/e.flog" -o "$T/empty" --cohort week --trend week --stages a,b
 if [ -s "$T/empty/index.html" ] && grep -q 'closed win rate: won / (won + lost), the CRM convention; 0 won of 0 closed (no interval)' "$T/empty/index.html"; then
     pass page_empty_log; else fail page_empty_log "exit $RC: $(head -c 300 "$T/err")"; fi
+
+# Latest event per channel when batches are not in time order: the later
+# batch holds older marketing events, so the walk back from the end must
+# still reach the first batch's marketing event (core/log/logfresh.c).
+printf 'time,entity,stage,channel\n2026-03-01T09:00:00Z,a,s1,marketing\n2026-01-01T09:00:00Z,b,s1,sales\n' >"$T/f1.csv"
+printf 'time,entity,stage,channel\n2026-02-01T09:00:00Z,c,s1,sales\n2026-01-15T09:00:00Z,d,s1,marketing\n' >"$T/f2.csv"
+"$FUNNEL" append -q "$T/f.flog" "$T/f1.csv" && "$FUNNEL" append -q "$T/f.flog" "$T/f2.csv" || fail page_fresh_setup append
+PATH="$T/nobin:$PATH" run "$FUNNEL" report "$T/f.flog" -o "$T/fresh" --stages s1,s2
+if grep -q '<dd id="about-fresh"><bdi>marketing</bdi> <time datetime="2026-03-01T09:00:00Z">2026-03-01T09:00:00Z</time> (0.0 days before as_of); <bdi>sales</bdi> <time datetime="2026-02-01T09:00:00Z">' "$T/fresh/index.html" &&
+   grep -q '<dd id="about-range">from <time datetime="2026-01-01T09:00:00Z">' "$T/fresh/index.html"; then
+    pass page_fresh_out_of_order; else fail page_fresh_out_of_order "$(grep -o '<dd id="about-fresh">.*' "$T/fresh/index.html" | head -c 300)"; fi
