@@ -1,9 +1,10 @@
 /* page.h - DIR/index.html, the nightly report page (docs/CHARTS.md):
  * one static, self-contained HTML file (no script, no external asset; the
- * charts are the PNGs beside it, by relative name) with the headline
- * figures, the five charts, a table of the per-stage metrics and the
- * tables of page_tables.h.  Every data-derived text goes through
- * page_text.h. */
+ * charts are the PNGs beside it, by relative name) with the cards
+ * (page_cards.h), the charts and the slots of the new ones, a table of the
+ * per-stage metrics, the stuck deals (page_stuck.h), the tables of
+ * page_tables.h and what made the page (page_about.h).  Every
+ * data-derived text goes through page_text.h. */
 #ifndef FUNNEL_PAGE_H
 #define FUNNEL_PAGE_H
 
