@@ -190,7 +190,9 @@ static int png_exists(void *ctx, const char *name)
     return access(path, F_OK) == 0;
 }
 
-/* argv as one line, for the page to show which options made it. */
+/* argv as one line, for the page to show which options made it; without
+ * -o DIR, so that the same report written to another folder is the same
+ * page byte for byte (t_rel_publish compares runs by their bytes). */
 static char *command_line(int argc, char **argv)
 {
     size_t n = 8;
@@ -201,8 +203,22 @@ static char *command_line(int argc, char **argv)
         return NULL;
     strcpy(s, "funnel");
     for (int i = 0; i < argc; i++) {
+        const char *x = argv[i];
+        if (strcmp(x, "--") == 0) {   /* what follows is LOG, never an option */
+            for (; i < argc; i++) {
+                strcat(s, " ");
+                strcat(s, argv[i]);
+            }
+            break;
+        }
+        if (i > 0 && (strcmp(x, "-o") == 0 || strcmp(x, "--output") == 0)) {
+            i++;
+            continue;
+        }
+        if (i > 0 && (strncmp(x, "--output=", 9) == 0 || (x[0] == '-' && x[1] == 'o' && x[2])))
+            continue;
         strcat(s, " ");
-        strcat(s, argv[i]);
+        strcat(s, x);
     }
     return s;
 }
@@ -213,6 +229,8 @@ int cmd_report(int argc, char **argv)
 {
     struct replay_args a;
     struct funnel_def def = {0};
+    /* Before parsing, which may reorder argv. */
+    char *cmdline = command_line(argc, argv);
     int code = replay_args_parse("report", cmd_report_usage, argc, argv, &a);
     if (code == 0 && !a.out)
         code = cli_usage_error("report", "expected -o DIR");
@@ -223,6 +241,7 @@ int cmd_report(int argc, char **argv)
     if (code == 0 && !a.o.trend)
         a.o.trend = 1 + (int)PERIOD_WEEK;   /* the page's default (docs/DECISIONS.md) */
     if (code) {
+        free(cmdline);
         funnel_def_free(&def);
         return code;
     }
@@ -238,12 +257,12 @@ int cmd_report(int argc, char **argv)
     struct outpath_inputs ins = {a.log, &a.funnel_file, a.funnel_file != NULL};
     const char *const docs[] = {"report.json", "index.html", a.text ? "report.txt" : NULL, NULL};
     if (outpath_refuse_dir(a.out, docs, &ins, &err) != 0 || chart_refuse_inputs(a.out, 1, &ins, &err) != 0) {
+        free(cmdline);
         funnel_def_free(&def);
         return cli_report(&err);
     }
     struct page_state ps;
     memset(&ps, 0, sizeof ps);
-    char *cmdline = command_line(argc, argv);
     po.command = cmdline;
     int rc = replay_args_replay(&a, &def, &rep, &err);
     if (rc == 0)
