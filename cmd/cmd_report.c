@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "chart.h"
 #include "chart_cli.h"
@@ -11,13 +12,19 @@
 #include "cli.h"
 #include "cli_opts.h"
 #include "commands.h"
+#include "entities.h"
+#include "logfresh.h"
 #include "json_report.h"
 #include "outfile.h"
 #include "outpath.h"
 #include "outset.h"
 #include "page.h"
+#include "period.h"
 #include "replay_args.h"
 #include "text_report.h"
+
+/* Rows of the page's stuck-deals table (docs/CHARTS.md, "The page"). */
+#define REPORT_STUCK_ROWS 20
 
 const char cmd_report_usage[] =
     "usage: funnel report LOG -o DIR [--stages a,b,c | --funnel FILE]\n"
@@ -32,12 +39,16 @@ const char cmd_report_usage[] =
     "  report.json   the funnel report (schema funnel-report/2)\n"
     "  NAME.png      the charts of 'funnel chart', each with NAME.gp and\n"
     "                NAME.tsv (funnel, conversion, time-in-stage, dropouts,\n"
-    "                touches; trend, cohorts, by-1 .. by-N with --trend,\n"
+    "                touches; money and aging when the report has their\n"
+    "                data; trend, cohorts, by-1 .. by-N with --trend,\n"
     "                --cohort, --by)\n"
-    "  index.html    one static page: headline figures, the charts, a table\n"
-    "                of the per-stage metrics, this period against the last,\n"
-    "                and the trend, breakdowns and cohorts when asked; open it\n"
-    "                in any browser\n"
+    "  index.html    one static page: cards with this period against the\n"
+    "                last, the charts, a table of the per-stage metrics, the\n"
+    "                20 open deals longest in their stage (as 'funnel\n"
+    "                entities --status open' lists them), the trend (by week\n"
+    "                unless --trend says otherwise), breakdowns and cohorts\n"
+    "                when asked, and the options, time range and freshness\n"
+    "                of the data; open it in any browser\n"
     "\n"
     "DIR is a link to DIR.v/RUN, one folder per run: a run writes its files\n"
     "into a new folder and switches the link in one rename, so a reader sees\n"
@@ -144,12 +155,84 @@ static int set_names(char files[][32], const char **list)
     return 0;
 }
 
+/* What the page needs of the folded state itself (docs/CHARTS.md, "The
+ * page"): the stuck deals, by `funnel entities`' code, and the freshness of
+ * the log.  The report is made from the summary, which holds no entity, so
+ * these come from a second fold of the log (replay_visit) judged at the
+ * report's as_of. */
+struct page_state {
+    struct res_stuck stuck;
+    struct res_fresh fresh;
+};
+
+static int visit_page(void *ctx, const struct replay_view *v, struct fb_error *err)
+{
+    struct page_state *ps = ctx;
+    int rc = ent_stuck(v, REPORT_STUCK_ROWS, &ps->stuck, err);
+    return rc ? rc : logfresh_read(v->r, &ps->fresh, err);
+}
+
+static int page_state_read(struct replay_args *a, const struct res_report *rep, struct page_state *ps,
+                           struct fb_error *err)
+{
+    struct replay_info info;
+    struct replay_opts o = a->o;
+    const struct replay_visitor vis = {(1u << BLOG_D_ENTITY) | (1u << BLOG_D_CHANNEL), visit_page, ps};
+    /* The same as_of as the report, even if a batch was appended since. */
+    o.has_as_of = rep->has_as_of;
+    o.as_of = rep->as_of;
+    o.touches = 0;
+    return replay_visit(a->log, &o, &vis, &info, err);
+}
+
+static int png_exists(void *ctx, const char *name)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.png", (const char *)ctx, name);
+    return access(path, F_OK) == 0;
+}
+
+/* argv as one line, for the page to show which options made it; without
+ * -o DIR, so that the same report written to another folder is the same
+ * page byte for byte (t_rel_publish compares runs by their bytes). */
+static char *command_line(int argc, char **argv)
+{
+    size_t n = 8;
+    for (int i = 0; i < argc; i++)
+        n += strlen(argv[i]) + 1;
+    char *s = malloc(n);
+    if (!s)
+        return NULL;
+    strcpy(s, "funnel");
+    for (int i = 0; i < argc; i++) {
+        const char *x = argv[i];
+        if (strcmp(x, "--") == 0) {   /* what follows is LOG, never an option */
+            for (; i < argc; i++) {
+                strcat(s, " ");
+                strcat(s, argv[i]);
+            }
+            break;
+        }
+        if (i > 0 && (strcmp(x, "-o") == 0 || strcmp(x, "--output") == 0)) {
+            i++;
+            continue;
+        }
+        if (i > 0 && (strncmp(x, "--output=", 9) == 0 || (x[0] == '-' && x[1] == 'o' && x[2])))
+            continue;
+        strcat(s, " ");
+        strcat(s, x);
+    }
+    return s;
+}
+
 /* Replay, then write the set into a new run folder and publish it
  * (docs/CHARTS.md "Safety model" 7). */
 int cmd_report(int argc, char **argv)
 {
     struct replay_args a;
     struct funnel_def def = {0};
+    /* Before parsing, which may reorder argv. */
+    char *cmdline = command_line(argc, argv);
     int code = replay_args_parse("report", cmd_report_usage, argc, argv, &a);
     if (code == 0 && !a.out)
         code = cli_usage_error("report", "expected -o DIR");
@@ -157,7 +240,10 @@ int cmd_report(int argc, char **argv)
         code = cli_opts_need_file("report", "-o DIR", a.out);
     if (code == 0)
         code = replay_args_load_def("report", &a, &def);
+    if (code == 0 && !a.o.trend)
+        a.o.trend = 1 + (int)PERIOD_WEEK;   /* the page's default (docs/DECISIONS.md) */
     if (code) {
+        free(cmdline);
         funnel_def_free(&def);
         return code;
     }
@@ -173,15 +259,25 @@ int cmd_report(int argc, char **argv)
     struct outpath_inputs ins = {a.log, &a.funnel_file, a.funnel_file != NULL};
     const char *const docs[] = {"report.json", "index.html", a.text ? "report.txt" : NULL, NULL};
     if (outpath_refuse_dir(a.out, docs, &ins, &err) != 0 || chart_refuse_inputs(a.out, 1, &ins, &err) != 0) {
+        free(cmdline);
         funnel_def_free(&def);
         return cli_report(&err);
     }
+    struct page_state ps;
+    memset(&ps, 0, sizeof ps);
+    po.command = cmdline;
     int rc = replay_args_replay(&a, &def, &rep, &err);
+    if (rc == 0)
+        rc = page_state_read(&a, &rep, &ps, &err);
     if (rc == 0) {
+        po.stuck = &ps.stuck;
+        po.fresh = &ps.fresh;
         chart_run_sweep();
         rc = outset_begin(&set, a.out, names, &err);
     }
     int crc = rc == 0 ? charts(&rep, set.dir, &po, &cerr) : 0;
+    po.has_png = png_exists;
+    po.png_ctx = set.dir;
     po.charts_error = crc ? cerr.msg : NULL;
     if (rc == 0)
         rc = write_doc(set.dir, "report.json", DOC_JSON, &rep, &po, &err);
@@ -203,6 +299,8 @@ int cmd_report(int argc, char **argv)
         code = CLI_IO;
     }
     res_report_free(&rep);
+    res_stuck_free(&ps.stuck);
+    free(cmdline);
     funnel_def_free(&def);
     return code;
 }

@@ -8,6 +8,9 @@
 #include "chart.h"
 #include "chart_label.h"
 #include "ftime.h"
+#include "page_about.h"
+#include "page_cards.h"
+#include "page_stuck.h"
 #include "page_tables.h"
 #include "page_text.h"
 
@@ -23,9 +26,16 @@ static const char css[] =
     ".fig{background:#fff;border-radius:8px;padding:12px 14px;border:1px solid #e2e2de}\n"
     ".fig .num{display:block;font-size:1.7rem;font-weight:700;overflow-wrap:anywhere}\n"
     ".fig .lbl{display:block;color:#555;font-size:.9rem}\n"
+    ".fig.long .num{font-size:1.25rem}\n"
     ".fig.drop{background:#fff1a8;border-color:#e6cf4a}\n"
     ".note{background:#fff;border-left:5px solid #D55E00;padding:10px 14px;margin:16px 0}\n"
+    ".fig .chg{display:block;color:#444;font-size:.85rem;margin-top:4px}\n"
+    ".chg .up{color:#006d43;font-weight:600}.chg .down{color:#b0261b;font-weight:600}"
+    ".chg .same{color:#555;font-weight:600}\n"
     ".charts{display:grid;grid-template-columns:1fr;gap:16px}\n"
+    "dl.about{display:grid;grid-template-columns:max-content 1fr;gap:4px 14px;background:#fff;"
+    "border:1px solid #e2e2de;border-radius:8px;padding:10px 14px;margin:0}\n"
+    "dl.about dt{color:#555}dl.about dd{margin:0;overflow-wrap:anywhere}\n"
     "figure{margin:0;background:#fff;border:1px solid #e2e2de;border-radius:8px;padding:8px}\n"
     "figure img{display:block;width:100%;height:auto}\n"
     "figcaption{color:#555;font-size:.9rem;padding:4px 6px}\n"
@@ -40,78 +50,42 @@ static const char css[] =
     "tr.incomplete td{color:#666;font-style:italic}\n"
     "footer{color:#666;font-size:.85rem;margin:2em 0 1em}\n"
     "code{background:#eee;padding:1px 4px;border-radius:3px}\n"
-    "@media (max-width:640px){main{padding:10px}h1{font-size:1.3rem}"
+    /* Two columns of charts on a wide screen; one on a narrow one and on
+     * paper (docs/CHARTS.md, "The page"). */
+    "@media screen and (min-width:1000px){.charts{grid-template-columns:1fr 1fr}}\n"
+    "@media print{.charts{grid-template-columns:1fr}figure{break-inside:avoid}"
+    "body{background:#fff}}\n"
+    "@media (max-width:640px){dl.about{grid-template-columns:1fr}main{padding:10px}h1{font-size:1.3rem}"
     ".fig .num{font-size:1.35rem}table{font-size:.85rem}th,td{padding:5px 7px}}\n";
 
-static void figure(FILE *out, const char *num, const char *lbl, const char *cls)
+/* The charts beyond the five (docs/CHARTS.md, "The page"): each has a
+ * slot, shown only when its PNG was written (no data, no chart). */
+static void figure_png(FILE *out, const char *name, const char *caption, int height)
 {
-    fprintf(out, "<div class=\"fig%s%s\"><span class=\"num\">%s</span><span class=\"lbl\">%s</span></div>\n",
-            cls ? " " : "", cls ? cls : "", num, lbl);
+    fprintf(out, "<figure id=\"chart-%s\"><a href=\"%s.png\"><img src=\"%s.png\" width=\"%d\" "
+                 "height=\"%d\" alt=\"Chart: %s\"></a><figcaption>%s (<a href=\"%s.gp\">%s.gp</a>, "
+                 "<a href=\"%s.tsv\">%s.tsv</a>)</figcaption></figure>\n",
+            name, name, name, CHART_WIDTH, height, caption, caption, name, name, name, name);
 }
 
-/* A win rate with its 95% interval, its definition and its sample size
- * (docs/METRICS.md §4.6, §4.12): a rate of 3 entities must not read like
- * one of 3,000. */
-static void win_card(FILE *out, const char *name, double rate, const struct res_ci *ci, const char *def,
-                     uint64_t won, uint64_t n, const char *of)
+/* The by-N slots: one per --by, captioned with the attribute (data). */
+static int by_slots(const struct res_report *r, const struct page_opts *o, FILE *out, struct fb_error *err)
 {
-    char a[32], lo[32], hi[32], w[32], c[32], lbl[320];
-    chart_fmt_pct(rate, a, sizeof a);
-    chart_fmt_count(won, w, sizeof w);
-    chart_fmt_count(n, c, sizeof c);
-    if (isnan(ci->lo) || isnan(ci->hi)) {
-        snprintf(lbl, sizeof lbl, "%s: %s; %s won of %s %s (no interval)", name, def, w, c, of);
-    } else {
-        chart_fmt_pct(ci->lo, lo, sizeof lo);
-        chart_fmt_pct(ci->hi, hi, sizeof hi);
-        snprintf(lbl, sizeof lbl, "%s: %s; %s won of %s %s; 95%% interval [%s, %s]", name, def, w, c, of,
-                 lo, hi);
-    }
-    figure(out, a, lbl, NULL);
-}
-
-static int headline(const struct res_report *r, FILE *out, struct fb_error *err)
-{
-    char a[64], b[64], c[64], lbl[256], when[32];
-    chart_fmt_count(r->entities, a, sizeof a);
-    chart_fmt_count(r->ev_used, b, sizeof b);
-    snprintf(lbl, sizeof lbl, "entities (%s events used)", b);
-    fputs("<section class=\"figures\" aria-label=\"headline figures\">\n", out);
-    figure(out, a, lbl, NULL);
-    win_card(out, "win rate", r->win_rate, &r->win_rate_ci, "won / (won + lost + stale)", r->won,
-             r->won + r->lost + r->stale, "decided");
-    win_card(out, "closed win rate", r->win_rate_closed, &r->win_rate_closed_ci,
-             "won / (won + lost), the CRM convention", r->won, r->won + r->lost, "closed");
-    if (r->time_to_win.count) {
-        snprintf(a, sizeof a, "%.1f days", (double)r->time_to_win.median_s / 86400.0);
-        snprintf(lbl, sizeof lbl, "median time to win, first stage to last (90%% within %.1f days)",
-                 (double)r->time_to_win.p90_s / 86400.0);
-    } else {
-        snprintf(a, sizeof a, "n/a");
-        snprintf(lbl, sizeof lbl, "time to win: nobody has won yet");
-    }
-    figure(out, a, lbl, NULL);
-    if (r->drop_out_point >= 0) {
-        const struct res_stage *st = &r->stages[r->drop_out_point];
-        chart_fmt_count(st->lost + st->stale, b, sizeof b);
-        chart_fmt_pct(st->drop_rate, c, sizeof c);
-        fputs("<div class=\"fig drop\"><span class=\"num\">", out);
-        if (page_text(out, st->name, strlen(st->name), err))
+    for (size_t d = 0; r->groups && d < r->groups->nby; d++) {
+        char name[32];
+        const char *by = r->groups->dim[d].name;
+        snprintf(name, sizeof name, "by-%zu", d + 1);
+        if (!o->has_png || !o->has_png(o->png_ctx, name))
+            continue;
+        fprintf(out, "<figure id=\"chart-%s\"><a href=\"%s.png\"><img src=\"%s.png\" width=\"%d\" "
+                     "height=\"%d\" alt=\"Chart: closed win rate by attribute %zu\"></a><figcaption>By ",
+                name, name, name, CHART_WIDTH, chart_height((enum chart_kind)(CHART_BY1 + d), r), d + 1);
+        if (page_text(out, by, strlen(by), err))
             return FB_ENOMEM;
-        fprintf(out, "</span><span class=\"lbl\">drop-out point: %s lost or stale there "
-                     "(%s of those who reached it)</span></div>\n", b, c);
-    } else {
-        figure(out, "none", "drop-out point: nobody lost or gone stale yet", "drop");
+        fprintf(out, ": the 12 largest groups on one scale, closed win rate with its 95%% interval "
+                     "(<a href=\"%s.gp\">%s.gp</a>, <a href=\"%s.tsv\">%s.tsv</a>)</figcaption></figure>\n",
+                name, name, name, name);
     }
-    if (r->has_as_of) {
-        ftime_format(r->as_of, when);
-        snprintf(a, sizeof a, "%.10s", when);
-        snprintf(lbl, sizeof lbl, "as of %.5s UTC (the latest event)", when + 11);
-        figure(out, a, lbl, NULL);
-    } else {
-        figure(out, "n/a", "as of: the log holds no events yet", NULL);
-    }
-    fputs("</section>\n", out);
     return 0;
 }
 
@@ -138,19 +112,18 @@ static int charts(const struct res_report *r, const struct page_opts *o, FILE *o
     fputs("<p class=\"asof\">Click or tap a chart to open it full size.</p>\n"
           "<section class=\"charts\">\n", out);
     /* The funnel, then where entities drop out: the two a manager reads first. */
-    static const enum chart_kind order[] = {CHART_FUNNEL, CHART_DROPOUTS,
-        CHART_CONVERSION, CHART_TIME, CHART_TOUCHES, CHART_MONEY, CHART_AGING};
+    /* The five always, then those the report has data for and whose PNG
+     * was drawn (chart_present; has_png), each at its own height. */
+    static const enum chart_kind order[] = {CHART_FUNNEL, CHART_DROPOUTS, CHART_CONVERSION,
+        CHART_TIME, CHART_TOUCHES, CHART_MONEY, CHART_AGING, CHART_TREND, CHART_COHORTS};
     for (size_t i = 0; i < sizeof order / sizeof *order; i++) {
-        enum chart_kind k = order[i];
-        if (!chart_present(k, r))   /* no data, no chart: its slot is left out */
+        const enum chart_kind k = order[i];
+        if (!chart_present(k, r) || (k >= CHART_MONEY && o->has_png && !o->has_png(o->png_ctx, chart_name(k))))
             continue;
-        fprintf(out, "<figure><a href=\"%s.png\"><img src=\"%s.png\" width=\"%d\" height=\"%d\" "
-                     "alt=\"Chart: %s\"></a>"
-                     "<figcaption>%s (<a href=\"%s.gp\">%s.gp</a>, <a href=\"%s.tsv\">%s.tsv</a>)"
-                     "</figcaption></figure>\n",
-                chart_name(k), chart_name(k), CHART_WIDTH, chart_height(k, r), chart_caption(k), chart_caption(k),
-                chart_name(k), chart_name(k), chart_name(k), chart_name(k));
+        figure_png(out, chart_name(k), chart_caption(k), chart_height(k, r));
     }
+    if (by_slots(r, o, out, err))
+        return FB_ENOMEM;
     fputs("</section>\n", out);
     return 0;
 }
@@ -262,7 +235,7 @@ int page_write(const struct res_report *r, const struct page_opts *o, FILE *out,
             r->has_as_of ? " as of " : "", when, css, r->has_as_of ? "as of " : "no events yet",
             when, r->has_as_of ? " " : "", r->has_as_of ? when + 11 : "", r->has_as_of ? " UTC" : "",
             stale);
-    int rc = headline(r, out, err);
+    int rc = page_cards_write(r, out, err);
     if (rc == 0)
         rc = charts(r, o, out, err);
     if (rc == 0)
@@ -271,8 +244,12 @@ int page_write(const struct res_report *r, const struct page_opts *o, FILE *out,
         rc = no_events(r, out, err);
     if (rc == 0)
         rc = unmapped(r, out, err);
+    if (rc == 0 && o->stuck)
+        rc = page_stuck_write(r, o->stuck, out, err);
     if (rc == 0)
         rc = page_tables_write(r, out, err);
+    if (rc == 0)
+        rc = page_about_write(r, o->command, o->fresh, out, err);
     if (rc)
         return rc;
     fprintf(out, "<footer>Written by funnel %s. The numbers: <a href=\"report.json\">report.json</a> "

@@ -285,6 +285,102 @@ int ent_write_csv(const struct replay_view *v, const struct funnel_def *def, con
     return rc;
 }
 
+static int text_dup(struct res_text *t, const char *s, size_t n)
+{
+    if (!s)
+        return 0;
+    t->s = malloc(n + 1);
+    if (!t->s)
+        return -1;
+    memcpy(t->s, s, n);
+    t->s[n] = '\0';
+    t->len = n;
+    return 0;
+}
+
+void res_stuck_free(struct res_stuck *s)
+{
+    if (!s)
+        return;
+    for (size_t k = 0; k < s->nattr && s->attr_name; k++)
+        free(s->attr_name[k].s);
+    for (size_t i = 0; i < s->n * s->nattr && s->cells; i++)
+        free(s->cells[i].s);
+    for (size_t i = 0; i < s->n && s->row; i++)
+        free(s->row[i].id.s);
+    free(s->attr_name);
+    free(s->cells);
+    free(s->row);
+    memset(s, 0, sizeof *s);
+}
+
+/* One row of ent_stuck: the cells of put_row, kept as values. */
+static int stuck_row(const struct replay_view *v, const uint32_t *order, const struct ent_item *it,
+                     uint32_t *rank, struct res_stuck_row *row)
+{
+    struct part_row r;
+    (void)part_row(v->part, it->e, &r, rank);
+    row->stage = r.max;
+    row->in_stage_s = v->as_of - r.t[r.max];
+    if (r.value) {   /* value(e) with its own fraction digits, as ent_value_text */
+        row->has_value = 1;
+        money_sum_add(&row->value, r.value);
+    }
+    if (text_dup(&row->id, it->id, it->len))
+        return -1;
+    for (uint32_t k = 0; k < v->nattr; k++) {
+        size_t n;
+        const char *s = ent_attr_value(v, rank, order[k], &n);
+        if (text_dup(&row->attr[k], s, n))
+            return -1;
+    }
+    return 0;
+}
+
+int ent_stuck(const struct replay_view *v, size_t max, struct res_stuck *out, struct fb_error *err)
+{
+    const struct ent_opts o = {.stage = -1, .status = TR_OPEN, .sort = ENT_SORT_AGE};
+    const struct dict *names = logr_dict(v->r, BLOG_D_ATTR_NAME);
+    const size_t na = v->nattr ? v->nattr : 1;
+    uint32_t *order = NULL, *rank = malloc(na * sizeof *rank);
+    struct ent_item *items = NULL;
+    size_t n = 0;
+    memset(out, 0, sizeof *out);
+    int rc = rank ? 0 : fb_fail(err, FB_ENOMEM, "out of memory");
+    if (rc == 0)
+        rc = ent_attr_order(v, &order, err);
+    if (rc == 0)
+        rc = select_items(v, &o, NULL, rank, &items, &n, err);
+    if (rc == 0) {
+        ent_sort_items(items, n);
+        out->open = n;
+        n = n < max ? n : max;
+        out->attr_name = calloc(na, sizeof *out->attr_name);
+        out->row = calloc(n ? n : 1, sizeof *out->row);
+        out->cells = calloc((n ? n : 1) * na, sizeof *out->cells);
+        if (!out->attr_name || !out->row || !out->cells)
+            rc = fb_fail(err, FB_ENOMEM, "out of memory");
+        else
+            out->nattr = v->nattr;
+    }
+    for (uint32_t k = 0; rc == 0 && k < v->nattr; k++) {
+        size_t len;
+        const char *s = dict_str(names, v->attr[order[k]], &len);
+        if (text_dup(&out->attr_name[k], s ? s : "", s ? len : 0))
+            rc = fb_fail(err, FB_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        out->row[i].attr = out->cells + i * out->nattr;
+        out->n = i + 1;
+        if (stuck_row(v, order, &items[i], rank, &out->row[i]))
+            rc = fb_fail(err, FB_ENOMEM, "out of memory");
+    }
+    free(items);
+    free(order);
+    free(rank);
+    return rc;
+}
+
 size_t ent_closest(const struct dict *d, const char *q, size_t qlen, uint32_t *out, size_t max)
 {
     size_t n = 0, lcp[16];

@@ -76,6 +76,14 @@ int ent_attr_order(const struct replay_view *v, uint32_t **order, struct fb_erro
  * NULL with *len 0 for none. */
 const char *ent_attr_value(const struct replay_view *v, const uint32_t *rank, uint32_t k, size_t *len);
 
+/* The page's stuck deals (docs/CHARTS.md, "The page"): the first max rows
+ * of `funnel entities --status open --sort age` for v, by the same
+ * selection, sort and value code, into *out (res_stuck_free it in every
+ * case), with every attribute column in the order `entities` writes them.
+ * Returns 0 or FB_ENOMEM. */
+int ent_stuck(const struct replay_view *v, size_t max, struct res_stuck *out,
+              struct fb_error *err) FB_MUST_USE;
+
 /* The ids of d closest to q (an id d does not hold): those sharing a
  * prefix of at least one byte with q, the longest common prefix first, then
  * by bytes; up to max of them into out.  Returns their number (0: no id

@@ -151,6 +151,51 @@ struct res_groups {
     struct res_dim *dim;       /* owned: nby breakdowns, then the cohorts when cohort != 0 */
 };
 
+/* The page's stuck deals and data freshness (docs/CHARTS.md, "The page"):
+ * made from the folded state by replay_visit (core/aggregate/entities.h
+ * ent_stuck, core/log/logfresh.h), not from the summary. */
+struct res_text {
+    char *s;                   /* owned, NUL after len bytes; NULL: no value */
+    size_t len;
+};
+
+/* One open entity: its id, highest stage, time there (as_of - T(e, max)),
+ * value(e) and one cell per attribute of res_stuck. */
+struct res_stuck_row {
+    struct res_text id;
+    size_t stage;
+    int64_t in_stage_s;
+    int has_value;
+    struct money_sum value;
+    struct res_text *attr;     /* points into res_stuck.cells */
+};
+
+/* The open entities longest in their stage, as `funnel entities --status
+ * open --sort age` lists them, the first n. */
+struct res_stuck {
+    uint64_t open;             /* open entities in all */
+    size_t nattr;
+    struct res_text *attr_name;    /* owned, nattr names by bytes */
+    size_t n;
+    struct res_stuck_row *row;     /* owned */
+    struct res_text *cells;        /* owned, n * nattr */
+};
+
+void res_stuck_free(struct res_stuck *s);
+
+#define RES_FRESH_MAX_CH 4
+
+/* The log's time range and the latest event of each channel. */
+struct res_fresh {
+    int has;                   /* 0: the log holds no events */
+    int64_t first, last;
+    size_t nch;
+    struct {
+        char name[16];         /* as the log spells it (cut at 15 bytes) */
+        int64_t last;
+    } ch[RES_FRESH_MAX_CH];
+};
+
 /* Free what a res_report owns (not the struct itself). */
 void res_report_free(struct res_report *r);
 

@@ -4,7 +4,19 @@ Chromium through chromedriver's WebDriver HTTP protocol and check it the way
 a reader would: every image loaded (naturalWidth > 0), the stage table has
 one row per stage, nothing runs as script, and the page fits a phone screen
 without sideways scrolling.  Saves screenshots: PREFIX-top.png (the first
-screen on a laptop), PREFIX-laptop.png (the whole page), PREFIX-phone.png.
+screen on a laptop), PREFIX-1280.png (the whole page 1280 px wide),
+PREFIX-390.png (a 390 px phone).
+
+Every chart visible: each NAME.png beside the page has an <img> that
+loaded and is drawn on screen, and no other image is asked for.  Layout
+(docs/CHARTS.md, "The page"): two chart columns at 1280 px, one at 390 px
+and in print.  No network: Chromium runs with a dead proxy and every
+resource the page loaded is a file: URL.  No script: the page has no
+script element, event handler attribute or javascript: URL, and with
+script execution disabled (DevTools Emulation.setScriptExecutionDisabled)
+it still shows every table and image.  With --stuck-text TEXT, the
+stuck-deals table (#stuck) shows TEXT as text and holds no element a
+hostile id could have made.
 
 Standard library only (urllib), so `make test` needs nothing but Debian's
 python3, chromium and chromium-driver.  Prints one line per check,
@@ -18,7 +30,7 @@ fails when the control leaks out of the name and reverses the paragraph.
 
 usage: page_check.py PAGE --stages N --shots PREFIX [--expect-text TEXT]
                      [--no-charts] [--name NAME] [--isolated TEXT]
-                     [--reads-ltr TEXT]
+                     [--reads-ltr TEXT] [--stuck-text TEXT]...
 """
 import argparse
 import base64
@@ -85,6 +97,7 @@ def main():
     ap.add_argument("--name", default="browser")
     ap.add_argument("--isolated", default=None)
     ap.add_argument("--reads-ltr", default=None)
+    ap.add_argument("--stuck-text", action="append", default=[])
     a = ap.parse_args()
     name = a.name
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
@@ -112,7 +125,9 @@ def main():
                 "--no-first-run", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync",
                 "--user-data-dir=" + os.path.join(profile, "profile"),
-                "--window-size=1280,900", "--hide-scrollbars"]
+                "--window-size=1280,900", "--hide-scrollbars",
+                # No network: any http(s) fetch goes to a port nobody serves.
+                "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>"]
         caps = {"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             "goog:chromeOptions": {"binary": chromium, "args": args}}}}
@@ -139,10 +154,19 @@ def main():
             check(len(info["imgs"]) == 0 and info["missing"], "says_charts_missing",
                   "%d images, missing note %s" % (len(info["imgs"]), info["missing"]))
         else:
-            # The five charts, then money and aging when the report has their data.
-            check(5 <= len(info["imgs"]) <= 7, "five_to_seven_images", "%d images" % len(info["imgs"]))
+            pngs = sorted(f for f in os.listdir(os.path.dirname(os.path.abspath(a.page))) if f.endswith(".png"))
+            srcs = sorted(i["src"] for i in info["imgs"])
+            check(len(srcs) >= 5 and srcs == pngs, "every_chart_shown", "images %s, files %s" % (srcs, pngs))
+            shown = drv.js("""return Array.from(document.images).filter(i => {
+                const r = i.getBoundingClientRect(), st = getComputedStyle(i);
+                return !(r.width > 100 && r.height > 50 && st.visibility == 'visible' && st.display != 'none');
+            }).map(i => i.getAttribute('src'));""")
+            check(not shown, "every_chart_visible", "not drawn: %s" % shown)
             bad = [i for i in info["imgs"] if not i["w"]]
             check(not bad, "images_loaded", "not loaded: %s" % bad)
+            cols = drv.js("""const f = Array.from(document.querySelectorAll('.charts figure'));
+                return f.length < 2 ? 0 : new Set(f.map(x => Math.round(x.getBoundingClientRect().left))).size;""")
+            check(cols == 2, "two_columns_wide", "%s chart columns at 1280 px" % cols)
             # 1200 wide, as high as the rows need (docs/CHARTS.md "Layout"),
             # and exactly the size the page reserves for it.
             odd = [i for i in info["imgs"] if i["w"] != 1200 or (i["w"], i["h"]) != (i["aw"], i["ah"])]
@@ -150,6 +174,20 @@ def main():
         check(info["rows"] == a.stages, "row_per_stage",
               "%d rows for %d stages" % (info["rows"], a.stages))
         check(info["scripts"] == 0, "no_script", "%d script elements" % info["scripts"])
+        res = drv.js("""return performance.getEntriesByType('resource').map(e => e.name)
+                          .concat(Array.from(document.querySelectorAll('[href],[src]'))
+                          .map(e => e.href || e.src));""")
+        far = [u for u in res if not u.startswith("file:")]
+        check(not far, "no_network", "asks the network for %s" % far[:3])
+        handlers = drv.js("""return Array.from(document.querySelectorAll('*')).filter(e =>
+                Array.from(e.attributes).some(x => /^on/i.test(x.name) || /^\\s*javascript:/i.test(x.value))
+            ).map(e => e.outerHTML.slice(0, 80));""")
+        check(not handlers, "no_handlers", "script in attributes: %s" % handlers[:3])
+        for t in a.stuck_text:
+            st = drv.js("""const t = document.querySelector('#stuck tbody');
+                return t ? {text: t.textContent, odd: t.querySelectorAll('*:not(tr):not(td):not(bdi)').length} : null;""")
+            check(st is not None and t in st["text"] and st["odd"] == 0, "stuck_escaped[%s]" % t.encode("unicode_escape").decode(),
+                  "stuck table %s" % (st and {"odd": st["odd"], "text": st["text"][:200]}))
         if a.expect_text is not None:
             check(a.expect_text in info["table"], "escaped_text_shown",
                   "table text lacks %r" % a.expect_text)
@@ -178,6 +216,14 @@ def main():
                 return null;""", "args": [a.reads_ltr]})
             check(pos is not None and pos[0] < pos[1], "bidi_reads_ltr",
                   "%r: first and last letter at x = %s" % (a.reads_ltr, pos))
+        cdp = lambda cmd, params: drv.call("POST", "/session/%s/goog/cdp/execute" % drv.sid,
+                                           {"cmd": cmd, "params": params})
+        if not a.no_charts:
+            cdp("Emulation.setEmulatedMedia", {"media": "print"})
+            cols = drv.js("""return new Set(Array.from(document.querySelectorAll('.charts figure'))
+                .map(x => Math.round(x.getBoundingClientRect().left))).size;""")
+            check(cols == 1, "one_column_print", "%s chart columns in print" % cols)
+            cdp("Emulation.setEmulatedMedia", {"media": ""})
         # Laptop: what a reader sees first, then the whole page.
         with open(a.shots + "-top.png", "wb") as f:
             f.write(base64.b64decode(drv.get("/screenshot") or ""))
@@ -185,15 +231,33 @@ def main():
         drv.call("POST", "/session/%s/window/rect" % drv.sid,
                  {"width": 1280, "height": min(int(height) + 140, 16000)})
         png = base64.b64decode(drv.get("/screenshot") or "")
-        with open(a.shots + "-laptop.png", "wb") as f:
+        with open(a.shots + "-1280.png", "wb") as f:
             f.write(png)
         check(png[:8] == b"\x89PNG\r\n\x1a\n", "screenshot", "%d bytes" % len(png))
         # Phone: 390 CSS px wide; nothing may need sideways scrolling.
         drv.call("POST", "/session/%s/window/rect" % drv.sid, {"width": 390, "height": 844})
         wide = drv.js("return [document.documentElement.scrollWidth, window.innerWidth];")
         check(wide[0] <= wide[1], "fits_phone", "page %d px wide in a %d px window" % tuple(wide))
-        with open(a.shots + "-phone.png", "wb") as f:
+        if not a.no_charts:
+            cols = drv.js("""return new Set(Array.from(document.querySelectorAll('.charts figure'))
+                .map(x => Math.round(x.getBoundingClientRect().left))).size;""")
+            check(cols == 1, "one_column_phone", "%s chart columns at 390 px" % cols)
+        with open(a.shots + "-390.png", "wb") as f:
             f.write(base64.b64decode(drv.get("/screenshot") or ""))
+        # Without script: the same page with script execution off still
+        # draws its tables and images (a screenshot is taken, then the
+        # counts are read once script is back on).
+        cdp("Emulation.setScriptExecutionDisabled", {"value": True})
+        drv.call("POST", "/session/%s/refresh" % drv.sid, {}, timeout=60)
+        time.sleep(1.0)
+        with open(a.shots + "-noscript.png", "wb") as f:
+            f.write(base64.b64decode(drv.get("/screenshot") or ""))
+        cdp("Emulation.setScriptExecutionDisabled", {"value": False})
+        again = drv.js("""return {rows: document.querySelectorAll('#stages tbody tr').length,
+            imgs: Array.from(document.images).filter(i => i.complete && i.naturalWidth > 0).length,
+            all: document.images.length};""")
+        check(again["rows"] == a.stages and again["imgs"] == again["all"], "works_without_script",
+              "after a reload without script: %s" % again)
     except Exception as e:  # a crash is one failure with its reason
         ok = False
         print("FAIL %s_run: %s" % (name, str(e).replace("\n", " ")[:400]))

@@ -17,13 +17,23 @@ if [ -n "$missing" ]; then
     skip browser "not installed:$missing (apt-get install chromium chromium-driver python3)"
     exit 0
 fi
-SHOTS=$ROOT/out/browser
+SHOTS=$ROOT/build/browser
 mkdir -p "$SHOTS"
 HOSTILE='<script>alert(1)</script>'
 STAGES="suspect,prospect,$HOSTILE,interested,engaged,evaluating,negotiating,purchasing"
 
 "$FUNNEL" gen --entities 3000 --seed 11 --days 200 --start 2026-01-01 -o "$T/e.csv"
 "$FUNNEL" append -q "$T/l.flog" "$T/e.csv"
+# Two open deals with hostile ids, long in their stage: the first rows of
+# the stuck-deals table.
+ID1='<img src=x onerror=alert(5)>'
+ID2='"><b>bold</b>'
+{ echo time,entity,stage,channel
+  echo "2026-05-01T10:00:00Z,\"$ID1\",negotiating,sales"
+  echo "2026-07-15T10:00:00Z,\"$ID1\",negotiating,sales"
+  echo "2026-05-02T10:00:00Z,\"\"\"><b>bold</b>\",negotiating,sales"
+  echo "2026-07-15T11:00:00Z,\"\"\"><b>bold</b>\",negotiating,sales"; } >"$T/ids.csv"
+"$FUNNEL" append -q "$T/l.flog" "$T/ids.csv"
 
 # check NAME PAGE_ARGS... : run the page check, passing its PASS/FAIL lines on.
 check() {
@@ -38,7 +48,8 @@ check() {
 if command -v gnuplot >/dev/null 2>&1; then
     run "$FUNNEL" report "$T/l.flog" -o "$T/page" --stages "$STAGES"
     expect_rc browser_report 0
-    check browser "$T/page/index.html" --stages 8 --expect-text "$HOSTILE" --shots "$SHOTS/page"
+    check browser "$T/page/index.html" --stages 8 --expect-text "$HOSTILE" --shots "$SHOTS/page" \
+        --stuck-text "$ID1" --stuck-text "$ID2"
 else
     skip browser_charts "gnuplot is not installed (apt-get install gnuplot-nox)"
 fi

@@ -350,20 +350,21 @@ expect_rc report_gnuplot_fails 5
 if grep -q 'gnuplot could not draw them: <bdi>chart funnel.png: gnuplot failed (exit 3): broken font</bdi>' "$T/nognu/index.html"; then
     pass report_gnuplot_fails_page; else fail report_gnuplot_fails_page "$(grep -o 'charts-missing.*' "$T/nognu/index.html" | head -c 300)"; fi
 
-# --- report.json is exactly replay's, with the same options.
+# --- report.json is exactly replay's, with the same options; report's
+# default --trend week (docs/DECISIONS.md, "The page v2") given to replay.
 OPTS="--stages suspect,prospect,interested,purchasing --as-of 2026-03-01 --stale-after 2w"
 W=$T/rep
 mkdir -p "$W"
 "$FUNNEL" gen --entities 300 --seed 5 --days 90 --start 2026-01-01 -o "$W/e.csv"
 "$FUNNEL" append -q "$W/l.flog" "$W/e.csv"
 # shellcheck disable=SC2086
-"$FUNNEL" replay "$W/l.flog" $OPTS -o "$W/replay.json"
+"$FUNNEL" replay "$W/l.flog" $OPTS --trend week -o "$W/replay.json"
 # shellcheck disable=SC2086
 run "$FUNNEL" report "$W/l.flog" -o "$W/out" $OPTS --text
 [ -n "$GNUPLOT" ] && expect_rc report_ok 0
 expect_same report_json_is_replay "$W/replay.json" "$W/out/report.json"
 # shellcheck disable=SC2086
-"$FUNNEL" replay "$W/l.flog" $OPTS --text -o "$W/replay.txt"
+"$FUNNEL" replay "$W/l.flog" $OPTS --trend week --text -o "$W/replay.txt"
 expect_same report_text_is_replay "$W/replay.txt" "$W/out/report.txt"
 # The JSON read back draws the same charts as the replay itself.
 run "$FUNNEL" chart "$W/out/report.json" -o "$W/again" --no-render

@@ -27,10 +27,22 @@ with open(sys.argv[1], "wb") as f:
         q = b'"' + v.replace(b'"', b'""') + b'"'
         f.write(b"2026-06-%02dT10:00:00Z,HOSTILE%d,suspect,marketing,,%s,c000001\n" % (i + 1, i, q))
         f.write(b"2026-06-%02dT11:00:00Z,HOSTILE%d,prospect,sales,%s,,\n" % (i + 1, i, b"lost" if i % 2 else b""))
+    # Open deals whose ids are hostile, 60 days in their stage and touched
+    # since, so they head the stuck-deals table.
+    for i, v in enumerate([b"<script>alert(3)</script>", b'"id" & \'q\'', b"\xe2\x80\xaeevil-id",
+                           b"<img src=x onerror=alert(4)>"]):
+        q = b'"' + v.replace(b'"', b'""') + b'"'
+        f.write(b"2026-11-0%dT10:00:00Z,%s,negotiating,sales,,,c000001\n" % (i + 1, q))
+        f.write(b"2026-12-2%dT10:00:00Z,%s,negotiating,sales,,,c000001\n" % (i + 1, q))
 PY
 "$FUNNEL" append -q "$T/p.flog" "$T/h.csv" || fail page_setup "append h.csv"
 
 run "$FUNNEL" report "$T/p.flog" -o "$T/site" $O
+# The rows the stuck-deals table must show, from `funnel entities`; and
+# every event, for the log's time range and latest event per channel.
+"$FUNNEL" entities "$T/p.flog" $(echo "$O" | sed 's/--text//') --status open --limit 20 -o "$T/stuck.csv"
+"$FUNNEL" cat "$T/p.flog" >"$T/cat.csv"
+export STUCK="$T/stuck.csv" EVENTS="$T/cat.csv"
 [ -n "$(command -v gnuplot)" ] && expect_rc page_report 0
 [ -z "$(command -v gnuplot)" ] && expect_rc page_report 5
 
@@ -59,7 +71,7 @@ class P(html.parser.HTMLParser):
     """Tables by id: rows of cell texts; cards: (num, lbl)."""
     def __init__(s):
         super().__init__(); s.tables = {}; s.cur = None; s.row = None; s.cell = None
-        s.cards = []; s.span = None; s.scripts = 0; s.bdi = 0; s.loose = []
+        s.cards = []; s.span = None; s.scripts = 0; s.bdi = 0; s.loose = []; s.depth = 0
     def handle_starttag(s, t, a):
         a = dict(a)
         if t == "script": s.scripts += 1
@@ -67,22 +79,31 @@ class P(html.parser.HTMLParser):
         if t == "table": s.cur = s.tables.setdefault(a.get("id"), [])
         if t == "tr" and s.cur is not None: s.row = []
         if t in ("td", "th") and s.row is not None: s.cell = ""
-        if t == "div" and "fig" in (a.get("class") or "").split(): s.cards.append(["", ""])
-        if t == "span" and s.cards: s.span = a.get("class")
+        if t == "div" and "fig" in (a.get("class") or "").split(): s.cards.append(["", "", "", a.get("id")])
+        if t == "span" and s.cards:
+            if s.span == "chg": s.depth += 1
+            else: s.span = a.get("class"); s.depth = 0
     def handle_endtag(s, t):
         if t == "bdi": s.bdi -= 1
         if t in ("td", "th") and s.cell is not None: s.row.append(s.cell); s.cell = None
         if t == "tr" and s.row is not None: s.cur.append(s.row); s.row = None
         if t == "table": s.cur = None
-        if t == "span": s.span = None
+        if t == "span":
+            if s.span == "chg" and s.depth: s.depth -= 1
+            else: s.span = None
     def handle_data(s, d):
         if s.cell is not None:
             s.cell += d
             if s.cur is not None and s.row is not None and not s.bdi and ("\u202e" in d or "<" in d):
                 s.loose.append(d)
-        if s.span in ("num", "lbl"): s.cards[-1][s.span == "lbl"] += d
+        if s.span in ("num", "lbl", "chg"): s.cards[-1][("num", "lbl", "chg").index(s.span)] += d
 p = P(); p.feed(doc)
 ok("no_script", p.scripts == 0 and "<script" not in doc.lower(), "%d script elements" % p.scripts)
+def clean(n):
+    if n is None: return "(none)"
+    b = n.encode("utf-8", "surrogateescape")
+    s = b.decode("utf-8", "replace").replace("\ufffd", "?")
+    return "".join(" " if ord(ch) < 0x20 or ord(ch) == 0x7f else ch for ch in s)
 num = lambda c: int(c.replace(",", ""))
 pct = lambda v: "n/a" if v is None else "%.1f%%" % (100 * v)
 ci = lambda c: "n/a" if c is None else "[%.1f%%, %.1f%%]" % (100 * c[0], 100 * c[1])
@@ -117,10 +138,96 @@ if txt:
     i = next(k for k, l in enumerate(txt) if l.startswith("activity:")) + 2
     tv = [l.split()[-3:] for l in txt[i:i + len(names)]]
     ok("activity_text", [[str(a), str(b), c] for a, b, c in got] == tv, "%s != %s" % (got, tv))
+# --- cards: each with this period against the last from activity (§4.16).
+import csv, datetime, os
+per_s = r["activity"]["period_s"]
+plab = next("%d%s" % (per_s // u, c) for u, c in ((604800, "w"), (86400, "d"), (3600, "h"), (60, "m"), (1, "s")) if per_s % u == 0)
+def change(a, b, what):
+    d = a - b
+    return "%s %s %s: %s this %s, %s the %s before" % ("\u25b2" if d > 0 else "\u25bc" if d < 0 else "=",
+            ("%+d" % d) if d else "0", what, format(a, ","), plab, format(b, ","), plab)
+def rchange(wa, na, wb, nb, of):
+    if na == 0 or nb == 0: return "no change"
+    ra, rb = wa / na, wb / nb; dd = "%+.1f" % (100 * (ra - rb))
+    same = dd in ("+0.0", "-0.0")
+    return "%s %s points this %s %s of %s %s, the %s before %s of %s" % ("=" if same else "\u25b2" if ra > rb else "\u25bc",
+            "0.0" if same else dd, plab, pct(ra), format(na, ","), of, plab, pct(rb), format(nb, ","))
+def days(sec):
+    d = sec / 86400.0; t = "%.1f" % d
+    return "%.0f" % d if d >= 9.95 and t != "9.9" else t
+cards = {k[3]: k for k in p.cards}
+A, B = r["activity"]["current"], r["activity"]["previous"]
+ok("card_entities", cards.get("card-entities", [""] * 3)[0] == format(r["entities"], ",")
+   and cards["card-entities"][2] == change(A["entered"], B["entered"], "entered"), cards.get("card-entities"))
+ok("card_won", cards.get("card-won", [""] * 3)[0] == format(o["won"], ",")
+   and cards["card-won"][2] == change(A["won"], B["won"], "won"), cards.get("card-won"))
+wv = cards.get("card-won-value", ["-"])[0]
+ok("card_won_value", r["value"]["won"] is not None and wv != "-" and "," in wv
+   and abs(float(wv.replace(",", "")) - r["value"]["won"]) < 0.005, "%r vs %s" % (wv, r["value"]["won"]))
+dec = lambda a: (a["won"], a["won"] + a["lost"] + a["went_stale"])
+clo = lambda a: (a["won"], a["won"] + a["lost"])
+ok("card_win_rate_change", cards.get("card-win-rate", [""] * 3)[2].startswith(rchange(*dec(A), *dec(B), "decided")[:9])
+   and cards["card-win-rate"][2] == rchange(*dec(A), *dec(B), "decided"), "%r != %r" % (cards.get("card-win-rate", [""] * 3)[2], rchange(*dec(A), *dec(B), "decided")))
+ok("card_closed_change", cards.get("card-closed-win-rate", [""] * 3)[2] == rchange(*clo(A), *clo(B), "closed"),
+   "%r" % (cards.get("card-closed-win-rate", [""] * 3)[2],))
+ttw = r["time_to_win"]
+ok("card_days_to_win", cards.get("card-days-to-win", [""])[0] == (days(ttw["median_s"]) if ttw["count"] else "n/a"),
+   "%r vs %s" % (cards.get("card-days-to-win"), ttw))
+for cid in ("card-open-value", "card-forecast"):
+    ok(cid.replace("-", "_"), cid in cards, "missing")
+
+# --- stuck deals: the first 20 rows of `funnel entities --status open`
+# (same order, stage, days, value, every attribute), hostile ids as text.
+asof = datetime.datetime.fromisoformat(r["as_of"].replace("Z", "+00:00"))
+def group(v):
+    if v == "": return "\u2013"
+    i, _, f = v.partition(".")
+    return format(int(i), ",") + ("." + f if f else "")
+with open(os.environ["STUCK"], encoding="utf-8", errors="surrogateescape", newline="") as f:
+    rows = list(csv.reader(f))
+want = []
+for x in rows[1:]:
+    ent = datetime.datetime.fromisoformat(x[3].replace("Z", "+00:00"))
+    want.append([clean(x[0]), x[2], days((asof - ent).total_seconds()), group(x[9])]
+                + [clean(c) if c != "" else "\u2013" for c in x[10:]])
+st = p.tables.get("stuck", [])
+ok("stuck_header", st and st[0] == ["entity", "stage", "days in stage", "value"] + [clean(c) for c in rows[0][10:]],
+   st[:1])
+ok("stuck_rows", st[1:] == want and len(want) == 20, "%d rows; %s != %s" % (len(st) - 1, st[1:3], want[:2]))
+ids = [x[0] for x in st[1:]]
+for v in ["<script>alert(3)</script>", '"id" & \'q\'', "\u202eevil-id", "<img src=x onerror=alert(4)>"]:
+    ok("stuck_hostile[%s]" % v.encode("unicode_escape").decode(), v in ids, ids[:6])
+ok("stuck_escaped", "&lt;script&gt;alert(3)&lt;/script&gt;" in doc and "<script" not in doc.lower()
+   and "<img src=x" not in doc and not p.loose, p.loose[:3])
+
+# --- about: the command, as_of, stale thresholds, time range, freshness.
+import html as H
+def dd(i):
+    m = re.search(r'<dd id="%s">(.*?)</dd>' % i, doc, re.S)
+    return H.unescape(re.sub(r"<[^>]+>", "", m.group(1))) if m else None
+with open(os.environ["EVENTS"], encoding="utf-8", errors="surrogateescape", newline="") as f:
+    ev = list(csv.reader(f))[1:]
+times = sorted(e[0] for e in ev)
+latest = {}
+for e in ev:
+    latest[e[3]] = max(latest.get(e[3], ""), e[0])
+cmd = dd("about-command") or ""
+ok("about_command", cmd.startswith("funnel report ") and (mode == "plain" or all(w in cmd.split() for w in
+   "--by campaign --by segment --cohort month --trend week".split())), cmd)
+ok("about_asof", dd("about-asof") == r["as_of"], dd("about-asof"))
+ok("about_stale", dd("about-stale") == "30d untouched", dd("about-stale"))
+ok("about_range", dd("about-range") == "from %s to %s" % (times[0], times[-1]), dd("about-range"))
+fr = dd("about-fresh") or ""
+ok("about_fresh", all("%s %s" % (c, t) in fr for c, t in latest.items()) and len(latest) == 2, "%r; %s" % (fr, latest))
+
 if mode == "plain":
-    for t in ("trend", "cohorts", "by-1"):
+    for t in ("cohorts", "by-1"):
         ok("plain_no_" + t, t not in p.tables, "table %s present" % t)
-    ok("plain_no_groups_heading", "<h2>By " not in doc and "Cohorts by" not in doc and "Trend by" not in doc)
+    ok("plain_no_groups_heading", "<h2>By " not in doc and "Cohorts by" not in doc)
+    # funnel report's default is --trend week (docs/DECISIONS.md), in the
+    # JSON and on the page.
+    ok("plain_trend_week", (r.get("trend") or {}).get("unit") == "week" and "trend" in p.tables
+       and "Trend by week" in doc, "trend %s" % (r.get("trend") or {}).get("unit"))
     sys.exit(0)
 
 # --- trend: the last 12 periods, as --text.
@@ -134,11 +241,6 @@ tl = [l.split() for l in txt[i:i + len(per)]][-12:]
 ok("trend_text", [[str(c) for c in g] for g in got] == tl, "%s != %s" % (got[:1], tl[:1]))
 
 # --- breakdowns: 12 largest in report order, then other = the sum of the rest.
-def clean(n):
-    if n is None: return "(none)"
-    b = n.encode("utf-8", "surrogateescape")
-    s = b.decode("utf-8", "replace").replace("\ufffd", "?")
-    return "".join(" " if ord(ch) < 0x20 or ord(ch) == 0x7f else ch for ch in s)
 def rates(gs):
     won = sum(g["outcomes"]["won"] for g in gs); lost = sum(g["outcomes"]["lost"] for g in gs)
     first = sum(g["stages"][0]["reached"] for g in gs); last = sum(g["stages"][-1]["reached"] for g in gs)
@@ -197,3 +299,14 @@ printf 'time,entity,stage,channel\n' >"$T/e.csv"
 run "$FUNNEL" report "$T/e.flog" -o "$T/empty" --cohort week --trend week --stages a,b
 if [ -s "$T/empty/index.html" ] && grep -q 'closed win rate: won / (won + lost), the CRM convention; 0 won of 0 closed (no interval)' "$T/empty/index.html"; then
     pass page_empty_log; else fail page_empty_log "exit $RC: $(head -c 300 "$T/err")"; fi
+
+# Latest event per channel when batches are not in time order: the later
+# batch holds older marketing events, so the walk back from the end must
+# still reach the first batch's marketing event (core/log/logfresh.c).
+printf 'time,entity,stage,channel\n2026-03-01T09:00:00Z,a,s1,marketing\n2026-01-01T09:00:00Z,b,s1,sales\n' >"$T/f1.csv"
+printf 'time,entity,stage,channel\n2026-02-01T09:00:00Z,c,s1,sales\n2026-01-15T09:00:00Z,d,s1,marketing\n' >"$T/f2.csv"
+"$FUNNEL" append -q "$T/f.flog" "$T/f1.csv" && "$FUNNEL" append -q "$T/f.flog" "$T/f2.csv" || fail page_fresh_setup append
+PATH="$T/nobin:$PATH" run "$FUNNEL" report "$T/f.flog" -o "$T/fresh" --stages s1,s2
+if grep -q '<dd id="about-fresh"><bdi>marketing</bdi> <time datetime="2026-03-01T09:00:00Z">2026-03-01T09:00:00Z</time> (0.0 days before as_of); <bdi>sales</bdi> <time datetime="2026-02-01T09:00:00Z">' "$T/fresh/index.html" &&
+   grep -q '<dd id="about-range">from <time datetime="2026-01-01T09:00:00Z">' "$T/fresh/index.html"; then
+    pass page_fresh_out_of_order; else fail page_fresh_out_of_order "$(grep -o '<dd id="about-fresh">.*' "$T/fresh/index.html" | head -c 300)"; fi

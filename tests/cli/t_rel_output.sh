@@ -81,7 +81,7 @@ t1=$(now_ms)
 "$FUNNEL" report "$T/log.flog" -o "$T/NEW" >/dev/null || ok=0
 T_REPORT=$(($(now_ms) - t1))
 t1=$(now_ms)
-"$FUNNEL" replay "$T/log.flog" -o "$T/new.json" || ok=0
+"$FUNNEL" replay "$T/log.flog" --trend week -o "$T/new.json" || ok=0   # report's default trend (docs/DECISIONS.md, "The page v2")
 T_REPLAY=$(($(now_ms) - t1))
 t1=$(now_ms)
 "$FUNNEL" chart "$T/NEW/report.json" -o "$T/NEWC" >/dev/null || ok=0
@@ -152,7 +152,7 @@ start() {
     c=$1; shift
     case $c in
     report) "$@" "$FUNNEL" report "$T/log.flog" -o "$T/D" >/dev/null 2>&1 & ;;
-    replay) "$@" "$FUNNEL" replay "$T/log.flog" -o "$T/D/report.json" >/dev/null 2>&1 & ;;
+    replay) "$@" "$FUNNEL" replay "$T/log.flog" --trend week -o "$T/D/report.json" >/dev/null 2>&1 & ;;
     chart) "$@" "$FUNNEL" chart "$T/NEW/report.json" -o "$T/D" >/dev/null 2>&1 & ;;
     esac
     pid=$!
