@@ -32,11 +32,11 @@ echo "== verify"
 
 echo "== report: replay, report.json, the charts and the page"
 rc=0
-"$FUNNEL" report "$IN/pipeline.flog" -o "$OUT" --text || rc=$?
+"$FUNNEL" report "$IN/pipeline.flog" -o "$OUT" --by segment --cohort month --text || rc=$?
 cat "$OUT/report.txt"
 echo
 echo "report: $OUT/report.json"
-for c in funnel dropouts conversion time-in-stage touches; do
+for c in funnel dropouts conversion time-in-stage touches money aging trend cohorts by-1; do
     [ -f "$OUT/$c.png" ] && echo "chart:  $OUT/$c.png ($(wc -c <"$OUT/$c.png") bytes)"
 done
 echo "page:   $OUT/index.html"
