@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "chart_label.h"
-#include "ftime.h"
 #include "report_rows.h"
 
 const struct res_dim *chart_ext_dim(enum chart_kind k, const struct res_report *r)
@@ -61,16 +60,6 @@ int chart_ext_write_script(enum chart_kind k, const struct res_report *r, FILE *
     return rc;
 }
 
-static int put_quoted(FILE *out, const char *s, struct fb_error *err)
-{
-    char *q;
-    if (chart_quote(s, strlen(s), &q, err))
-        return FB_ENOMEM;
-    fputs(q, out);
-    free(q);
-    return 0;
-}
-
 int chart_ext_prelude(FILE *out, enum chart_kind k, unsigned height, double lmargin,
                       const char *title, const char *subtitle, struct fb_error *err)
 {
@@ -94,11 +83,11 @@ int chart_ext_prelude(FILE *out, enum chart_kind k, unsigned height, double lmar
             "set label 1 ",
             name, chart_caption(k), name, name, name, name, name, name, CHART_WIDTH, height,
             lmargin, 1 - 125 / h, 80 / h);
-    if (put_quoted(out, title, err))
+    if (chart_put_quoted(out, title, err))
         return FB_ENOMEM;
     fprintf(out, " at screen 0.5,%.3f center font 'Sans Bold,18' textcolor rgb '#111111'\n"
                  "set label 2 ", 1 - 42 / h);
-    if (put_quoted(out, subtitle, err))
+    if (chart_put_quoted(out, subtitle, err))
         return FB_ENOMEM;
     fprintf(out,
             " at screen 0.5,%.3f center font 'Sans,12' textcolor rgb '#444444'\n"
@@ -108,17 +97,6 @@ int chart_ext_prelude(FILE *out, enum chart_kind k, unsigned height, double lmar
             "set style fill solid 1.0 noborder\n",
             1 - 74 / h, 1 - 90 / h);
     return 0;
-}
-
-void chart_ext_date(const struct res_report *r, char *buf, size_t cap)
-{
-    char t[32];
-    if (!r->has_as_of) {
-        snprintf(buf, cap, "no events yet");
-        return;
-    }
-    ftime_format(r->as_of, t);
-    snprintf(buf, cap, "as of %.10s %.5s UTC", t, t + 11);
 }
 
 void chart_ext_count_tics(FILE *out, double max)
@@ -152,7 +130,7 @@ int chart_ext_period_tics(FILE *out, const char *const *labels, size_t n, struct
             continue;
         if (i)
             fputs(", ", out);
-        if (put_quoted(out, labels[i], err))
+        if (chart_put_quoted(out, labels[i], err))
             return FB_ENOMEM;
         fprintf(out, " %zu", i);
     }

@@ -34,9 +34,6 @@ const struct res_dim *chart_ext_dim(enum chart_kind k, const struct res_report *
 int chart_ext_prelude(FILE *out, enum chart_kind k, unsigned height, double lmargin,
                       const char *title, const char *subtitle, struct fb_error *err) FB_MUST_USE;
 
-/* "as of 2026-12-31 23:50 UTC" or "no events yet". */
-void chart_ext_date(const struct res_report *r, char *buf, size_t cap);
-
 /* `set yrange [0:TOP]` and `set ytics (...)` for counts up to max, every
  * tick labelled with thousands separators ("12,000"): gnuplot runs in the
  * C locale, whose %'d has none, so the labels are written out here. */

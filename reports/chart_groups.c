@@ -163,7 +163,7 @@ int chart_groups_script(enum chart_kind k, const struct res_report *r, FILE *out
         w = fmax(w, text_px(g.text[i], LABEL_PT) + 1.2 * LABEL_PT);
     /* Bars span 0..100; the value labels stand in a column right of 100. */
     double xmax = 101.5 / (1 - fmin(w / plot, 0.55));
-    chart_ext_date(r, date, sizeof date);
+    chart_fmt_as_of(r->has_as_of, r->as_of, date, sizeof date);
     if (d->n > RPT_TOP_GROUPS)
         snprintf(sub, sizeof sub, "%s \xC2\xB7 the %d largest of %zu groups, the rest as other",
                  date, RPT_TOP_GROUPS, d->n);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ftime.h"
 #include "text_num.h"
 
 /* Length of the valid UTF-8 sequence at s[0..n), or 0 when the byte there
@@ -245,4 +246,26 @@ void chart_fmt_days(double seconds, char *buf, size_t cap)
     }
     rpt_num_days(d, days);
     snprintf(buf, cap, "%s d", d);
+}
+
+void chart_fmt_as_of(int has, int64_t as_of, char *buf, size_t cap)
+{
+    char t[32];
+    if (!has) {
+        snprintf(buf, cap, "no events yet");
+        return;
+    }
+    ftime_format(as_of, t);
+    /* "2026-12-31T23:50:38Z" -> "as of 2026-12-31 23:50 UTC" */
+    snprintf(buf, cap, "as of %.10s %.5s UTC", t, t + 11);
+}
+
+int chart_put_quoted(FILE *out, const char *s, struct fb_error *err)
+{
+    char *q;
+    if (chart_quote(s, strlen(s), &q, err))
+        return FB_ENOMEM;
+    fputs(q, out);
+    free(q);
+    return 0;
 }

@@ -33,6 +33,10 @@ int chart_clean(const char *s, size_t len, char **out, struct fb_error *err) FB_
  * (caller frees).  Returns 0 or FB_ENOMEM. */
 int chart_quote(const char *s, size_t len, char **out, struct fb_error *err) FB_MUST_USE;
 
+/* chart_quote of the NUL-terminated s, written to out.  Returns 0 or
+ * FB_ENOMEM. */
+int chart_put_quoted(FILE *out, const char *s, struct fb_error *err) FB_MUST_USE;
+
 /* Write the NUL-terminated text s as one field of a tab-separated data
  * file, so that gnuplot (`set datafile separator "\t"`) reads it back as
  * exactly s with strcol(): the field is put in double quotes (which keep
@@ -69,5 +73,9 @@ void chart_fmt_pct(double v, char *buf, size_t cap);
  * reports/text_num.h): one decimal below 10 ("3.5 d"), none from 10 on
  * ("12 d", "212 d"); NaN: "n/a". */
 void chart_fmt_days(double seconds, char *buf, size_t cap);
+
+/* The date line of every chart: "as of 2026-12-31 23:50 UTC" for a report
+ * with an as_of (has), "no events yet" without one. */
+void chart_fmt_as_of(int has, int64_t as_of, char *buf, size_t cap);
 
 #endif

@@ -10,7 +10,6 @@
 
 #include "chart_glyphs.h"
 #include "chart_label.h"
-#include "ftime.h"
 #include "text_num.h"
 
 /* The money chart's rows after the stages (chart_rows). */
@@ -84,18 +83,6 @@ static double fit_right_scaled(const struct chart_plan *p, double xr, double v, 
 static double fit_right(const struct chart_plan *p, double xr, double v, const char *text)
 {
     return fit_right_scaled(p, xr, v, text, 1.0);
-}
-
-static void date_text(const struct res_report *r, char *buf, size_t cap)
-{
-    char t[32];
-    if (!r->has_as_of) {
-        snprintf(buf, cap, "no events yet");
-        return;
-    }
-    ftime_format(r->as_of, t);
-    /* "2026-12-31T23:50:38Z" -> "as of 2026-12-31 23:50 UTC" */
-    snprintf(buf, cap, "as of %.10s %.5s UTC", t, t + 11);
 }
 
 static double pct_or_nan(double v) { return isnan(v) ? NAN : 100.0 * v; }
@@ -396,7 +383,7 @@ static int subtitle(const struct res_report *r, struct chart_plan *p, struct fb_
 {
     char date[64], a[32], b[32], c[32], buf[512];
     uint64_t m = 0, s = 0;
-    date_text(r, date, sizeof date);
+    chart_fmt_as_of(r->has_as_of, r->as_of, date, sizeof date);
     switch (p->kind) {
     case CHART_FUNNEL:
         chart_fmt_count(r->entities, a, sizeof a);

@@ -42,17 +42,6 @@ static const char *const xlabels[CHART_COUNT] = {
     [CHART_AGING] = "days in the current stage (open deals), against the time in stage of those who moved on",
 };
 
-/* Write s as one inert single-quoted token. */
-static int put_quoted(FILE *out, const char *s, struct fb_error *err)
-{
-    char *q;
-    if (chart_quote(s, strlen(s), &q, err))
-        return FB_ENOMEM;
-    fputs(q, out);
-    free(q);
-    return 0;
-}
-
 static int prelude(const struct chart_plan *p, const char *xlabel, FILE *out, struct fb_error *err)
 {
     const char *name = chart_name(p->kind);
@@ -80,11 +69,11 @@ static int prelude(const struct chart_plan *p, const char *xlabel, FILE *out, st
             "set label 1 ",
             name, chart_caption(p->kind), name, name, name, name, name, name, CHART_WIDTH,
             p->height, p->lmargin, PLAN_RMARGIN, 1 - CHART_TOP_PX / h, CHART_BOTTOM_PX / h);
-    if (put_quoted(out, titles[p->kind], err))
+    if (chart_put_quoted(out, titles[p->kind], err))
         return FB_ENOMEM;
     fprintf(out, " at screen 0.5,%.4f center font 'Sans Bold,18' textcolor rgb '#111111'\n"
                  "set label 2 ", 1 - 36 / h);
-    if (put_quoted(out, p->subtitle, err))
+    if (chart_put_quoted(out, p->subtitle, err))
         return FB_ENOMEM;
     fprintf(out,
             " at screen 0.5,%.4f center font 'Sans,12' textcolor rgb '#444444'\n"
@@ -97,7 +86,7 @@ static int prelude(const struct chart_plan *p, const char *xlabel, FILE *out, st
             "set grid xtics linecolor rgb '#e4e4e4' linewidth 1 dashtype 1\n"
             "set xlabel ",
             1 - 68 / h, 1 - 84 / h, (double)p->n - 0.5 + pad, -0.5 - pad, p->tic_pt, p->xmin, p->xmax);
-    if (put_quoted(out, xlabel, err))
+    if (chart_put_quoted(out, xlabel, err))
         return FB_ENOMEM;
     fputs(" textcolor rgb '#333333'\n"
           "set style fill solid 1.0 noborder\n", out);

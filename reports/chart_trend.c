@@ -59,7 +59,7 @@ int chart_trend_script(const struct res_report *r, FILE *out, struct fb_error *e
         for (size_t j = 0; j < 4; j++)
             max = fmax(max, (double)r->trend[i].c[j ? ns + j - 1 : 0]);
     }
-    chart_ext_date(r, date, sizeof date);
+    chart_fmt_as_of(r->has_as_of, r->as_of, date, sizeof date);
     snprintf(title, sizeof title, "Trend per %s", r->trend_unit);
     snprintf(sub, sizeof sub, "%s \xC2\xB7 %zu period%s%s", date, n, n == 1 ? "" : "s",
              partial ? " \xC2\xB7 the last one is partial (still counting)" : "");
@@ -171,7 +171,7 @@ int chart_cohorts_script(const struct res_report *r, FILE *out, struct fb_error 
         nincomplete += g->r.entities && !g->complete;
         nempty += g->r.entities == 0;
     }
-    chart_ext_date(r, date, sizeof date);
+    chart_fmt_as_of(r->has_as_of, r->as_of, date, sizeof date);
     snprintf(sub, sizeof sub, "%s \xC2\xB7 won / entered per entry cohort \xC2\xB7 %zu incomplete, "
              "%zu empty", date, nincomplete, nempty);
     if (rc == 0)
