@@ -10,16 +10,14 @@
 #include <cmocka.h>
 
 #include "bigint.h"
+#include "test_support.h"
 
 typedef unsigned __int128 u128;
 
 static uint64_t rng = 0x2545F4914F6CDD1Du;
 static uint64_t next(void)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
+    return test_xorshift(&rng);
 }
 
 static int equals(const struct bigint *b, u128 v)

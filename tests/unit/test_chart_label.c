@@ -14,14 +14,12 @@
 #include <cmocka.h>
 
 #include "chart_label.h"
+#include "test_support.h"
 
 static uint64_t rng = 0x2545F4914F6CDD1Du;
 static uint64_t next(void)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
+    return test_xorshift(&rng);
 }
 
 static char *quote(const char *s, size_t n)

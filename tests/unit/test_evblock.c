@@ -20,16 +20,14 @@
 #include "blocklog.h"
 #include "evblock.h"
 #include "ftime.h"
+#include "test_support.h"
 
 #define ALL_COLS 0xFFu
 
 static uint64_t rng = 0x2545F4914F6CDD1Du;
 static uint64_t next(void)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
+    return test_xorshift(&rng);
 }
 
 /* Dictionary sizes large enough for the ids the generators make. */

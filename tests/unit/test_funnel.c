@@ -26,6 +26,7 @@
 #include "json_report.h"
 #include "money.h"
 #include "result.h"
+#include "test_support.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define UNDER_ASAN 1
@@ -658,10 +659,7 @@ static void a_one_stage_funnel_counts_everyone_as_won(void **state)
 static uint64_t rng = 0x853C49E6748FEA9Bu;
 static uint64_t next(void)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
+    return test_xorshift(&rng);
 }
 
 static void same_double(double a, double b, const char *what, size_t i)

@@ -17,6 +17,7 @@
 
 #include "km.h"
 #include "stats.h"
+#include "test_support.h"
 
 static struct km_result run(const int64_t *ev, size_t ne, const int64_t *cens, size_t nc)
 {
@@ -109,16 +110,7 @@ static void test_where_doubles_decide_wrongly(void **state)
 static uint64_t rng = 0x2545F4914F6CDD1Du;
 static uint64_t next(void)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
+    return test_xorshift(&rng);
 }
 
 /* Without censoring S(t) = |{v > t}| / n, so S <= 1/2 first holds at the
@@ -130,7 +122,7 @@ static void test_no_censoring_is_nearest_rank(void **state)
     for (size_t n = 1; n <= 200; n++) {
         for (size_t i = 0; i < n; i++)
             v[i] = (int64_t)(next() % (n / 3 + 2));   /* many ties */
-        qsort(v, n, sizeof v[0], cmp_i64);
+        qsort(v, n, sizeof v[0], test_cmp_i64);
         struct km_result r = run(v, n, NULL, 0);
         assert_true(r.has_median && r.has_p90);
         assert_int_equal(r.median_s, v[stats_rank_index(n, 50)]);
@@ -192,8 +184,8 @@ static void test_random_against_fractions(void **state)
             ev[i] = (int64_t)(next() % (uint64_t)span);
         for (size_t i = 0; i < nc; i++)
             cens[i] = (int64_t)(next() % (uint64_t)span);
-        qsort(ev, ne, sizeof ev[0], cmp_i64);
-        qsort(cens, nc, sizeof cens[0], cmp_i64);
+        qsort(ev, ne, sizeof ev[0], test_cmp_i64);
+        qsort(cens, nc, sizeof cens[0], test_cmp_i64);
         struct km_result got = run(ev, ne, cens, nc), want = reference(ev, ne, cens, nc);
         assert_int_equal(got.has_median, want.has_median);
         assert_int_equal(got.has_p90, want.has_p90);
@@ -235,8 +227,8 @@ static void test_one_million(void **state)
         else
             cens[nc++] = t;
     }
-    qsort(ev, ne, sizeof ev[0], cmp_i64);
-    qsort(cens, nc, sizeof cens[0], cmp_i64);
+    qsort(ev, ne, sizeof ev[0], test_cmp_i64);
+    qsort(cens, nc, sizeof cens[0], test_cmp_i64);
     double t2 = seconds();
     r = run(ev, ne, cens, nc);
     double t3 = seconds();

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "money.h"
+#include "test_support.h"
 
 static struct money P(const char *s)
 {
@@ -281,10 +282,7 @@ static void test_weighted_rounds_once(void **state)
 static uint64_t rng = 0x9E3779B97F4A7C15u;
 static uint64_t next(void)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
+    return test_xorshift(&rng);
 }
 
 /* Two independent correctly rounded quotients (128-bit long division in

@@ -18,25 +18,20 @@
 #include <cmocka.h>
 
 #include "outpath.h"
+#include "test_support.h"
 
 static char dir[PATH_MAX];
 
 static int setup(void **state)
 {
     (void)state;
-    const char *t = getenv("TMPDIR");
-    snprintf(dir, sizeof dir, "%s/test_outpath.XXXXXX", t && *t ? t : "/tmp");
-    if (!mkdtemp(dir) || chdir(dir) != 0)
-        return -1;
-    return 0;
+    return test_tmpdir_enter(dir, sizeof dir, "test_outpath");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[PATH_MAX + 16];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return chdir("/") == 0 && system(cmd) == 0 ? 0 : -1;
+    return test_tmpdir_leave(dir);
 }
 
 static void touch(const char *path)

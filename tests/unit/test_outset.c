@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "outset.h"
+#include "test_support.h"
 
 static char dir[PATH_MAX];
 static const char *const names[] = {"report.json", "index.html", "funnel.png", NULL};
@@ -28,19 +29,13 @@ static const char *const names[] = {"report.json", "index.html", "funnel.png", N
 static int setup(void **state)
 {
     (void)state;
-    const char *t = getenv("TMPDIR");
-    snprintf(dir, sizeof dir, "%s/test_outset.XXXXXX", t && *t ? t : "/tmp");
-    if (!mkdtemp(dir) || chdir(dir) != 0)
-        return -1;
-    return 0;
+    return test_tmpdir_enter(dir, sizeof dir, "test_outset");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[PATH_MAX + 16];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return chdir("/") == 0 && system(cmd) == 0 ? 0 : -1;
+    return test_tmpdir_leave(dir);
 }
 
 static void put(const char *path, const char *text)

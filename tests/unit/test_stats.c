@@ -13,20 +13,12 @@
 #include <cmocka.h>
 
 #include "stats.h"
+#include "test_support.h"
 
 static uint64_t rng = 0x9E3779B97F4A7C15u;
 static uint64_t next(void)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
+    return test_xorshift(&rng);
 }
 
 /* The nearest-rank value by the definition, from a sorted copy. */
@@ -35,7 +27,7 @@ static int64_t by_definition(const int64_t *v, size_t n, unsigned p)
     int64_t *s = malloc(n * sizeof *s);
     assert_non_null(s);
     memcpy(s, v, n * sizeof *s);
-    qsort(s, n, sizeof *s, cmp_i64);
+    qsort(s, n, sizeof *s, test_cmp_i64);
     /* Smallest 1-based rank r with r >= p*n/100, i.e. r*100 >= p*n. */
     size_t r = 1;
     while (r * 100 < p * n)
@@ -64,8 +56,8 @@ static void check_against_reference(const int64_t *v, size_t n)
     assert_non_null(b);
     memcpy(a, v, n * sizeof *a);
     memcpy(b, w, n * sizeof *b);
-    qsort(a, n, sizeof *a, cmp_i64);
-    qsort(b, n, sizeof *b, cmp_i64);
+    qsort(a, n, sizeof *a, test_cmp_i64);
+    qsort(b, n, sizeof *b, test_cmp_i64);
     assert_memory_equal(a, b, n * sizeof *a + (n == 0));
     free(a);
     free(b);
@@ -218,7 +210,7 @@ static void large_random_inputs_match_qsort(void **state)
             v[i] = (int64_t)(next() % (k & 1 ? 100 : 400000000u));
         check_against_reference(v, n);
         /* already sorted and reverse sorted, the classic bad cases */
-        qsort(v, n, sizeof *v, cmp_i64);
+        qsort(v, n, sizeof *v, test_cmp_i64);
         check_against_reference(v, n);
         for (size_t i = 0; i < n / 2; i++) {
             int64_t t = v[i];
@@ -251,7 +243,7 @@ static void durations_sort_like_qsort_and_summarise_alike(void **state)
             struct res_stats sel, sorted;
             stats_summarise(w, n, &sel);
             memcpy(w, v, n * sizeof *v);
-            qsort(w, n, sizeof *w, cmp_i64);
+            qsort(w, n, sizeof *w, test_cmp_i64);
             stats_sort_durations(v, n, tmp);
             if (n)
                 assert_memory_equal(v, w, n * sizeof *v);

@@ -20,6 +20,7 @@
 #include "funnel.h"
 #include "json_report.h"
 #include "summary.h"
+#include "test_support.h"
 
 #define DAY INT64_C(86400)
 #define T0 INT64_C(1700000000)
@@ -27,10 +28,7 @@
 static uint64_t rng = 0x9e3779b97f4a7c15u;
 static uint64_t next(void)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
+    return test_xorshift(&rng);
 }
 
 static char *json_of(const struct res_report *r)

@@ -15,16 +15,14 @@
 #include <cmocka.h>
 
 #include "zinflate.h"
+#include "test_support.h"
 
 #define RAW_MAX 6000
 
 static uint64_t rng = 0x9E3779B97F4A7C15u;
 static uint64_t next(void)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
+    return test_xorshift(&rng);
 }
 
 /* Inputs with the shapes of a log's columns: uniform bytes (entity id
