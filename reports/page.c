@@ -24,9 +24,10 @@ static const char css[] =
     ".asof{color:#555;margin:.2em 0 1em}\n"
     ".figures{display:grid;grid-template-columns:repeat(auto-fit,minmax(165px,1fr));gap:12px}\n"
     ".fig{background:#fff;border-radius:8px;padding:12px 14px;border:1px solid #e2e2de}\n"
-    ".fig .num{display:block;font-size:1.7rem;font-weight:700;overflow-wrap:anywhere}\n"
+    ".fig .num{display:block;font-size:1.7rem;font-weight:700;white-space:nowrap}\n"
     ".fig .lbl{display:block;color:#555;font-size:.9rem}\n"
-    ".fig.long .num{font-size:1.25rem}\n"
+    ".fig.long .num{font-size:1.2rem}\n"
+    ".fig.xlong .num{font-size:1rem;white-space:normal;overflow-wrap:anywhere}\n"
     ".fig.drop{background:#fff1a8;border-color:#e6cf4a}\n"
     ".note{background:#fff;border-left:5px solid #D55E00;padding:10px 14px;margin:16px 0}\n"
     ".fig .chg{display:block;color:#444;font-size:.85rem;margin-top:4px}\n"
@@ -235,7 +236,7 @@ int page_write(const struct res_report *r, const struct page_opts *o, FILE *out,
             r->has_as_of ? " as of " : "", when, css, r->has_as_of ? "as of " : "no events yet",
             when, r->has_as_of ? " " : "", r->has_as_of ? when + 11 : "", r->has_as_of ? " UTC" : "",
             stale);
-    int rc = page_cards_write(r, out, err);
+    int rc = page_cards_write(r, o->before, out, err);
     if (rc == 0)
         rc = charts(r, o, out, err);
     if (rc == 0)

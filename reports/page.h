@@ -20,6 +20,9 @@ struct page_opts {
     const char *command;      /* the command line that made the page (data: escaped), or NULL */
     const struct res_stuck *stuck;   /* the stuck-deals table, or NULL: left out */
     const struct res_fresh *fresh;   /* time range and freshness, or NULL: left out */
+    /* The report of the same log one activity period earlier (as_of - P),
+     * for the change on the money and days cards; NULL: no change shown. */
+    const struct res_report *before;
     /* 1 when DIR/NAME.png of a chart beyond the five was written (chart
      * slots, page_slots.c); NULL: none was. */
     int (*has_png)(void *ctx, const char *name);

@@ -190,6 +190,19 @@ note "funnel entities --threads $THREADS -o /dev/null, best of 3"
 best_of 3 - "$FUNNEL" entities --threads "$THREADS" bench.flog -o /dev/null
 row "funnel entities --threads $THREADS" "$BEST_WALL" "$(rate "$BEST_WALL")" "$(mb "$BEST_RSS")" "-"
 
+# ---- the nightly page (docs/CHARTS.md, "The page"): the replay, the fold
+# for the stuck deals and freshness, the replay one period earlier for the
+# cards' changes, the charts (gnuplot) and the page; against replay alone.
+if command -v gnuplot >/dev/null 2>&1; then
+    note "funnel report --threads $THREADS -o site, best of 3"
+    best_of 3 - sh -c 'rm -rf site site.v && exec "$@"' - "$FUNNEL" report --threads "$THREADS" bench.flog -o site
+    REPORT_WALL=$BEST_WALL
+    row "funnel report --threads $THREADS (page and charts)" "$BEST_WALL" "$(rate "$BEST_WALL")" "$(mb "$BEST_RSS")" "-"
+else
+    note "gnuplot is not installed: funnel report is not timed"
+    REPORT_WALL=
+fi
+
 # ---- breakdowns, cohorts and trend (docs/METRICS.md §4.15-§4.18) ----------
 # The same gen with a campaign column of 1,000 values, replayed plain and
 # with --by campaign --cohort week --trend week, one thread each.
@@ -463,6 +476,8 @@ if [ "$DUCK" = 1 ]; then PQ=$PQ_BYTES; else PQ='' DCSV_WALL='' DCSV_Q='' DPQ_WAL
     echo "- replay speedup vs ClickHouse Parquet: $(times "$CH_WALL" "$REPLAY_WALL")" \
          "(query only: $(times "$CH_Q" "$REPLAY_WALL"))"
     echo "- replay speedup, $THREADS threads vs 1: $(times "$REPLAY1_WALL" "$REPLAY_WALL")"
+    [ -z "$REPORT_WALL" ] ||
+        echo "- funnel report (three folds, charts, page) against replay, $THREADS threads: $(times "$REPORT_WALL" "$REPLAY_WALL")"
     echo "- log size / Parquet size: $(ratio "$LOG_BYTES" "$PQ")"
     echo "- log size / gzip -6 size: $(ratio "$LOG_BYTES" "$GZ_BYTES")"
     echo "- append speed vs gzip -6 (gzip time / append time): $(times "$GZIP_WALL" "$APPEND_WALL")"

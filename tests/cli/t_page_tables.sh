@@ -22,18 +22,19 @@ import sys
 vals = [b"<script>alert(1)</script>", b'"quoted" & \'single\'', "Z\u00fcrich \u6771\u4eac".encode(),
         b"tab\there\nnewline", b"\xe2\x80\xaeevil", b"<img src=x onerror=alert(2)>"]
 with open(sys.argv[1], "wb") as f:
-    f.write(b"time,entity,stage,channel,outcome,segment,campaign\n")
+    f.write(b"time,entity,stage,channel,outcome,segment,campaign,amount\n")
     for i, v in enumerate(vals):
         q = b'"' + v.replace(b'"', b'""') + b'"'
-        f.write(b"2026-06-%02dT10:00:00Z,HOSTILE%d,suspect,marketing,,%s,c000001\n" % (i + 1, i, q))
-        f.write(b"2026-06-%02dT11:00:00Z,HOSTILE%d,prospect,sales,%s,,\n" % (i + 1, i, b"lost" if i % 2 else b""))
+        f.write(b"2026-06-%02dT10:00:00Z,HOSTILE%d,suspect,marketing,,%s,c000001,\n" % (i + 1, i, q))
+        f.write(b"2026-06-%02dT11:00:00Z,HOSTILE%d,prospect,sales,%s,,,\n" % (i + 1, i, b"lost" if i % 2 else b""))
     # Open deals whose ids are hostile, 60 days in their stage and touched
-    # since, so they head the stuck-deals table.
+    # since, so they head the stuck-deals table; their amounts, raised late
+    # in December, move the open value the cards compare.
     for i, v in enumerate([b"<script>alert(3)</script>", b'"id" & \'q\'', b"\xe2\x80\xaeevil-id",
                            b"<img src=x onerror=alert(4)>"]):
         q = b'"' + v.replace(b'"', b'""') + b'"'
-        f.write(b"2026-11-0%dT10:00:00Z,%s,negotiating,sales,,,c000001\n" % (i + 1, q))
-        f.write(b"2026-12-2%dT10:00:00Z,%s,negotiating,sales,,,c000001\n" % (i + 1, q))
+        f.write(b"2026-11-0%dT10:00:00Z,%s,negotiating,sales,,,c000001,1000.5\n" % (i + 1, q))
+        f.write(b"2026-12-2%dT10:00:00Z,%s,negotiating,sales,,,c000001,2500\n" % (i + 6, q))
 PY
 "$FUNNEL" append -q "$T/p.flog" "$T/h.csv" || fail page_setup "append h.csv"
 
@@ -173,8 +174,35 @@ ok("card_closed_change", cards.get("card-closed-win-rate", [""] * 3)[2] == rchan
 ttw = r["time_to_win"]
 ok("card_days_to_win", cards.get("card-days-to-win", [""])[0] == (days(ttw["median_s"]) if ttw["count"] else "n/a"),
    "%r vs %s" % (cards.get("card-days-to-win"), ttw))
-for cid in ("card-open-value", "card-forecast"):
-    ok(cid.replace("-", "_"), cid in cards, "missing")
+# Money and days: against the report one period earlier, `funnel replay
+# --as-of as_of - P` (BEFORE), exact sums subtracted exactly.
+from decimal import Decimal
+rd, bd = json.load(open(rjson), parse_float=Decimal), json.load(open(os.environ["BEFORE"]), parse_float=Decimal)
+bwhen = bd["as_of"][:10]
+def arrow(sign, d, then):
+    return "%s %s%s against %s (then %s)" % ("\u25b2" if sign > 0 else "\u25bc" if sign < 0 else "=",
+            "+" if sign > 0 else "-" if sign < 0 else "", d, bwhen, then)
+def mchange(a, b):
+    if a is None and b is None: return "\u2013 no change shown: no value, then or now"
+    d = (a or 0) - (b or 0)
+    return arrow((d > 0) - (d < 0), format(abs(d), ","), "none" if b is None else format(b, ","))
+for cid, key in (("card-won-value", "won"), ("card-open-value", "open")):
+    want = mchange(rd["value"][key], bd["value"][key])
+    ok(cid.replace("-", "_") + "_change", cards.get(cid, [""] * 3)[2] == want,
+       "%r != %r" % (cards.get(cid, [""] * 3)[2], want))
+fa, fb = rd["value"]["weighted_open"], bd["value"]["weighted_open"]
+fd = format(abs(float(fa or 0) - float(fb or 0)), ",.2f")
+want = "\u2013 no change shown: no forecast, then or now" if fa is None and fb is None else arrow(0 if fd == "0.00" else 1 if (fa or 0) > (fb or 0) else -1, fd, "none" if fb is None else format(float(fb), ",.2f"))
+ok("card_forecast_change", cards.get("card-forecast", [""] * 3)[2] == want, "%r != %r" % (cards.get("card-forecast", [""] * 3)[2], want))
+ta, tb = rd["time_to_win"], bd["time_to_win"]
+if ta["count"] and tb["count"]:
+    dd = ta["median_s"] - tb["median_s"]; dt = days(abs(dd)) + " d"
+    want = arrow(0 if dt == "0.0 d" else (dd > 0) - (dd < 0), dt, days(tb["median_s"]) + " d")
+    ok("card_days_change", cards.get("card-days-to-win", [""] * 3)[2] == want,
+       "%r != %r" % (cards.get("card-days-to-win", [""] * 3)[2], want))
+# The test's data must move every money figure, or it proves nothing.
+ok("card_changes_move", rd["value"]["won"] != bd["value"]["won"] and rd["value"]["open"] != bd["value"]["open"],
+   "%s %s" % (rd["value"], bd["value"]))
 
 # --- stuck deals: the first 20 rows of `funnel entities --status open`
 # (same order, stage, days, value, every attribute), hostile ids as text.
@@ -287,6 +315,13 @@ got = [[x[0], num(x[1]), num(x[2])] + x[3:] for x in co]
 ok("cohorts_json", got == want and any(w[-1] == "not complete" for w in want), "%s != %s" % (got[-2:], want[-2:]))
 PY
 }
+# The report one activity period earlier, for the cards' money and days.
+before=$(python3 -c 'import datetime, json, sys
+r = json.load(open(sys.argv[1]))
+t = datetime.datetime.fromisoformat(r["as_of"].replace("Z", "+00:00")) - datetime.timedelta(seconds=r["activity"]["period_s"])
+print(t.strftime("%Y-%m-%dT%H:%M:%SZ"))' "$T/site/report.json")
+"$FUNNEL" replay "$T/p.flog" --as-of "$before" -o "$T/before.json" || fail page_before "replay --as-of $before"
+export BEFORE="$T/before.json"
 check "$T/site/index.html" "$T/site/report.json" "$T/site/report.txt" full
 
 # Without --by, --cohort and --trend: the activity table, no other.
