@@ -59,6 +59,25 @@ static int put_row(const struct chart_plan *p, size_t i, FILE *out, struct fb_er
     return 0;
 }
 
+/* The aging chart's second data block (gnuplot's index 1): a dot for each
+ * of the longest open deals beyond the p90 of their stage (docs/METRICS.md
+ * §4.20, beyond_p90_days), at the stage's row; one NaN row when there is
+ * none, so that the block always exists. */
+static void put_aging_dots(const struct res_report *r, size_t n, FILE *out)
+{
+    size_t dots = 0;
+    fputs("\n\n# The open deals beyond the p90 of their stage, the 20 longest a stage:\n"
+          "# row\tdays\n", out);
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < r->stages[i].naging_longest; k++, dots++) {
+            fprintf(out, "%zu", i);
+            put_num(out, (double)r->stages[i].aging_longest_s[k] / 86400.0);
+            putc('\n', out);
+        }
+    if (!dots)
+        fputs("0\tNaN\n", out);
+}
+
 int chart_write_data(enum chart_kind k, const struct res_report *r, FILE *out,
                      struct fb_error *err)
 {
@@ -79,6 +98,8 @@ int chart_write_data(enum chart_kind k, const struct res_report *r, FILE *out,
             : "One row per stage, first to last", columns[k]);
     for (size_t i = 0; i < p.n && rc == 0; i++)
         rc = put_row(&p, i, out, err);
+    if (rc == 0 && k == CHART_AGING)
+        put_aging_dots(r, p.n, out);
     chart_plan_free(&p);
     if (rc == 0 && ferror(out))
         rc = fb_fail(err, FB_EIO, "cannot write chart data: %s", strerror(errno));

@@ -364,11 +364,15 @@ static int plan_aging(const struct res_report *r, struct chart_plan *p, struct f
         chart_fmt_days(row->num[0] * 86400.0, a, sizeof a);
         chart_fmt_days(row->num[1] * 86400.0, b, sizeof b);
         chart_fmt_count(st->aging_count, c, sizeof c);
-        if (has ? set_text(row, 0, err, "%s median \xC2\xB7 %s p90 \xC2\xB7 %s open", a, b, c)
+        char beyond[64] = "";
+        if (st->aging_beyond)
+            chart_fmt_count(st->aging_beyond, beyond, sizeof beyond);
+        if (has ? set_text(row, 0, err, "%s median \xC2\xB7 %s p90 \xC2\xB7 %s open%s%s", a, b, c,
+                           *beyond ? ", beyond p90: " : "", beyond)
                 : set_text(row, 0, err, "no open deals"))
             return FB_ENOMEM;
-        /* The label starts right of the furthest bar or marker. */
-        double end = 0;
+        /* The label starts right of the furthest bar, marker or dot. */
+        double end = st->naging_longest ? (double)st->aging_longest_s[0] / 86400.0 : 0;
         for (int j = 0; j < 4; j++)
             if (!isnan(row->num[j]))
                 end = fmax(end, row->num[j]);

@@ -196,12 +196,13 @@ static void plot_money(const struct chart_plan *p, size_t nstages, FILE *out)
 static void plot_aging(const struct chart_plan *p, FILE *out)
 {
     fprintf(out,
-            "plot datafile using (0):1:ytic(3) with points pointtype 7 pointsize 0.1 linecolor rgb '#FF000000', \\\n"
-            "     '' using ($4/2):($1-0.17):($4/2):(0.15) with boxxyerror fillcolor rgb " BLUE " title 'open deals: median', \\\n"
-            "     '' using ($5/2):($1+0.17):($5/2):(0.15) with boxxyerror fillcolor rgb " SKY " title 'open deals: 90th percentile', \\\n"
-            "     '' using 6:1 with points pointtype 13 pointsize 1.8 linecolor rgb " ORANGE " title 'moved on: median time in stage', \\\n"
-            "     '' using 7:1 with points pointtype 9 pointsize 1.8 linecolor rgb " VERMILLION " title 'Kaplan-Meier median', \\\n"
-            "     '' using 9:1:10 with labels left offset 1.4,0 textcolor rgb " INK " font 'Sans,%d'\n",
+            "plot datafile index 0 using (0):1:ytic(3) with points pointtype 7 pointsize 0.1 linecolor rgb '#FF000000', \\\n"
+            "     '' index 0 using ($4/2):($1-0.17):($4/2):(0.15) with boxxyerror fillcolor rgb " BLUE " title 'open deals: median', \\\n"
+            "     '' index 0 using ($5/2):($1+0.17):($5/2):(0.15) with boxxyerror fillcolor rgb " SKY " title 'open deals: 90th percentile', \\\n"
+            "     '' index 1 using 2:($1+0.17) with points pointtype 7 pointsize 0.7 linecolor rgb '#600072B2' title 'beyond p90 (20 longest)', \\\n"
+            "     '' index 0 using 6:1 with points pointtype 13 pointsize 1.8 linecolor rgb " ORANGE " title 'moved on: median time in stage', \\\n"
+            "     '' index 0 using 7:1 with points pointtype 9 pointsize 1.8 linecolor rgb " VERMILLION " title 'Kaplan-Meier median', \\\n"
+            "     '' index 0 using 9:1:10 with labels left offset 1.4,0 textcolor rgb " INK " font 'Sans,%d'\n",
             p->label_pt);
 }
 

@@ -12,6 +12,7 @@
 
 #include "ftime.h"
 #include "funnel_def.h"
+#include "json_read_deals.h"
 #include "json_read_groups.h"
 #include "json_report.h"
 
@@ -385,6 +386,8 @@ static int get_top(const struct ctx *c, const json_t *root, struct rpt_doc *doc)
         rc = get_quality(c, root, r);
     if (rc == 0)
         rc = get_unmapped(c, root, r);
+    if (rc == 0)
+        rc = rpt_json_read_deals(root, c->path, r, c->err);
     if (rc == 0)
         rc = rpt_json_read_groups(root, c->path, r, c->err);
     return rc;

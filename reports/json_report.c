@@ -84,8 +84,10 @@ static json_t *stats_json(const struct res_stats *s)
     return o;
 }
 
-/* The deal keys of a stage (docs/METRICS.md §4.19-§4.20), after touches. */
-static void stage_deals_json(json_t *o, const struct res_stage *st, size_t *nm)
+/* The deal keys of a stage (docs/METRICS.md §4.19-§4.20), after touches;
+ * the longest ages beyond p90 in the whole report only (whole), not in
+ * each group, where they would add 20 lines a stage and group. */
+static void stage_deals_json(json_t *o, const struct res_stage *st, int whole, size_t *nm)
 {
     json_object_set_new(o, "open_value", money_json(&st->open_value, nm));
     json_object_set_new(o, "p_win", num_or_null(st->p_win));
@@ -97,6 +99,13 @@ static void stage_deals_json(json_t *o, const struct res_stage *st, size_t *nm)
         json_object_set_new(a, "p90_days", num_or_null(st->aging_p90_days));
         json_object_set_new(a, "over_median", st->has_over_median ? json_integer((json_int_t)st->aging_over_median)
                                                                   : json_null());
+        json_object_set_new(a, "beyond_p90", json_integer((json_int_t)st->aging_beyond));
+        if (whole) {
+            json_t *longest = json_array();
+            for (size_t k = 0; k < st->naging_longest; k++)
+                json_array_append_new(longest, json_real((double)st->aging_longest_s[k] / 86400.0));
+            json_object_set_new(a, "beyond_p90_days", longest);
+        }
         json_object_set_new(o, "aging", a);
     } else {
         json_object_set_new(o, "aging", json_null());
@@ -124,7 +133,9 @@ static json_t *value_json(const struct res_report *r, size_t *nm)
     return v;
 }
 
-static json_t *stage_json(const struct res_stage *st, int touches, size_t *nm)
+/* One stage; whole: of the whole report, which has the log's touches and
+ * the longest ages (a group's block has neither). */
+static json_t *stage_json(const struct res_stage *st, int whole, size_t *nm)
 {
     json_t *o = json_object(), *t = json_object();
     json_object_set_new(o, "name", json_string(st->name));
@@ -141,11 +152,11 @@ static json_t *stage_json(const struct res_stage *st, int touches, size_t *nm)
     json_object_set_new(o, "drop_rate", num_or_null(st->drop_rate));
     json_object_set_new(t, "marketing", json_integer((json_int_t)st->touches_marketing));
     json_object_set_new(t, "sales", json_integer((json_int_t)st->touches_sales));
-    if (touches)
+    if (whole)
         json_object_set_new(o, "touches", t);
     else
         json_decref(t);
-    stage_deals_json(o, st, nm);
+    stage_deals_json(o, st, whole, nm);
     return o;
 }
 

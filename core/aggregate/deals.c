@@ -46,8 +46,10 @@ void deals_classify(const struct summary *s, struct res_report *out)
 }
 
 /* The aging of stage i (open entities with max(e) = i) from cens[0..na),
- * which it reorders. */
-static void aging(int64_t *cens, size_t na, struct res_stage *st)
+ * which it reorders: count, median, p90, over_median, and the ages beyond
+ * p90 with the longest RES_AGING_LONGEST of them (docs/METRICS.md §4.20).
+ * Returns 0, or -1 when out of memory. */
+static int aging(int64_t *cens, size_t na, struct res_stage *st)
 {
     struct res_stats a;
     stats_summarise(cens, na, &a);
@@ -59,6 +61,30 @@ static void aging(int64_t *cens, size_t na, struct res_stage *st)
     st->aging_over_median = 0;
     for (size_t k = 0; st->has_over_median && k < na; k++)
         st->aging_over_median += cens[k] > st->time_in_stage.median_s;
+    /* The longest ages by insertion into a short descending list: beyond
+     * p90 is at most a tenth of the ages, and few of them displace one. */
+    int64_t top[RES_AGING_LONGEST];
+    size_t nt = 0;
+    st->aging_beyond = 0;
+    for (size_t k = 0; na && k < na; k++) {
+        int64_t v = cens[k];
+        if (v <= a.p90_s)
+            continue;
+        st->aging_beyond++;
+        if (nt == RES_AGING_LONGEST && v <= top[nt - 1])
+            continue;
+        size_t at = nt < RES_AGING_LONGEST ? nt++ : nt - 1;
+        for (; at > 0 && top[at - 1] < v; at--)
+            top[at] = top[at - 1];
+        top[at] = v;
+    }
+    st->naging_longest = nt;
+    st->aging_longest_s = NULL;
+    if (nt && !(st->aging_longest_s = malloc(nt * sizeof *top)))
+        return -1;
+    if (nt)
+        memcpy(st->aging_longest_s, top, nt * sizeof *top);
+    return 0;
 }
 
 /* One stage's job: time in stage (its durations sorted once, then read by
@@ -100,7 +126,8 @@ static void stage_job(void *arg, size_t i)
     for (size_t k = 0; k < s->nund; k++)
         if (s->und[k].stage == i && !und_is_stale(s, &s->und[k], out->as_of))
             cens[n++] = out->as_of - s->und[k].m;
-    aging(cens, n, &out->stages[i]);
+    if (aging(cens, n, &out->stages[i]) != 0)
+        atomic_store(&j->failed, 1);
     if (cen->n)
         memcpy(cens + n, cen->v, cen->n * sizeof *cens);
     n += cen->n;

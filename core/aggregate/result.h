@@ -20,6 +20,10 @@ struct res_ci {
     double lo, hi;
 };
 
+/* How many of the ages beyond a stage's aging p90 a report lists (the
+ * longest first): the aging chart draws them as dots. */
+#define RES_AGING_LONGEST 20
+
 struct res_stage {
     const char *name;          /* borrowed from the funnel definition */
     uint64_t reached;          /* within --window, without skipping under --skipped ignore */
@@ -42,6 +46,9 @@ struct res_stage {
     double aging_median_days, aging_p90_days;   /* NaN: null */
     int has_over_median;           /* time_in_stage has a median */
     uint64_t aging_over_median;    /* as_of - T(e,s) > time_in_stage.median_s */
+    uint64_t aging_beyond;         /* ages strictly above the aging p90 */
+    size_t naging_longest;         /* min(aging_beyond, RES_AGING_LONGEST) */
+    int64_t *aging_longest_s;      /* owned: the largest of those ages, descending */
     int has_km_median, has_km_p90; /* 0: null (and for the last stage) */
     int64_t km_median_s, km_p90_s;
 };

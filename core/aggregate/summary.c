@@ -269,6 +269,8 @@ void res_report_free(struct res_report *r)
     for (size_t i = 0; r->unmapped && i < r->nunmapped; i++)
         free(r->unmapped[i].name);
     free(r->unmapped);
+    for (size_t i = 0; r->stages && i < r->nstages; i++)
+        free(r->stages[i].aging_longest_s);
     free(r->stages);
     free(r->trend);
     free(r->span_counts);

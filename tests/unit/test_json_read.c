@@ -148,6 +148,37 @@ static void a_duration_must_be_finite_and_not_negative(void **state)
     expect_accepted("stages.0.time_in_stage.mean_s", "0.0");
 }
 
+/* The deal keys (json_read_deals.h) are optional, but checked when there:
+ * the money and aging charts must not draw a negative or endless bar. */
+#define VALUE_OK "{\"won\": 250.5, \"lost\": null, \"stale\": null, \"open\": 10, \"with_value\": 2," \
+                 " \"without_value\": 8, \"weighted_open\": 4.0}"
+#define AGING(beyond, days) "{\"count\": 30, \"median_days\": 1.5, \"p90_days\": 9.0, \"over_median\": 2," \
+                            " \"beyond_p90\": " beyond ", \"beyond_p90_days\": " days "}"
+static void the_deal_keys_are_checked_when_present(void **state)
+{
+    (void)state;
+    expect_accepted("value", VALUE_OK);
+    expect_accepted("stages.0.aging", AGING("3", "[12.5, 10.0]"));
+    expect_accepted("stages.0.aging", AGING("0", "[]"));
+    expect_accepted("stages.0.open_value", "null");
+    expect_refused("value", "[]", "value: expected an object");
+    expect_refused("value", "{\"won\": -1}", "value.won: expected an amount (finite, >= 0) or null");
+    expect_refused("value", "{\"won\": 1e40, \"lost\": null, \"stale\": null, \"open\": null,"
+                            " \"with_value\": 1, \"without_value\": 0, \"weighted_open\": null}",
+                   "value.won: expected an amount below 2^128 billionths");
+    expect_refused("stages.0.open_value", "\"5\"", "stages[0].open_value: expected an amount");
+    expect_refused("stages.0.aging", "[]", "stages[0].aging: expected an object or null");
+    expect_refused("stages.0.aging", AGING("1", "[12.5, 10.0]"),
+                   "stages[0].aging.beyond_p90_days: expected an array of at most 20 ages");
+    expect_refused("stages.0.aging", AGING("3", "[-1.0]"),
+                   "stages[0].aging.beyond_p90_days[0]: expected a number of days (finite, >= 0)");
+    expect_refused("stages.0.aging", AGING("3", "[1e300]"),
+                   "stages[0].aging.beyond_p90_days[0]: expected a number of days (finite, >= 0)");
+    expect_refused("stages.0.aging", AGING("3", "[null]"),
+                   "stages[0].aging.beyond_p90_days[0]: expected a number of days (finite, >= 0)");
+    expect_refused("stages.0.km_median_days", "-2.0", "stages[0].km_median_days: expected a number");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -155,6 +186,7 @@ int main(void)
         cmocka_unit_test(a_rate_outside_0_1_is_refused_with_its_path_and_value),
         cmocka_unit_test(a_count_must_be_a_non_negative_integer),
         cmocka_unit_test(a_duration_must_be_finite_and_not_negative),
+        cmocka_unit_test(the_deal_keys_are_checked_when_present),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

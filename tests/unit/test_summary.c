@@ -117,6 +117,65 @@ static void undecided_entities_are_judged_at_the_final_as_of(void **state)
     funnel_def_free(&def);
 }
 
+/* Aging beyond p90 (docs/METRICS.md §4.20): the ages strictly above the
+ * nearest-rank p90 are counted, and the longest RES_AGING_LONGEST of them
+ * listed longest first, whatever order the ages came in. */
+static void aging_lists_the_longest_ages_beyond_p90(void **state)
+{
+    (void)state;
+    const size_t sizes[] = {9, 50, 300};
+    for (size_t c = 0; c < 3; c++) {
+        const size_t n = sizes[c];
+        size_t count[SUM_NSETS(3)] = {0};
+        int64_t *v = malloc(n * sizeof *v);
+        assert_non_null(v);
+        for (size_t i = 0; i < n; i++)   /* ages 1..n days, shuffled */
+            v[i] = (int64_t)(i + 1) * DAY;
+        for (size_t i = n; i > 1; i--) {
+            size_t j = next() % i;
+            int64_t t = v[i - 1];
+            v[i - 1] = v[j];
+            v[j] = t;
+        }
+        count[SUM_AGE(3, 0)] = n;
+        struct summary s;
+        summary_with(&s, 1, T0, count, v);
+        free(v);
+        s.stage[0].reached = n;
+        s.entities = n;
+        s.has_events = 1;
+        s.max_time = T0;
+        struct funnel_def def;
+        struct fb_error err;
+        struct res_report r;
+        fb_error_clear(&err);
+        assert_int_equal(funnel_def_from_list(&def, "a,b,c", &err), 0);
+        assert_int_equal(summary_finish(&s, &def, 1, &r, &err), 0);
+        const struct res_stage *st = &r.stages[0];
+        const size_t p90 = (9 * n + 9) / 10;   /* rank ceil(0.9 n) */
+        assert_int_equal(st->aging_count, n);
+        assert_true(st->aging_p90_days == (double)p90);
+        assert_int_equal(st->aging_beyond, n - p90);
+        const size_t listed = n - p90 < RES_AGING_LONGEST ? n - p90 : RES_AGING_LONGEST;
+        assert_int_equal(st->naging_longest, listed);
+        for (size_t k = 0; k < listed; k++)
+            assert_int_equal(st->aging_longest_s[k], (int64_t)(n - k) * DAY);
+        char *json = json_of(&r);
+        size_t o = 0;   /* without the writer's spaces and line breaks */
+        for (size_t i = 0; json[i]; i++)
+            if (json[i] != ' ' && json[i] != '\n')
+                json[o++] = json[i];
+        json[o] = 0;
+        assert_non_null(strstr(json, n == 9 ? "\"beyond_p90\":0,\"beyond_p90_days\":[]"
+                                    : n == 50 ? "\"beyond_p90\":5,\"beyond_p90_days\":[50.0,49.0,48.0,47.0,46.0]}"
+                                              : "\"beyond_p90\":30,\"beyond_p90_days\":[300.0,299.0,"));
+        free(json);
+        res_report_free(&r);
+        summary_free(&s);
+        funnel_def_free(&def);
+    }
+}
+
 static void merge_sums_concatenates_and_merges_names(void **state)
 {
     (void)state;
@@ -340,6 +399,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(undecided_entities_are_judged_at_the_final_as_of),
+        cmocka_unit_test(aging_lists_the_longest_ages_beyond_p90),
         cmocka_unit_test(merge_sums_concatenates_and_merges_names),
         cmocka_unit_test(summaries_of_other_options_do_not_merge),
         cmocka_unit_test(shards_merged_in_any_tree_finish_as_the_whole),
