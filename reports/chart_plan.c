@@ -230,14 +230,17 @@ static int plan_dropouts(const struct res_report *r, struct chart_plan *p, struc
         struct plan_row *row = &p->rows[i];
         int last = i + 1 == p->n;
         uint64_t won = last ? st->reached : 0, dropped = st->lost + st->stale;
-        char d[32], o[32], w[32], rate[32];
+        char l[32], d[32], o[32], w[32], rate[32];
         row->num[0] = (double)st->lost;
         row->num[1] = (double)st->stale;
         row->num[2] = (double)st->open;
         row->num[3] = (double)won;
         row->num[4] = (double)(dropped + st->open + won);
         row->flag = (int)i == r->drop_out_point;
-        chart_fmt_count(dropped, d, sizeof d);
+        /* Lost and stale apart, as the bars are (docs/CHARTS.md): a deal
+         * gone quiet is not one the CRM closed as lost. */
+        chart_fmt_count(st->lost, l, sizeof l);
+        chart_fmt_count(st->stale, d, sizeof d);
         chart_fmt_count(st->open, o, sizeof o);
         chart_fmt_count(won, w, sizeof w);
         chart_fmt_pct(st->drop_rate, rate, sizeof rate);
@@ -248,7 +251,7 @@ static int plan_dropouts(const struct res_report *r, struct chart_plan *p, struc
             rc = set_text(row, 0, err, "none stopped here%s",
                           chart_no_events(r, i) ? " (no events: all who reached it skipped it)" : "");
         else
-            rc = set_text(row, 0, err, "%s lost or stale (%s)%s%s%s", d, rate,
+            rc = set_text(row, 0, err, "%s lost, %s stale (%s)%s%s%s", l, d, rate,
                           st->open ? " + " : "", st->open ? o : "", st->open ? " open" : "");
         if (rc == 0)
             rc = add_marks(r, i, row, 0, err);   /* U+25C0 */
@@ -423,9 +426,11 @@ static int subtitle(const struct res_report *r, struct chart_plan *p, struct fb_
     case CHART_DROPOUTS:
         if (r->drop_out_point >= 0) {
             const struct res_stage *st = &r->stages[r->drop_out_point];
-            chart_fmt_count(st->lost + st->stale, a, sizeof a);
-            snprintf(buf, sizeof buf, "%s \xC2\xB7 drop-out point: %s (%s lost or stale)", date,
-                     p->rows[r->drop_out_point].label, a);
+            char l[32];
+            chart_fmt_count(st->lost, l, sizeof l);
+            chart_fmt_count(st->stale, a, sizeof a);
+            snprintf(buf, sizeof buf, "%s \xC2\xB7 drop-out point: %s (%s lost, %s stale)", date,
+                     p->rows[r->drop_out_point].label, l, a);
             if (r->steepest_drop >= 0 && (size_t)r->steepest_drop < p->n) {
                 size_t o = strlen(buf);
                 chart_fmt_pct(r->stages[r->steepest_drop].drop_rate, b, sizeof b);

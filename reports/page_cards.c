@@ -249,13 +249,15 @@ int page_cards_write(const struct res_report *r, const struct res_report *before
     days_card(r, before, out);
     if (r->drop_out_point >= 0) {
         const struct res_stage *st = &r->stages[r->drop_out_point];
-        chart_fmt_count(st->lost + st->stale, a, sizeof a);
+        char l[32];
+        chart_fmt_count(st->lost, l, sizeof l);
+        chart_fmt_count(st->stale, a, sizeof a);
         chart_fmt_pct(st->drop_rate, b, sizeof b);
         fputs("<div class=\"fig drop\" id=\"card-drop\"><span class=\"num\">", out);
         if (page_text(out, st->name, strlen(st->name), err))
             return FB_ENOMEM;
-        fprintf(out, "</span><span class=\"lbl\">drop-out point: %s lost or stale there "
-                     "(%s of those who reached it)</span></div>\n", a, b);
+        fprintf(out, "</span><span class=\"lbl\">drop-out point: %s lost and %s stale there "
+                     "(%s of those who reached it)</span></div>\n", l, a, b);
     } else {
         fputs("<div class=\"fig drop\" id=\"card-drop\"><span class=\"num\">none</span><span class=\"lbl\">"
               "drop-out point: nobody lost or gone stale yet</span></div>\n", out);
