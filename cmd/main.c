@@ -1,5 +1,6 @@
 /* main.c - funnel's entry point: dispatch through the command table, which
  * also generates `funnel --help` (the way git.c's commands[] does). */
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -52,8 +53,22 @@ static void print_help(FILE *out)
             "Documentation: README.md, docs/FORMAT.md, docs/METRICS.md.\n");
 }
 
+/* A replay's finish allocates and frees buffers of megabytes by the
+ * hundred (durations per stage and group, sort space).  glibc gives each
+ * from a fresh mmap and returns it at free, so every one costs page
+ * faults and the kernel's zeroing: 60% of the page faults of a replay.
+ * Kept in the heap they are reused (docs/BENCHMARKS.md, "Where the speed
+ * comes from"); the per-entity state, larger than the threshold, is still
+ * mapped on its own and given back at once. */
+static void tune_malloc(void)
+{
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+}
+
 int main(int argc, char **argv)
 {
+    tune_malloc();
     if (argc < 2) {
         print_help(stderr);
         return CLI_USAGE;
