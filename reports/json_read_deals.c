@@ -3,45 +3,15 @@
 #include "json_read_deals.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "json_report.h"
+#include "json_read_path.h"
 #include "money.h"
 
-struct rd {
-    const char *path;
-    struct fb_error *err;
-};
-
-static int bad(const struct rd *c, const char *what, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* "KEYPATH: what; not a funnel-report/2 report". */
-static int bad(const struct rd *c, const char *what, const char *fmt, ...)
-{
-    char where[160];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(where, sizeof where, fmt, ap);
-    va_end(ap);
-    return fb_fail_at(c->err, FB_EINPUT, c->path, 0, 0, "%s: %s; not a %s report", where, what,
-                      RPT_SCHEMA);
-}
-
-static int count(const struct rd *c, const json_t *obj, const char *key, uint64_t *out, const char *where)
-{
-    json_t *v = json_object_get(obj, key);
-    if (!json_is_integer(v) || json_integer_value(v) < 0)
-        return bad(c, v ? "expected a non-negative integer" : "missing", "%s.%s", where, key);
-    *out = (uint64_t)json_integer_value(v);
-    return 0;
-}
-
 /* A number >= 0 and finite, or null (NaN); missing is an error. */
-static int amount(const struct rd *c, const json_t *v, double *out, const char *what, const char *fmt,
+static int amount(const struct json_rd *c, const json_t *v, double *out, const char *what, const char *fmt,
                   const char *where, const char *key)
 {
     if (json_is_null(v)) {
@@ -50,12 +20,12 @@ static int amount(const struct rd *c, const json_t *v, double *out, const char *
     }
     double d = json_is_number(v) ? json_number_value(v) : NAN;
     if (!(d >= 0 && isfinite(d)))
-        return bad(c, v ? what : "missing", fmt, where, key);
+        return json_rd_bad(c, v ? what : "missing", fmt, where, key);
     *out = d;
     return 0;
 }
 
-static int real_key(const struct rd *c, const json_t *obj, const char *key, double *out, const char *where)
+static int real_key(const struct json_rd *c, const json_t *obj, const char *key, double *out, const char *where)
 {
     return amount(c, json_object_get(obj, key), out, "expected a number (finite, >= 0) or null", "%s%s",
                   where, key);
@@ -64,7 +34,7 @@ static int real_key(const struct rd *c, const json_t *obj, const char *key, doub
 /* A money sum from its JSON number: the shortest decimal with at most 9
  * fraction digits that reads back as the double, parsed exactly; null is
  * the empty sum. */
-static int money_key(const struct rd *c, const json_t *obj, const char *key, struct money_sum *out,
+static int money_key(const struct json_rd *c, const json_t *obj, const char *key, struct money_sum *out,
                      const char *where)
 {
     double d;
@@ -83,18 +53,18 @@ static int money_key(const struct rd *c, const json_t *obj, const char *key, str
     snprintf(text, sizeof text, "%.*f", k, d);
     struct money m;
     if (money_parse(text, strlen(text), &m) != 0)
-        return bad(c, "expected an amount below 2^128 billionths", "%s%s", where, key);
+        return json_rd_bad(c, "expected an amount below 2^128 billionths", "%s%s", where, key);
     money_sum_add(out, &m);
     return 0;
 }
 
-static int get_value(const struct rd *c, const json_t *root, struct res_report *r)
+static int get_value(const struct json_rd *c, const json_t *root, struct res_report *r)
 {
     const json_t *v = json_object_get(root, "value");
     if (!v)
         return 0;
     if (!json_is_object(v))
-        return bad(c, "expected an object", "value");
+        return json_rd_bad(c, "expected an object", "value");
     int rc = money_key(c, v, "won", &r->value_won, "value.");
     if (rc == 0)
         rc = money_key(c, v, "lost", &r->value_lost, "value.");
@@ -103,23 +73,23 @@ static int get_value(const struct rd *c, const json_t *root, struct res_report *
     if (rc == 0)
         rc = money_key(c, v, "open", &r->value_open, "value.");
     if (rc == 0)
-        rc = count(c, v, "with_value", &r->with_value, "value");
+        rc = json_rd_count(c, v, "with_value", &r->with_value, "value");
     if (rc == 0)
-        rc = count(c, v, "without_value", &r->without_value, "value");
+        rc = json_rd_count(c, v, "without_value", &r->without_value, "value");
     if (rc == 0)
         rc = real_key(c, v, "weighted_open", &r->weighted_open, "value.");
     return rc;
 }
 
 /* aging {count, median_days, p90_days, beyond_p90, beyond_p90_days}. */
-static int get_aging(const struct rd *c, const json_t *a, struct res_stage *st, const char *where)
+static int get_aging(const struct json_rd *c, const json_t *a, struct res_stage *st, const char *where)
 {
     char w[64];
     snprintf(w, sizeof w, "%s.aging", where);
     if (!json_is_object(a))
-        return bad(c, "expected an object or null", "%s", w);
+        return json_rd_bad(c, "expected an object or null", "%s", w);
     st->has_aging = 1;
-    int rc = count(c, a, "count", &st->aging_count, w);
+    int rc = json_rd_count(c, a, "count", &st->aging_count, w);
     char wd[72];
     snprintf(wd, sizeof wd, "%s.", w);
     if (rc == 0)
@@ -129,12 +99,12 @@ static int get_aging(const struct rd *c, const json_t *a, struct res_stage *st, 
     const json_t *beyond = json_object_get(a, "beyond_p90"), *days = json_object_get(a, "beyond_p90_days");
     if (rc || !beyond)   /* a report before beyond_p90 */
         return rc;
-    rc = count(c, a, "beyond_p90", &st->aging_beyond, w);
+    rc = json_rd_count(c, a, "beyond_p90", &st->aging_beyond, w);
     if (rc || !days)     /* a group's block */
         return rc;
     size_t n = json_is_array(days) ? json_array_size(days) : 0;
     if (!json_is_array(days) || n > RES_AGING_LONGEST || n > st->aging_beyond)
-        return bad(c, "expected an array of at most 20 ages, and no more than beyond_p90", "%s.beyond_p90_days", w);
+        return json_rd_bad(c, "expected an array of at most 20 ages, and no more than beyond_p90", "%s.beyond_p90_days", w);
     if (n && !(st->aging_longest_s = malloc(n * sizeof *st->aging_longest_s)))
         return fb_fail(c->err, FB_ENOMEM, "out of memory");
     for (size_t k = 0; k < n; k++) {
@@ -144,7 +114,7 @@ static int get_aging(const struct rd *c, const json_t *a, struct res_stage *st, 
         rc = amount(c, json_array_get(days, k), &d, "expected a number of days (finite, >= 0)", "%s%s", wd,
                     key);
         if (rc == 0 && (isnan(d) || d > 1e8))
-            rc = bad(c, "expected a number of days (finite, >= 0)", "%s%s", wd, key);
+            rc = json_rd_bad(c, "expected a number of days (finite, >= 0)", "%s%s", wd, key);
         if (rc)
             return rc;
         st->aging_longest_s[k] = (int64_t)llround(d * 86400.0);
@@ -153,7 +123,7 @@ static int get_aging(const struct rd *c, const json_t *a, struct res_stage *st, 
     return 0;
 }
 
-static int get_stage_deals(const struct rd *c, const json_t *s, struct res_stage *st, size_t i)
+static int get_stage_deals(const struct json_rd *c, const json_t *s, struct res_stage *st, size_t i)
 {
     char where[48], wd[56];
     snprintf(where, sizeof where, "stages[%zu]", i);
@@ -166,7 +136,7 @@ static int get_stage_deals(const struct rd *c, const json_t *s, struct res_stage
     if (rc == 0 && json_object_get(s, "km_median_days") &&
         (rc = real_key(c, s, "km_median_days", &km, wd)) == 0 && !isnan(km)) {
         if (km > 1e8)
-            return bad(c, "expected a number of days below 10^8", "%skm_median_days", wd);
+            return json_rd_bad(c, "expected a number of days below 10^8", "%skm_median_days", wd);
         st->has_km_median = 1;
         st->km_median_s = (int64_t)llround(km * 86400.0);
     }
@@ -175,7 +145,7 @@ static int get_stage_deals(const struct rd *c, const json_t *s, struct res_stage
 
 int rpt_json_read_deals(const json_t *root, const char *path, struct res_report *r, struct fb_error *err)
 {
-    const struct rd c = {path, err};
+    const struct json_rd c = {path, err};
     r->avg_won = r->weighted_open = r->velocity_per_day = NAN;
     int rc = get_value(&c, root, r);
     const json_t *stages = json_object_get(root, "stages");
