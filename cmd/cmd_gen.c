@@ -55,7 +55,7 @@ const char cmd_gen_usage[] =
     "  channel  marketing (touch newsletter, webinar, trade_show, whitepaper,\n"
     "           ad_click) or sales (touch call, meeting, email, demo, proposal)\n"
     "  outcome  empty, or lost on the last event of a lost lead\n"
-    "  amount   empty, or the deal value (like 12500.00) on purchasing events\n"
+    "  amount   empty, or the deal value (like 12500.00) on negotiating and purchasing events\n"
     "  segment  smb, mid-market or enterprise     } the same on every row of\n"
     "  source   web, referral, event, partner, ... } an entity\n"
     "  owner    the account owner, like alice.ng   }\n"

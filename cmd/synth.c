@@ -350,7 +350,10 @@ static char *format_row(const struct gen *g, char *w, const char *prefix,
         w += 4;
     }
     *w++ = ',';
-    if (stage == ST_PURCHASING) {
+    /* The deal's value is set once it is negotiated and carried to the
+     * purchase, as a CRM's opportunity amount is: open deals at
+     * negotiating have a value, the earlier stages none. */
+    if (stage == ST_NEGOTIATING || stage == ST_PURCHASING) {
         w = put_u64(w, deal_dollars(g, e->ent, a.seg));
         memcpy(w, ".00", 3);
         w += 3;

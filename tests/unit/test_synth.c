@@ -144,8 +144,9 @@ static int is_in(const char *s, const char *const *list)
 struct shape {
     int64_t lo, hi;          /* allowed times [lo, hi) */
     int64_t prev_day;
-    uint64_t typos, purchasing, lost;
+    uint64_t typos, purchasing, negotiating, lost;
     char (*tail)[96];        /* segment,source,owner per entity */
+    char (*amount)[24];      /* the deal value per entity */
     uint64_t entities;
 };
 
@@ -190,9 +191,15 @@ static void check_row(char **f, int nf, void *ctx)
                 : strcmp(f[3], "sales") == 0 && is_in(f[4], sales));
     assert_true(f[5][0] == '\0' || strcmp(f[5], "lost") == 0);
     sh->lost += f[5][0] != '\0';
-    if (st == 6) {
+    const int canon = st == 7 ? 4 : st == 8 ? 5 : st;   /* a typo is its stage */
+    if (canon == 5 || canon == 6) {   /* negotiating, purchasing: the deal's value */
         check_amount(f[6]);
-        sh->purchasing++;
+        assert_true(strlen(f[6]) < sizeof sh->amount[0]);
+        if (!sh->amount[ent][0])
+            snprintf(sh->amount[ent], sizeof sh->amount[0], "%s", f[6]);
+        assert_string_equal(sh->amount[ent], f[6]);  /* one value per deal */
+        sh->purchasing += canon == 6;
+        sh->negotiating += canon == 5;
     } else {
         assert_string_equal(f[6], "");
     }
@@ -214,10 +221,13 @@ static void run_shape(const struct synth_opts *o, struct shape *sh)
     sh->hi = o->start + (int64_t)o->days * 86400;
     sh->entities = o->entities;
     sh->tail = calloc(o->entities, sizeof *sh->tail);
+    sh->amount = calloc(o->entities, sizeof *sh->amount);
     assert_non_null(sh->tail);
+    assert_non_null(sh->amount);
     uint64_t n = each_row(&r, check_row, sh);
     assert_int_equal(n, r.rows);
     free(sh->tail);
+    free(sh->amount);
     free(r.p);
 }
 
@@ -229,6 +239,7 @@ static void test_rows_well_formed(void **state)
     opts(&o, 20000, 200000, 7);
     run_shape(&o, &sh);
     assert_true(sh.purchasing > 0);
+    assert_true(sh.negotiating > 0);
     assert_true(sh.lost > 0);
     assert_true(sh.typos > 0);                 /* rare misspellings exist */
     assert_true(sh.typos * 200 < 200000);      /* ... but under 0.5% */
