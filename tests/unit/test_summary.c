@@ -73,6 +73,21 @@ static void add_name(struct summary *s, const char *name, uint64_t events)
     u[s->nunmapped++].events = events;
 }
 
+/* Finish s, whose n entities all reached stage 0 of the funnel a,b,c
+ * and whose latest event is at T0, into r (def is made; free both). */
+static void finish_at_t0(struct summary *s, uint64_t n, struct funnel_def *def, struct res_report *r)
+{
+    struct fb_error err;
+    s->stage[0].reached = n;
+    s->entities = n;
+    s->has_events = 1;
+    s->max_time = T0;
+    fb_error_clear(&err);
+    assert_int_equal(funnel_def_from_list(def, "a,b,c", &err), 0);
+    assert_int_equal(summary_as_of(s), s->decided ? s->as_of : T0);
+    assert_int_equal(summary_finish(s, def, 1, r, &err), 0);
+}
+
 static void undecided_entities_are_judged_at_the_final_as_of(void **state)
 {
     (void)state;
@@ -88,17 +103,9 @@ static void undecided_entities_are_judged_at_the_final_as_of(void **state)
     for (size_t i = 0; i < 3; i++)   /* entered a a day before its last touch */
         s.und[i] = (struct sum_und){{(unsigned __int128)(i + 1) * 1000000000u, 0}, v[i], v[i] - DAY, 0, 1};
     s.nund = 3;
-    s.stage[0].reached = 3;
-    s.entities = 3;
-    s.has_events = 1;
-    s.max_time = T0;
     struct funnel_def def;
-    struct fb_error err;
     struct res_report r;
-    fb_error_clear(&err);
-    assert_int_equal(funnel_def_from_list(&def, "a,b,c", &err), 0);
-    assert_int_equal(summary_as_of(&s), T0);
-    assert_int_equal(summary_finish(&s, &def, 1, &r, &err), 0);
+    finish_at_t0(&s, 3, &def, &r);
     assert_int_equal(r.as_of, T0);
     assert_int_equal(r.stages[0].open, 2);
     assert_int_equal(r.stages[0].stale, 1);
@@ -141,16 +148,9 @@ static void aging_lists_the_longest_ages_beyond_p90(void **state)
         struct summary s;
         summary_with(&s, 1, T0, count, v);
         free(v);
-        s.stage[0].reached = n;
-        s.entities = n;
-        s.has_events = 1;
-        s.max_time = T0;
         struct funnel_def def;
-        struct fb_error err;
         struct res_report r;
-        fb_error_clear(&err);
-        assert_int_equal(funnel_def_from_list(&def, "a,b,c", &err), 0);
-        assert_int_equal(summary_finish(&s, &def, 1, &r, &err), 0);
+        finish_at_t0(&s, n, &def, &r);
         const struct res_stage *st = &r.stages[0];
         const size_t p90 = (9 * n + 9) / 10;   /* rank ceil(0.9 n) */
         assert_int_equal(st->aging_count, n);
