@@ -65,13 +65,11 @@ static int get_value(const struct json_rd *c, const json_t *root, struct res_rep
         return 0;
     if (!json_is_object(v))
         return json_rd_bad(c, "expected an object", "value");
-    int rc = money_key(c, v, "won", &r->value_won, "value.");
-    if (rc == 0)
-        rc = money_key(c, v, "lost", &r->value_lost, "value.");
-    if (rc == 0)
-        rc = money_key(c, v, "stale", &r->value_stale, "value.");
-    if (rc == 0)
-        rc = money_key(c, v, "open", &r->value_open, "value.");
+    static const char *const keys[4] = {"won", "lost", "stale", "open"};
+    struct money_sum *const sums[4] = {&r->value_won, &r->value_lost, &r->value_stale, &r->value_open};
+    int rc = 0;
+    for (size_t i = 0; i < 4 && rc == 0; i++)
+        rc = money_key(c, v, keys[i], sums[i], "value.");
     if (rc == 0)
         rc = json_rd_count(c, v, "with_value", &r->with_value, "value");
     if (rc == 0)

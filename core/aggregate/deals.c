@@ -66,7 +66,7 @@ static int aging(int64_t *cens, size_t na, struct res_stage *st)
     int64_t top[RES_AGING_LONGEST];
     size_t nt = 0;
     st->aging_beyond = 0;
-    for (size_t k = 0; na && k < na; k++) {
+    for (size_t k = 0; k < na; k++) {
         int64_t v = cens[k];
         if (v <= a.p90_s)
             continue;

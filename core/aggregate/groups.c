@@ -211,14 +211,7 @@ static int finish_one(struct summary *sub, const struct summary *s, const struct
      * only in their parent (docs/METRICS.md §4.11, §4.14). */
     memcpy(sub->stale, s->stale, s->ns * sizeof *s->stale);
     sub->conv = s->conv;
-    int rc = summary_finish(sub, def, has_as_of, out, err);
-    /* A group's block lists no longest ages (docs/METRICS.md §4.20). */
-    for (size_t i = 0; rc == 0 && i < out->nstages; i++) {
-        free(out->stages[i].aging_longest_s);
-        out->stages[i].aging_longest_s = NULL;
-        out->stages[i].naging_longest = 0;
-    }
-    return rc;
+    return summary_finish(sub, def, has_as_of, out, err);
 }
 
 /* docs/METRICS.md §4.17: entities descending, then value bytes, the null
