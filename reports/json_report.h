@@ -11,9 +11,6 @@
 /* The schema before breakdowns, cohorts, trends, windows and intervals,
  * whose keys a /2 report keeps (docs/METRICS.md §4.10). */
 #define RPT_SCHEMA_V1 "funnel-report/1"
-/* The keys of every report (docs/METRICS.md §4.10); those given only
- * when asked for (trend) come on top. */
-#define RPT_KEYS 21
 
 /* Write r as JSON (indented, keys in a fixed order, newline at the end).
  * Returns 0, FB_EIO (write failed) or FB_ENOMEM. */

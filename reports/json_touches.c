@@ -6,32 +6,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csvin.h"
+
 int rpt_touches_names_ok(const struct res_report *r)
 {
-    for (size_t i = 0; r->touches && i < r->touches->n; i++) {
-        json_t *n = json_stringn(r->touches->t[i].name, r->touches->t[i].len);
-        if (!n)
+    for (size_t i = 0; r->touches && i < r->touches->n; i++)
+        if (!csvin_utf8_valid((const unsigned char *)r->touches->t[i].name, r->touches->t[i].len))
             return 0;
-        json_decref(n);
-    }
     return 1;
 }
 
-static json_t *name_json(const struct res_touch *t)
+static void name_json(struct jw *w, const char *key, const struct res_touch *t)
 {
-    return t->len ? json_stringn(t->name, t->len) : json_string("(none)");
+    if (t->len)
+        jw_strn(w, key, t->name, t->len);
+    else
+        jw_str(w, key, "(none)");
 }
 
 /* The order of a stage and channel's list: events descending, then name
  * bytes (then length). */
-struct row {
-    const struct res_touch *t;
-    uint64_t events;
-};
-
 static int row_cmp(const void *pa, const void *pb)
 {
-    const struct row *a = pa, *b = pb;
+    const struct rpt_touch_row *a = pa, *b = pb;
     if (a->events != b->events)
         return a->events > b->events ? -1 : 1;
     size_t n = a->t->len < b->t->len ? a->t->len : b->t->len;
@@ -39,70 +36,62 @@ static int row_cmp(const void *pa, const void *pb)
     return c ? c : (a->t->len > b->t->len) - (a->t->len < b->t->len);
 }
 
-json_t *rpt_touch_types_json(const struct res_report *r, size_t s)
+void rpt_touch_types_json(struct jw *w, const struct res_report *r, size_t s, struct rpt_touch_row *rows)
 {
     static const char *const chan[2] = {"marketing", "sales"};
     const struct res_touches *t = r->touches;
     const size_t ns = r->nstages;
-    json_t *o = json_object();
-    struct row *rows = malloc((t->n ? t->n : 1) * sizeof *rows);
-    if (!rows) {
-        json_decref(o);
-        return NULL;
-    }
+    jw_obj(w, "touch_types");
     for (size_t ch = 0; ch < 2; ch++) {
         size_t n = 0;
         for (size_t i = 0; i < t->n; i++)
             if (t->t[i].c[s * 2 + ch])
-                rows[n++] = (struct row){&t->t[i], t->t[i].c[s * 2 + ch]};
+                rows[n++] = (struct rpt_touch_row){&t->t[i], t->t[i].c[s * 2 + ch]};
         qsort(rows, n, sizeof *rows, row_cmp);
-        json_t *a = json_array();
+        jw_arr(w, chan[ch]);
         for (size_t i = 0; i < n; i++) {
-            json_t *x = json_object();
-            json_object_set_new(x, "touch", name_json(rows[i].t));
-            json_object_set_new(x, "events", json_integer((json_int_t)rows[i].events));
-            json_object_set_new(x, "entities", json_integer((json_int_t)rows[i].t->c[2 * ns + s * 2 + ch]));
-            json_array_append_new(a, x);
+            jw_obj(w, NULL);
+            name_json(w, "touch", rows[i].t);
+            jw_int(w, "events", (long long)rows[i].events);
+            jw_int(w, "entities", (long long)rows[i].t->c[2 * ns + s * 2 + ch]);
+            jw_obj_end(w);
         }
-        json_object_set_new(o, chan[ch], a);
+        jw_arr_end(w);
     }
-    free(rows);
-    return o;
+    jw_obj_end(w);
 }
 
-static json_t *num_or_null(double v) { return isnan(v) ? json_null() : json_real(v); }
-
-static json_t *side_json(const struct res_lift_side *x)
+static void side_json(struct jw *w, const char *key, const struct res_lift_side *x)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "entities", json_integer((json_int_t)x->entities));
-    json_object_set_new(o, "won", json_integer((json_int_t)x->won));
-    json_object_set_new(o, "closed", json_integer((json_int_t)x->closed));
-    json_object_set_new(o, "win_rate_closed", num_or_null(x->rate));
+    jw_obj(w, key);
+    jw_int(w, "entities", (long long)x->entities);
+    jw_int(w, "won", (long long)x->won);
+    jw_int(w, "closed", (long long)x->closed);
+    jw_real(w, "win_rate_closed", x->rate);
     if (isnan(x->ci.lo) || isnan(x->ci.hi)) {
-        json_object_set_new(o, "win_rate_closed_ci", json_null());
+        jw_null(w, "win_rate_closed_ci");
     } else {
-        json_t *a = json_array();
-        json_array_append_new(a, json_real(x->ci.lo));
-        json_array_append_new(a, json_real(x->ci.hi));
-        json_object_set_new(o, "win_rate_closed_ci", a);
+        jw_arr(w, "win_rate_closed_ci");
+        jw_real(w, NULL, x->ci.lo);
+        jw_real(w, NULL, x->ci.hi);
+        jw_arr_end(w);
     }
-    return o;
+    jw_obj_end(w);
 }
 
-json_t *rpt_touch_lift_json(const struct res_report *r)
+void rpt_touch_lift_json(struct jw *w, const struct res_report *r)
 {
-    json_t *a = json_array();
+    jw_arr(w, "touch_lift");
     for (size_t i = 0; i < r->touches->n; i++) {
         const struct res_touch *x = &r->touches->t[i];
         if (!x->lift)
             continue;
-        json_t *o = json_object();
-        json_object_set_new(o, "touch", name_json(x));
-        json_object_set_new(o, "with", side_json(&x->with));
-        json_object_set_new(o, "without", side_json(&x->without));
-        json_object_set_new(o, "difference", num_or_null(x->difference));
-        json_array_append_new(a, o);
+        jw_obj(w, NULL);
+        name_json(w, "touch", x);
+        side_json(w, "with", &x->with);
+        side_json(w, "without", &x->without);
+        jw_real(w, "difference", x->difference);
+        jw_obj_end(w);
     }
-    return a;
+    jw_arr_end(w);
 }
