@@ -849,22 +849,24 @@ static int emit_groups(const struct part *a, const struct groups_plan *plan,
             sl[0].gnund[i] += sl[k].gnund[i];
     }
     struct summary **sums = calloc(nslots + 1, sizeof *sums);
-    size_t *fill = calloc(nslots * nsets + 1, sizeof *fill);
-    int rc = sums && fill ? 0 : fb_fail(err, FB_ENOMEM, "out of memory computing the report");
+    /* The next free place of each group's set, flat by slot and set: the
+     * copy below writes values of random groups, and one load of its
+     * place is all a value costs (not the group, its set, then a count). */
+    int64_t **next = calloc(nslots * nsets + 1, sizeof *next);
+    int rc = sums && next ? 0 : fb_fail(err, FB_ENOMEM, "out of memory computing the report");
     if (rc == 0)
         rc = groups_plan_emit(plan, o->groups, out, sl[0].gent, sl[0].gcounts, sl[0].gnset, sums, err);
+    for (size_t slot = 0; rc == 0 && slot < nslots; slot++)
+        for (size_t k = 0; sums[slot] && k < nsets; k++)
+            next[slot * nsets + k] = sums[slot]->set[k].v;
     size_t nv = 0;
     for (size_t i = 0; rc == 0 && i < *cells;) {
         const size_t n = (size_t)pool[i];
         const int64_t *v = pool + i + 1 + nd;
         for (size_t d = 0; d < nd; d++) {
-            const size_t slot = (size_t)pool[i + 1 + d];
-            struct summary *g = sums[slot];
-            size_t *f = fill + slot * nsets;
-            for (size_t x = 0; x < n; x++) {
-                size_t k = PACK_SET(v[x]);
-                g->set[k].v[f[k]++] = PACK_VAL(v[x]);
-            }
+            int64_t **at = next + (size_t)pool[i + 1 + d] * nsets;
+            for (size_t x = 0; x < n; x++)
+                *at[PACK_SET(v[x])]++ = PACK_VAL(v[x]);
         }
         memmove(pool + nv, v, n * sizeof *pool);
         nv += n;
@@ -885,7 +887,7 @@ static int emit_groups(const struct part *a, const struct groups_plan *plan,
                 g->und[g->nund++] = sl[k].und[u];
             }
     free(sums);
-    free(fill);
+    free(next);
     return rc;
 }
 
