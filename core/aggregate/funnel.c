@@ -6,12 +6,11 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "ftime.h"
+#include "hugemem.h"
 
 #define PREFETCH_AHEAD 16
-#define HUGE_PAGE ((uintptr_t)2 << 20)
 
 struct part {
     const struct funnel_def *def;
@@ -91,13 +90,8 @@ struct part *part_new_touches(const struct funnel_def *def, uint32_t nentities, 
         return NULL;
     }
     /* The first touch of a page of it is a read (is the key larger?), which
-     * maps the zero page, then a write, which faults again: huge pages make
-     * those faults 512 times rarer.  Only a hint; where it is refused, the
-     * small pages work the same. */
-    uintptr_t from = ((uintptr_t)p->state + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
-    uintptr_t to = ((uintptr_t)p->state + bytes) & ~(uintptr_t)(HUGE_PAGE - 1);
-    if (to > from)
-        (void)madvise((void *)from, to - from, MADV_HUGEPAGE);
+     * maps the zero page, then a write, which faults again. */
+    huge_advise(p->state, bytes);
     return p;
 }
 

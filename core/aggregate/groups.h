@@ -64,6 +64,9 @@ struct sum_groups {
     size_t nby;
     char *by[GROUPS_MAX_BY];   /* owned, NUL-terminated */
     struct sum_dim dim[GROUPS_MAX_BY + 1];   /* nby breakdowns, then the cohorts */
+    int64_t *values;           /* owned, or NULL: the values of every group
+                                * made by groups_plan_emit, whose summaries
+                                * own no pool of their own */
 };
 
 static inline size_t groups_ndims(const struct sum_groups *g)

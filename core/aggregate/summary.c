@@ -83,6 +83,12 @@ void summary_take_pool(struct summary *s, int64_t *pool, const size_t *count)
 {
     free(s->pool);
     s->pool = pool;
+    summary_point_sets(s, pool, count);
+}
+
+void summary_point_sets(struct summary *s, int64_t *values, const size_t *count)
+{
+    int64_t *pool = values;
     size_t at = 0;
     for (size_t k = 0; k < SUM_NSETS(s->ns); k++) {
         s->set[k].v = pool + at;

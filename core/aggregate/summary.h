@@ -130,6 +130,10 @@ static inline int64_t summary_stale_after_for(const struct summary *s, size_t st
  * set k, back to back in set order. */
 void summary_take_pool(struct summary *s, int64_t *pool, const size_t *count);
 
+/* Point the sets at values as summary_take_pool does, without taking
+ * ownership: the groups of a summary share one block (groups.h). */
+void summary_point_sets(struct summary *s, int64_t *values, const size_t *count);
+
 /* Merge `from` into `into`: counts summed, sets concatenated, names
  * merged, max_time the larger; `from` is left as it was.  Summaries of
  * disjoint entity sets only (the caller's business: shards of one set).

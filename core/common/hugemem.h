@@ -1,0 +1,15 @@
+/* hugemem.h - a hint that a large block be backed by huge pages. */
+#ifndef FUNNEL_HUGEMEM_H
+#define FUNNEL_HUGEMEM_H
+
+#include <stddef.h>
+
+/* Ask that the 2 MiB pages wholly inside [p, p + bytes) be huge pages
+ * (madvise MADV_HUGEPAGE).  A block that is written once from end to end
+ * after malloc takes a page fault per 4 KiB page otherwise, and on this
+ * kind of virtual machine each fault costs more than zeroing its page:
+ * huge pages make them 512 times rarer.  Only a hint; where the kernel
+ * refuses it, small pages work the same. */
+void huge_advise(void *p, size_t bytes);
+
+#endif
