@@ -11,19 +11,28 @@
 #include "hugemem.h"
 
 #define PREFETCH_AHEAD 16
+/* The longest span from the earliest event to as_of that 32-bit time
+ * cells hold (see "Keys"). */
+#define NARROW_SPAN (INT64_C(0xFFFFFFFF) - 1)
 
 struct part {
     const struct funnel_def *def;
     size_t ns;            /* stages */
-    size_t stride;        /* int64 per entity: M[0..ns), last, lostAt, then the
+    size_t row;           /* bytes per entity: the time cells M[0..ns), last,
+                           * lostAt, then (from wide_at on) the int64 cells:
                            * attribution cells of --by (groups.h), then the
                            * value cell when the log has amounts */
+    size_t wide_at;       /* where the int64 cells start, a multiple of 8 */
+    size_t nwide;         /* their number */
+    int narrow;           /* time cells of 32 bits, relative to lo and as_of
+                           * (see "Keys"), else of 64 */
+    int64_t lo;           /* narrow: no event time is earlier */
     uint32_t nent;
     int64_t as_of, stale_after;
     int64_t stale[FUNNEL_MAX_STAGES];   /* by max(e) (docs/METRICS.md §4.14) */
     struct qual_conv conv;              /* --window, --skipped (§4.11) */
     struct funnel_maps maps;
-    int64_t *state;
+    unsigned char *state; /* nent rows of `row` bytes, 8 more at the end */
     struct part *owner;   /* the part whose state this is (itself, or base) */
     uint64_t *touches;    /* [stage][0 marketing, 1 sales] */
     uint32_t ntouch;      /* --touches: touch ids (part_new_touches), 0: off */
@@ -67,8 +76,15 @@ struct part *part_new_touches(const struct funnel_def *def, uint32_t nentities, 
 {
     const uint32_t ntouch = touches ? dict_size(touches) : 0;
     const size_t combos = (size_t)def->n * 2 * ntouch;
-    const struct part shape = {.def = def, .ns = def->n, .stride = def->n + 2 + maps->nby + (maps->amount_rank != NULL), .nent = nentities,
-                               .as_of = as_of, .stale_after = stale_after, .maps = *maps,
+    /* Time cells of 32 bits when every key fits (see "Keys"): the array is
+     * then 4 bytes a stage smaller, which is less memory to fault in and
+     * fewer cache lines an event touches. */
+    const int narrow = maps->has_min_time && (maps->min_time > as_of || as_of - maps->min_time <= NARROW_SPAN);
+    const size_t tbytes = (def->n + 2) * (narrow ? 4 : 8), wide_at = (tbytes + 7) & ~(size_t)7;
+    const size_t nwide = maps->nby + (maps->amount_rank != NULL);
+    const struct part shape = {.def = def, .ns = def->n, .row = wide_at + 8 * nwide, .wide_at = wide_at,
+                               .nwide = nwide, .narrow = narrow, .lo = narrow ? maps->min_time : 0,
+                               .nent = nentities, .as_of = as_of, .stale_after = stale_after, .maps = *maps,
                                .ntouch = ntouch, .touch_names = touches, .tcells = (combos + 63) / 64};
     if (combos > TOUCH_MAX_COMBOS)
         return NULL;   /* the caller checks the cap first (replay.c) */
@@ -83,7 +99,7 @@ struct part *part_new_touches(const struct funnel_def *def, uint32_t nentities, 
     /* Zero is "no event" in every cell (see KEY_MIN), so the array comes
      * from calloc: the kernel's zero pages, faulted in by the threads that
      * add, instead of a pass of this thread over all of it. */
-    size_t bytes = ((size_t)nentities * p->stride + 1) * sizeof *p->state;
+    size_t bytes = (size_t)nentities * p->row + 8;
     p->state = calloc(1, bytes);
     if (!p->state) {
         part_free(p);
@@ -130,15 +146,28 @@ void part_free(struct part *p)
     free(p);
 }
 
-/* Each cell holds a key that only grows, 0 meaning "no event": the first
- * time at a stage as KEY_MIN(t), last and lost times as KEY_MAX(t).  Event
- * times lie in [FTIME_MIN, FTIME_MAX] (evblock.h checks them), so a key of a
- * time is never 0 and one operation, raise, serves every cell. */
+/* Keys.  Each cell holds a key that only grows, 0 meaning "no event":
+ * the first time at a stage as KEY_MIN(t), last and lost times as
+ * KEY_MAX(t).  Event times lie in [FTIME_MIN, FTIME_MAX] (evblock.h checks
+ * them), so a key of a time is never 0 and one operation, raise, serves
+ * every cell.  A narrow part's time cells count from its own bounds
+ * instead: only events at or before as_of reach a cell, and none is
+ * earlier than lo (the log's earliest, which evblock.h checks every event
+ * against), so as_of - t + 1 and t - lo + 1 lie in [1, NARROW_SPAN + 1]
+ * and fit 32 bits.  The attribution and value cells keep 64-bit keys. */
 #define KEY_MIN(t) (FTIME_MAX + 1 - (t))
 #define KEY_MAX(t) ((t) - FTIME_MIN + 1)
+#define NKEY_MIN(as_of, t) ((uint32_t)((as_of) - (t) + 1))
+#define NKEY_MAX(lo, t) ((uint32_t)((t) - (lo) + 1))
 
 /* Raise *x to k if k is larger. */
 static inline void raise(int64_t *x, int64_t k)
+{
+    if (k > *x)
+        *x = k;
+}
+
+static inline void raise32(uint32_t *x, uint32_t k)
 {
     if (k > *x)
         *x = k;
@@ -157,28 +186,28 @@ static uint32_t attr_columns(const struct part *a, const struct evb_cols *c, con
     return a->maps.nby;
 }
 
-/* The loop of part_add and part_add_sel, inlined eight times with `sel`
- * NULL or not, `attrs` 0 or 1 and `value` 0 or 1, so the single-thread
- * replay pays nothing for the selection, nor a replay without --by for the
- * attribution cells, nor one of a log without amounts for the value cell:
- * with --by each keeps the max of groups_cell over the entity's mapped
- * events at or before as_of that carry a value (docs/METRICS.md §4.17),
- * and the value cell the max of (time, amount rank) over those that carry
- * an amount (value(e), §4.19: the latest, then the largest), in the same
- * visit to the entity's row.  The
- * part's fields are read into locals once: the stores into the array and
- * the counters would otherwise make the compiler load them again for every
- * event. */
+/* The loop of part_add and part_add_sel, inlined sixteen times with `sel`
+ * NULL or not, `attrs` 0 or 1, `value` 0 or 1 and `narrow` 0 or 1, so the
+ * single-thread replay pays nothing for the selection, nor a replay
+ * without --by for the attribution cells, nor one of a log without amounts
+ * for the value cell, nor any for the choice of key width: with --by each
+ * keeps the max of groups_cell over the entity's mapped events at or
+ * before as_of that carry a value (docs/METRICS.md §4.17), and the value
+ * cell the max of (time, amount rank) over those that carry an amount
+ * (value(e), §4.19: the latest, then the largest), in the same visit to
+ * the entity's row.  The part's fields are read into locals once: the
+ * stores into the array and the counters would otherwise make the
+ * compiler load them again for every event. */
 static inline __attribute__((always_inline)) void add_events(struct part *a, const struct evb_cols *c,
                                                              const uint32_t *const sel, const uint32_t n,
-                                                             const int attrs, const int value)
+                                                             const int attrs, const int value, const int narrow)
 {
     const uint32_t *val[PART_MAX_ATTRS];
     const uint32_t nby = attrs ? attr_columns(a, c, val) : 0;
     const uint32_t *rank = a->maps.rank;
     const int last = a->maps.attr_last;
     const uint32_t *amount = c->ids[EVB_IDX(BLOG_C_AMOUNT)], *amount_rank = a->maps.amount_rank;
-    const size_t vcell = a->ns + 2 + a->maps.nby;
+    const size_t vcell = a->maps.nby;
     const int64_t *time = c->time;
     const uint32_t *ent = c->ids[EVB_IDX(BLOG_C_ENTITY)];
     const uint32_t *stage = c->ids[EVB_IDX(BLOG_C_STAGE)];
@@ -187,21 +216,19 @@ static inline __attribute__((always_inline)) void add_events(struct part *a, con
     const int32_t *stage_map = a->maps.stage;
     const uint8_t *sales = a->maps.sales, *lost = a->maps.lost;
     uint64_t *touches = a->touches, *unmapped = a->unmapped;
-    const int64_t as_of = a->as_of;
-    const size_t ns = a->ns, stride = a->stride;
-    int64_t *const state = a->state;
+    const int64_t as_of = a->as_of, lo = a->lo;
+    const size_t ns = a->ns, row = a->row, wide_at = a->wide_at;
+    unsigned char *const state = a->state;
     uint64_t after = 0;
     for (uint32_t k = 0; k < n; k++) {
         /* The entity array is far larger than the cache and ids arrive in
-         * no useful order: fetch ahead so misses overlap.  An entity's
-         * cells are (stages + 2) x 8 bytes, 72 for the default funnel, so
-         * they straddle two cache lines nearly always (the line of its last
-         * time, st[ns], is the second one for 7 entities in 8): fetch the
-         * line of its first and of its last cell. */
+         * no useful order: fetch ahead so misses overlap.  An entity's row
+         * straddles two cache lines often (always when it is wider than
+         * 64 bytes): fetch the line of its first and of its last byte. */
         if (k + PREFETCH_AHEAD < n) {
-            const int64_t *q = state + (size_t)ent[sel ? sel[k + PREFETCH_AHEAD] : k + PREFETCH_AHEAD] * stride;
+            const unsigned char *q = state + (size_t)ent[sel ? sel[k + PREFETCH_AHEAD] : k + PREFETCH_AHEAD] * row;
             __builtin_prefetch(q, 1);
-            __builtin_prefetch(q + stride - 1, 1);
+            __builtin_prefetch(q + row - 1, 1);
         }
         const uint32_t i = sel ? sel[k] : k;
         int64_t t = time[i];
@@ -215,25 +242,63 @@ static inline __attribute__((always_inline)) void add_events(struct part *a, con
             continue;
         }
         touches[2 * (size_t)s + sales[chan[i]]]++;
-        int64_t *st = state + (size_t)ent[i] * stride;
-        raise(&st[s], KEY_MIN(t));
-        raise(&st[ns], KEY_MAX(t));
-        if (lost[outc[i]])
-            raise(&st[ns + 1], KEY_MAX(t));
+        unsigned char *cells = state + (size_t)ent[i] * row;
+        if (narrow) {
+            uint32_t *st = (uint32_t *)cells;
+            const uint32_t kmax = NKEY_MAX(lo, t);
+            raise32(&st[s], NKEY_MIN(as_of, t));
+            raise32(&st[ns], kmax);
+            if (lost[outc[i]])
+                raise32(&st[ns + 1], kmax);
+        } else {
+            int64_t *st = (int64_t *)cells;
+            raise(&st[s], KEY_MIN(t));
+            raise(&st[ns], KEY_MAX(t));
+            if (lost[outc[i]])
+                raise(&st[ns + 1], KEY_MAX(t));
+        }
+        int64_t *wide = (int64_t *)(cells + wide_at);
         if (attrs) {
             const int64_t key = last ? KEY_MAX(t) : KEY_MIN(t);
             for (uint32_t b = 0; b < nby; b++)
                 if (val[b] && val[b][i])
-                    raise(&st[ns + 2 + b], groups_cell(key, rank[val[b][i]]));
+                    raise(&wide[b], groups_cell(key, rank[val[b][i]]));
         }
         if (value) {
             const uint32_t r = amount_rank[amount[i]];
             if (r)
-                raise(&st[vcell], KEY_MAX(t) << GROUPS_RANK_BITS | (int64_t)r);
+                raise(&wide[vcell], KEY_MAX(t) << GROUPS_RANK_BITS | (int64_t)r);
         }
     }
     a->read += n;
     a->after += after;
+}
+
+/* add_events with its four switches read from the part. */
+static void add_any(struct part *p, const struct evb_cols *c, const uint32_t *sel, uint32_t n)
+{
+    const int v = p->maps.amount_rank != NULL, g = p->maps.nby != 0;
+#define ADD_EVENTS(G, V, N) add_events(p, c, sel, n, G, V, N)
+    if (p->narrow) {
+        if (g && v)
+            ADD_EVENTS(1, 1, 1);
+        else if (g)
+            ADD_EVENTS(1, 0, 1);
+        else if (v)
+            ADD_EVENTS(0, 1, 1);
+        else
+            ADD_EVENTS(0, 0, 1);
+    } else {
+        if (g && v)
+            ADD_EVENTS(1, 1, 0);
+        else if (g)
+            ADD_EVENTS(1, 0, 0);
+        else if (v)
+            ADD_EVENTS(0, 1, 0);
+        else
+            ADD_EVENTS(0, 0, 0);
+    }
+#undef ADD_EVENTS
 }
 
 /* --touches (docs/METRICS.md §4.22): a second loop over the events, so
@@ -266,30 +331,14 @@ void part_add(struct part *p, const struct evb_cols *c)
 {
     if (p->tcells)
         add_touches(p, c, NULL, c->n);
-    const int v = p->maps.amount_rank != NULL;
-    if (p->maps.nby && v)
-        add_events(p, c, NULL, c->n, 1, 1);
-    else if (p->maps.nby)
-        add_events(p, c, NULL, c->n, 1, 0);
-    else if (v)
-        add_events(p, c, NULL, c->n, 0, 1);
-    else
-        add_events(p, c, NULL, c->n, 0, 0);
+    add_any(p, c, NULL, c->n);
 }
 
 void part_add_sel(struct part *p, const struct evb_cols *c, const uint32_t *sel, uint32_t n)
 {
     if (p->tcells)
         add_touches(p, c, sel, n);
-    const int v = p->maps.amount_rank != NULL;
-    if (p->maps.nby && v)
-        add_events(p, c, sel, n, 1, 1);
-    else if (p->maps.nby)
-        add_events(p, c, sel, n, 1, 0);
-    else if (v)
-        add_events(p, c, sel, n, 0, 1);
-    else
-        add_events(p, c, sel, n, 0, 0);
+    add_any(p, c, sel, n);
 }
 
 void part_add_after(struct part *p, uint64_t n)
@@ -333,7 +382,8 @@ int part_merge(struct part *into, const struct part *from, struct fb_error *err)
         memcmp(from->stale, into->stale, into->ns * sizeof *into->stale) != 0 ||
         from->conv.window != into->conv.window || from->conv.skip_ignore != into->conv.skip_ignore ||
         from->maps.nstage_ids > into->maps.nstage_ids || !from->tcells != !into->tcells ||
-        from->ntouch > into->ntouch)
+        from->ntouch > into->ntouch || from->row != into->row || from->narrow != into->narrow ||
+        from->lo != into->lo)
         return fb_fail(err, FB_EUSAGE, "partial states of different funnels or logs do not merge");
     merge_touches(into, from);
     for (size_t k = 0; k < 2 * into->ns; k++)
@@ -344,12 +394,17 @@ int part_merge(struct part *into, const struct part *from, struct fb_error *err)
     into->after += from->after;
     if (from->state == into->state)
         return 0;   /* one shared array: already merged as it was built */
-    const size_t stride = into->stride;
+    const size_t row = into->row, ntime = into->ns + 2;
     for (size_t e = 0; e < from->nent; e++) {
-        const int64_t *f = from->state + e * stride;
-        int64_t *t = into->state + e * stride;
-        for (size_t k = 0; k < stride; k++)
-            raise(&t[k], f[k]);
+        const unsigned char *f = from->state + e * row;
+        unsigned char *t = into->state + e * row;
+        for (size_t k = 0; k < ntime; k++)
+            if (into->narrow)
+                raise32((uint32_t *)t + k, ((const uint32_t *)f)[k]);
+            else
+                raise((int64_t *)t + k, ((const int64_t *)f)[k]);
+        for (size_t k = 0; k < into->nwide; k++)
+            raise((int64_t *)(t + into->wide_at) + k, ((const int64_t *)(f + into->wide_at))[k]);
     }
     return 0;
 }
@@ -359,24 +414,35 @@ int part_merge(struct part *into, const struct part *from, struct fb_error *err)
  * (INT64_MIN: none), then the attribution and value cells as they are. */
 static void load_row(const struct part *a, size_t e, int64_t *row)
 {
-    const int64_t *st = a->state + e * a->stride;
-    for (size_t k = 0; k < a->ns; k++) {
-        int64_t key = st[k];
-        row[k] = key ? FTIME_MAX + 1 - key : INT64_MAX;
+    const unsigned char *cells = a->state + e * a->row;
+    const size_t ns = a->ns;
+    if (a->narrow) {
+        const uint32_t *st = (const uint32_t *)cells;
+        for (size_t k = 0; k < ns; k++)
+            row[k] = st[k] ? a->as_of + 1 - (int64_t)st[k] : INT64_MAX;
+        for (size_t k = ns; k < ns + 2; k++)
+            row[k] = st[k] ? a->lo - 1 + (int64_t)st[k] : INT64_MIN;
+    } else {
+        const int64_t *st = (const int64_t *)cells;
+        for (size_t k = 0; k < ns; k++)
+            row[k] = st[k] ? FTIME_MAX + 1 - st[k] : INT64_MAX;
+        for (size_t k = ns; k < ns + 2; k++)
+            row[k] = st[k] ? st[k] + FTIME_MIN - 1 : INT64_MIN;
     }
-    for (size_t k = a->ns; k < a->ns + 2; k++) {
-        int64_t key = st[k];
-        row[k] = key ? key + FTIME_MIN - 1 : INT64_MIN;
-    }
-    for (size_t k = a->ns + 2; k < a->stride; k++)
-        row[k] = st[k];
+    const int64_t *wide = (const int64_t *)(cells + a->wide_at);
+    for (size_t k = 0; k < a->nwide; k++)
+        row[ns + 2 + k] = wide[k];
 }
 
-/* The summary is made in the per-entity array itself, so that it costs no
- * memory beyond the array (the bound of docs/BENCHMARKS.md): one pass reads
- * each row and writes that entity's values - at most ns of them, fewer than
- * its row holds - packed with the number of their set, at or before its own
- * row; the values are then sorted into their sets in place by set number.
+/* The summary is made in the per-entity array itself, so that it costs
+ * little memory beyond the array (the bound of docs/BENCHMARKS.md): one
+ * pass reads each row and writes that entity's values - at most ns of
+ * them - packed with the number of their set, at or before the end of its
+ * own row.  A row of 64-bit cells always has room for them; a narrow row
+ * (4 bytes a stage) has room for the few an entity has on average, and the
+ * values of an entity that would run past its row go to a list of the
+ * slice instead, appended after the others.  The values are then sorted
+ * into their sets in place by set number.
  * Every value is a duration in [0, FTIME_MAX - FTIME_MIN], below 2^40.
  * Undecided entities (a provisional summary) are records of their own
  * (struct sum_und, with an amount of 128 bits), kept in a list of each
@@ -390,13 +456,15 @@ static void load_row(const struct part *a, size_t e, int64_t *row)
  * written from out on.  With groups (groups.h), each entity's values are
  * written as a record: their number, the entity's slot in each dimension,
  * then the values; a record is at most 1 + nby + 1 + ns cells, no more
- * than its row, so it too fits at or before the row. */
+ * than a wide row, so it too fits at or before the end of a wide row. */
 struct slice {
     const struct part *p;
     int provisional;
     size_t lo, hi;
-    int64_t *out;                /* pool + lo * stride */
-    size_t n;                    /* cells written */
+    int64_t *out;                /* the array at row lo */
+    size_t n;                    /* cells written there */
+    int64_t *more;               /* the records that did not fit */
+    size_t nmore, more_cap;
     struct sum_stage *counts;    /* per stage */
     size_t *nset;                /* values per set */
     struct sum_und *und;         /* undecided entities (provisional) */
@@ -597,31 +665,62 @@ static size_t tally_groups(struct slice *j, const int64_t *st, int64_t *rec, siz
     return 1 + nd + nv;
 }
 
+/* Keep a record that did not fit before the end of its row in the
+ * slice's list. */
+static void keep_more(struct slice *j, const int64_t *rec, size_t n)
+{
+    if (j->more_cap - j->nmore < n) {
+        size_t cap = j->more_cap ? 2 * j->more_cap : 4096;
+        cap = cap - j->nmore < n ? j->nmore + n : cap;
+        int64_t *m = realloc(j->more, cap * sizeof *m);
+        if (!m) {
+            j->oom = 1;
+            return;
+        }
+        j->more = m;
+        j->more_cap = cap;
+    }
+    memcpy(j->more + j->nmore, rec, n * sizeof *rec);
+    j->nmore += n;
+}
+
 static void *run_slice(void *arg)
 {
     struct slice *j = arg;
     const struct part *a = j->p;
     const size_t ns = a->ns;
+    const size_t most = 1 + (j->plan ? groups_plan_ndims(j->plan) : 0) + ns;   /* cells of a record */
     int64_t st[FUNNEL_MAX_STAGES + 2 + GROUPS_MAX_BY];
+    int64_t rec[1 + GROUPS_MAX_BY + 1 + FUNNEL_MAX_STAGES];
     size_t w = 0;
     for (size_t e = j->lo; e < j->hi; e++) {
         load_row(a, e, st);
         if (st[ns] == INT64_MIN)
             continue;   /* no mapped event at or before as_of */
         j->entities++;
-        size_t mx;
+        size_t mx, n;
         int outcome;
         unsigned q = 0;
+        /* Cells of out up to the end of this row are free: every row up
+         * to it has been read. */
+        const size_t room = ((e - j->lo + 1) * a->row) / sizeof *rec - w;
+        int64_t *to = most <= room ? j->out + w : rec;
         if (j->plan) {
-            w += tally_groups(j, st, j->out + w, &mx, &outcome, &q);
+            n = tally_groups(j, st, to, &mx, &outcome, &q);
         } else {
             struct sum_und und;
             int is_und;
-            w += tally(a, j->provisional, st, j->counts, j->nset, j->out + w, &mx, &outcome, &q, &und,
-                       &is_und);
+            n = tally(a, j->provisional, st, j->counts, j->nset, to, &mx, &outcome, &q, &und, &is_und);
             if (is_und)
                 keep_und(j, &und, NULL, 0);
         }
+        if (to == rec && n <= room) {
+            memcpy(j->out + w, rec, n * sizeof *rec);
+        } else if (to == rec) {
+            keep_more(j, rec, n);
+            n = 0;
+        }
+        w += n;
         j->backwards += (q & Q_BACKWARDS) != 0;
         j->won_then_lost += (q & Q_WON_THEN_LOST) != 0;
         trend_acc_entity(&j->tr, st, ns, mx, outcome, a->stale[mx]);
@@ -672,6 +771,7 @@ static void free_slices(struct slice *sl, size_t n)
         free(sl[k].gnund);
         free(sl[k].und);
         free(sl[k].und_slot);
+        free(sl[k].more);
         trend_acc_free(&sl[k].tr);
     }
     free(sl);
@@ -689,13 +789,12 @@ static struct slice *new_slices(const struct part *a, unsigned threads, int prov
     struct slice *sl = calloc(n, sizeof *sl);
     if (!sl)
         return NULL;
-    int64_t *pool = a->state;
     for (size_t k = 0; k < n; k++) {
         sl[k].p = a;
         sl[k].provisional = provisional;
         sl[k].lo = a->nent * k / n;
         sl[k].hi = a->nent * (k + 1) / n;
-        sl[k].out = pool + sl[k].lo * a->stride;
+        sl[k].out = (int64_t *)(a->state + sl[k].lo * a->row);
         sl[k].counts = calloc(a->ns, sizeof *sl[k].counts);
         sl[k].nset = calloc(SUM_NSETS(a->ns), sizeof *sl[k].nset);
         sl[k].plan = plan;
@@ -714,13 +813,17 @@ static struct slice *new_slices(const struct part *a, unsigned threads, int prov
 }
 
 /* Run every slice (this thread takes the first, and any whose thread cannot
- * start), then close their values up in slice order; returns their number. */
-static size_t run_slices(struct slice *sl, size_t nsl, int64_t *pool)
+ * start), then close their values up in slice order at the start of a's
+ * array, the records that did not fit after them (the array grows when
+ * they need more room than it has); returns their number of cells, or
+ * SIZE_MAX when out of memory. */
+static size_t run_slices(struct part *a, struct slice *sl, size_t nsl)
 {
     for (size_t k = 1; k < nsl; k++)
         sl[k].started = pthread_create(&sl[k].tid, NULL, run_slice, &sl[k]) == 0;
     run_slice(&sl[0]);
-    size_t n = 0;
+    int64_t *pool = (int64_t *)a->state;
+    size_t n = 0, more = 0;
     for (size_t k = 0; k < nsl; k++) {
         if (k > 0 && sl[k].started)
             pthread_join(sl[k].tid, NULL);
@@ -728,6 +831,19 @@ static size_t run_slices(struct slice *sl, size_t nsl, int64_t *pool)
             run_slice(&sl[k]);
         memmove(pool + n, sl[k].out, sl[k].n * sizeof *pool);
         n += sl[k].n;
+        more += sl[k].nmore;
+    }
+    const size_t cap = ((size_t)a->nent * a->row + 8) / sizeof *pool;
+    if (n + more > cap) {
+        pool = realloc(pool, (n + more) * sizeof *pool);
+        if (!pool)
+            return SIZE_MAX;
+        a->state = (unsigned char *)pool;
+    }
+    for (size_t k = 0; k < nsl; k++) {
+        if (sl[k].nmore)
+            memcpy(pool + n, sl[k].more, sl[k].nmore * sizeof *pool);
+        n += sl[k].nmore;
     }
     return n;
 }
@@ -978,10 +1094,10 @@ int part_summarise(struct part *a, const struct part_summary_opts *o, struct sum
         groups_plan_free(plan);
         return fb_fail(err, FB_ENOMEM, "out of memory computing the report");
     }
-    int64_t *pool = a->state;
-    size_t total = run_slices(sl, nsl, pool);
+    size_t total = run_slices(a, sl, nsl);
+    int64_t *pool = (int64_t *)a->state;
     size_t count[SUM_MAX_SETS] = {0}, nund = 0;
-    int oom = 0;
+    int oom = total == SIZE_MAX;
     for (size_t k = 0; k < nsl; k++) {
         out->entities += sl[k].entities;
         out->backwards += sl[k].backwards;

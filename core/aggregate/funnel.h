@@ -50,12 +50,19 @@ struct funnel_maps {
      * entity keeps the latest time, then the largest rank. */
     const uint32_t *amount_rank;
     const struct money *money;
+    /* has_min_time 1: no event given to the part is earlier than min_time
+     * (the log's earliest; evblock.h checks each event against its block's
+     * bounds).  When as_of - min_time fits 32 bits, the part keeps each
+     * time as 32 bits, not 64 (funnel.c "Keys").  0: 64 bits always. */
+    int has_min_time;
+    int64_t min_time;
 };
 
 /* A new, empty part for nentities entities, judged at as_of (events after
  * it are only counted) with stale_after.  def and maps are borrowed.
- * Returns NULL when out of memory (the state is (stages + 2 + maps->nby +
- * (a value cell)) x 8 bytes per entity). */
+ * Returns NULL when out of memory (the state is (stages + 2) x 4 bytes,
+ * rounded up to 8, or x 8 bytes (see has_min_time), plus (maps->nby + (a
+ * value cell)) x 8 bytes per entity). */
 struct part *part_new(const struct funnel_def *def, uint32_t nentities, int64_t as_of,
                       int64_t stale_after, const struct funnel_maps *maps);
 

@@ -632,7 +632,7 @@ static int run(struct replay_run *r, const char *path, const struct replay_opts 
     const struct dict *stages = logr_dict(&r->r, BLOG_D_STAGE);
     struct funnel_maps maps = {r->stage_map, dict_size(stages), r->sales, r->lost,
                                (uint32_t)o->groups.nby, r->by_attr, r->values.rank, o->groups.last,
-                               r->amount_rank, r->money};
+                               r->amount_rank, r->money, scan->events != 0, scan->min_time};
     if (visit) {   /* every attribute instead of --by's, which setup_by has checked */
         maps.nby = (uint32_t)nall;
         maps.by_attr = r->all_attr;

@@ -95,7 +95,7 @@ static void test_part_row(void **state)
     assert_int_equal(funnel_def_from_list(&def, "a,b,c,d", &err), 0);
     const int32_t map[] = {-1, 0, 1, 2, 3, -1};
     const uint8_t sales[] = {0, 0}, lost[] = {0, 1};
-    const struct funnel_maps maps = {map, 6, sales, lost, 0, NULL, NULL, 0, NULL, NULL};
+    const struct funnel_maps maps = {map, 6, sales, lost, 0, NULL, NULL, 0, NULL, NULL, 0, 0};
     const int64_t as_of = T0 + 100 * DAY;
     const struct ev ev[] = {
         {T0, 0, 1, 0}, {T0 + DAY, 0, 4, 0},                   /* 0 won */

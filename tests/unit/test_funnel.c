@@ -92,7 +92,7 @@ static void world_map(struct world *w)
             if (funnel_name_eq(s, len, w->def.names[k]))
                 w->stage_map[id] = (int32_t)k;
     }
-    w->maps = (struct funnel_maps){w->stage_map, n, w->sales, w->lost, 0, NULL, NULL, 0, NULL, NULL};
+    w->maps = (struct funnel_maps){w->stage_map, n, w->sales, w->lost, 0, NULL, NULL, 0, NULL, NULL, 0, 0};
 }
 
 static void world_free(struct world *w)
@@ -1014,6 +1014,127 @@ static void merged_parts_with_amounts_finish_to_the_same_bytes(void **state)
     free(ev);
 }
 
+/* Narrow parts (32-bit time cells, funnel.c "Keys") finish to the bytes
+ * of wide ones: whole with 1-4 slices, and split and merged in any tree,
+ * with amounts (the value cell after the time cells), where an entity's
+ * values often do not fit its narrow row (the records the summary keeps
+ * apart, funnel.c).  A min_time below the earliest event, or too far
+ * below as_of for 32 bits (then the part is wide), changes nothing. */
+static void narrow_parts_finish_to_the_bytes_of_wide_ones(void **state)
+{
+    (void)state;
+    const size_t n = 40000;
+    const uint32_t nent = 10000;
+    const int64_t as_of = T0 + 200 * DAY;
+    struct ev *ev = random_events(n, nent);
+    uint32_t *amt = malloc(n * sizeof *amt);
+    uint8_t *pick = calloc(n, 1);
+    assert_non_null(amt);
+    assert_non_null(pick);
+    for (size_t i = 0; i < n; i++)
+        amt[i] = next() % 3 == 0 ? 1 + (uint32_t)(next() % (NAMOUNTS - 1)) : 0;
+    struct world w;
+    struct amount_maps am;
+    world_new(&w, "suspect,prospect,engaged,won");
+    for (size_t i = 0; i < n; i++)
+        (void)stage_id(&w, ev[i].stage);
+    world_map(&w);
+    world_amounts(&w, &am);
+    struct part *whole = part_of_amt(&w, ev, amt, n, pick, 0, nent, as_of);
+    char *want = finish_json(&w, whole, 1);
+    part_free(whole);
+    const int64_t lows[] = {T0, T0 - 12345, as_of - (INT64_C(1) << 33)};
+    for (size_t l = 0; l < N(lows); l++) {
+        w.maps.has_min_time = 1;
+        w.maps.min_time = lows[l];
+        for (unsigned threads = 1; threads <= 4; threads++) {
+            whole = part_of_amt(&w, ev, amt, n, pick, 0, nent, as_of);
+            char *got = finish_json(&w, whole, threads);
+            assert_string_equal(got, want);
+            free(got);
+            part_free(whole);
+        }
+        for (int round = 0; round < 4; round++) {
+            unsigned k = 2 + (unsigned)(next() % 7);
+            for (size_t i = 0; i < n; i++)
+                pick[i] = (uint8_t)(round % 2 == 0 ? (ev[i].e % k) : next() % k);
+            struct part *pool[8];
+            for (unsigned p = 0; p < k; p++)
+                pool[p] = part_of_amt(&w, ev, amt, n, pick, p, nent, as_of);
+            for (unsigned left = k; left > 1; left--) {
+                unsigned x = (unsigned)(next() % left), y = (unsigned)(next() % (left - 1));
+                y += y >= x;
+                struct fb_error err;
+                fb_error_clear(&err);
+                assert_int_equal(part_merge(pool[x], pool[y], &err), 0);
+                part_free(pool[y]);
+                pool[y] = pool[left - 1];
+            }
+            char *got = finish_json(&w, pool[0], 1 + (unsigned)round % 4);
+            assert_string_equal(got, want);
+            free(got);
+            part_free(pool[0]);
+        }
+        memset(pick, 0, n);
+    }
+    /* A narrow part and a wide one do not merge. */
+    w.maps.min_time = T0;
+    struct part *narrow = part_of_amt(&w, ev, amt, n, pick, 0, nent, as_of);
+    w.maps.has_min_time = 0;
+    struct part *wide = part_of_amt(&w, ev, amt, n, pick, 0, nent, as_of);
+    struct fb_error err;
+    fb_error_clear(&err);
+    assert_int_equal(part_merge(narrow, wide, &err), FB_EUSAGE);
+    part_free(narrow);
+    part_free(wide);
+    world_free(&w);
+    free(want);
+    free(pick);
+    free(amt);
+    free(ev);
+}
+
+/* Entities that pass all 7 stages have 7 values (6 times in stage, the
+ * time to win), more than the 5 cells of their narrow row: the summary
+ * keeps each apart (funnel.c), and the report is still a wide part's. */
+static void values_past_a_narrow_row_are_kept(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"s0", "s1", "s2", "s3", "s4", "s5", "s6"};
+    const uint32_t nent = 9000;
+    const size_t n = (size_t)nent * 7;
+    struct ev *ev = malloc(n * sizeof *ev);
+    assert_non_null(ev);
+    for (size_t i = 0; i < n; i++)
+        ev[i] = (struct ev){T0 + (int64_t)(i / 7) + (int64_t)(i % 7) * DAY * (1 + (int64_t)(i / 7) % 5),
+                            (uint32_t)(i / 7), names[i % 7], (int)(i & 1), 0};
+    uint8_t *pick = calloc(n, 1);
+    assert_non_null(pick);
+    struct world w;
+    world_new(&w, "s0,s1,s2,s3,s4,s5,s6");
+    for (size_t i = 0; i < n; i++)
+        (void)stage_id(&w, ev[i].stage);
+    world_map(&w);
+    const int64_t as_of = T0 + 60 * DAY;
+    struct part *wide = part_of(&w, ev, n, pick, 0, nent, as_of);
+    char *want = finish_json(&w, wide, 1);
+    part_free(wide);
+    assert_non_null(strstr(want, "\"won\": 9000"));
+    w.maps.has_min_time = 1;
+    w.maps.min_time = T0;
+    for (unsigned threads = 1; threads <= 3; threads++) {
+        struct part *narrow = part_of(&w, ev, n, pick, 0, nent, as_of);
+        char *got = finish_json(&w, narrow, threads);
+        assert_string_equal(got, want);
+        free(got);
+        part_free(narrow);
+    }
+    world_free(&w);
+    free(want);
+    free(pick);
+    free(ev);
+}
+
 /* value(e) at equal times: the larger amount, and of equal values spelled
  * apart the one with more fraction digits; at different times the latest,
  * even when smaller.  Each pair is split over two parts, merged both
@@ -1533,6 +1654,8 @@ int main(void)
         cmocka_unit_test(a_one_stage_funnel_counts_everyone_as_won),
         cmocka_unit_test(results_do_not_depend_on_event_order_or_batching),
         cmocka_unit_test(merged_parts_of_any_split_finish_to_the_same_bytes),
+        cmocka_unit_test(narrow_parts_finish_to_the_bytes_of_wide_ones),
+        cmocka_unit_test(values_past_a_narrow_row_are_kept),
         cmocka_unit_test(merged_parts_with_amounts_finish_to_the_same_bytes),
         cmocka_unit_test(value_ties_go_to_the_larger_amount_then_more_digits),
         cmocka_unit_test(threads_sharing_one_array_give_the_report_of_one),

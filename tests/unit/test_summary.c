@@ -294,7 +294,7 @@ static void world_new(struct world *w)
     memcpy(w->map, map, sizeof map);
     w->sales[2] = 1;
     w->lost[1] = 1;
-    w->maps = (struct funnel_maps){w->map, NSTAGE_IDS, w->sales, w->lost, 0, NULL, NULL, 0, NULL, NULL};
+    w->maps = (struct funnel_maps){w->map, NSTAGE_IDS, w->sales, w->lost, 0, NULL, NULL, 0, NULL, NULL, 0, 0};
 }
 
 struct ev {

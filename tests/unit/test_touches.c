@@ -66,7 +66,7 @@ static void world_new(struct world *w)
     memcpy(w->stage_map, map, sizeof map);
     w->sales[2] = 1;
     w->lost[1] = 1;
-    w->maps = (struct funnel_maps){w->stage_map, 5, w->sales, w->lost, 0, NULL, NULL, 0, NULL, NULL};
+    w->maps = (struct funnel_maps){w->stage_map, 5, w->sales, w->lost, 0, NULL, NULL, 0, NULL, NULL, 0, 0};
 }
 
 static void world_free(struct world *w)
