@@ -83,15 +83,6 @@ int money_cmp(const struct money *a, const struct money *b)
     return (a->k > b->k) - (a->k < b->k);
 }
 
-void money_sum_add(struct money_sum *s, const struct money *m)
-{
-    if (s->units > U128_MAX - m->units)
-        s->overflow = 1;
-    s->units += m->units;               /* wraps; meaningless once overflowed */
-    s->n++;
-    s->k = m->k > s->k ? m->k : s->k;
-}
-
 void money_sum_merge(struct money_sum *into, const struct money_sum *from)
 {
     if (into->units > U128_MAX - from->units)

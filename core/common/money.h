@@ -39,7 +39,16 @@ int money_parse(const char *s, size_t len, struct money *out);
  * values spelled differently, 0.1 and 0.10) by k, more digits larger. */
 int money_cmp(const struct money *a, const struct money *b);
 
-void money_sum_add(struct money_sum *s, const struct money *m);
+/* Add m to s (inline: the summary adds one a counted entity). */
+static inline void money_sum_add(struct money_sum *s, const struct money *m)
+{
+    if (s->units > ~(unsigned __int128)0 - m->units)
+        s->overflow = 1;
+    s->units += m->units;               /* wraps; meaningless once overflowed */
+    s->n++;
+    s->k = m->k > s->k ? m->k : s->k;
+}
+
 void money_sum_merge(struct money_sum *into, const struct money_sum *from);
 
 /* The sum as a JSON number with exactly k fraction digits ("13.600000003",
