@@ -85,8 +85,9 @@ static void rate_card(FILE *out, const char *id, const char *name, double rate, 
 /* The change of a stock or an all-time figure is against the report of
  * the same log one period earlier, b (NULL: none; docs/DECISIONS.md, "Card
  * changes"): "▲ +12,500.00 against 2026-11-30 (then 100,000.00)".  d is
- * the signed change as text without its sign, sign its direction, then
- * the figure of b as text. */
+ * the signed change as text without its sign, sign its direction (0: the
+ * change shows as "= no change", not as a zero), then the figure of b as
+ * text. */
 static void stock_change(char *buf, size_t n, int sign, const char *d, const struct res_report *b,
                          const char *then)
 {
@@ -94,7 +95,7 @@ static void stock_change(char *buf, size_t n, int sign, const char *d, const str
     ftime_format(b->as_of, when);
     snprintf(buf, n, "<span class=\"%s\">%s %s%s</span> against %.10s (then %s)",
              sign > 0 ? "up" : sign < 0 ? "down" : "same", sign > 0 ? "&#9650;" : sign < 0 ? "&#9660;" : "=",
-             sign > 0 ? "+" : sign < 0 ? "-" : "", d, when, then);
+             sign > 0 ? "+" : sign < 0 ? "-" : "", sign ? d : "no change", when, then);
 }
 
 static const char *no_before =

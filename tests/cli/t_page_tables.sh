@@ -181,7 +181,7 @@ rd, bd = json.load(open(rjson), parse_float=Decimal), json.load(open(os.environ[
 bwhen = bd["as_of"][:10]
 def arrow(sign, d, then):
     return "%s %s%s against %s (then %s)" % ("\u25b2" if sign > 0 else "\u25bc" if sign < 0 else "=",
-            "+" if sign > 0 else "-" if sign < 0 else "", d, bwhen, then)
+            "+" if sign > 0 else "-" if sign < 0 else "", d if sign else "no change", bwhen, then)
 def mchange(a, b):
     if a is None and b is None: return "\u2013 no change shown: no value, then or now"
     d = (a or 0) - (b or 0)

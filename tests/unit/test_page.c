@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "page.h"
+#include "page_cards.h"
 #include "report_rows.h"
 
 #define NS 2
@@ -180,6 +181,37 @@ static void hostile_values_are_escaped_text(void **state)
     free(p);
 }
 
+/* A money or days card whose figure did not move against the report a
+ * period earlier says "no change", not a signed zero ("= 0.0 d"). */
+static void an_unmoved_card_says_no_change(void **state)
+{
+    (void)state;
+    struct fixture *f = malloc(sizeof *f);
+    assert_non_null(f);
+    build(f);
+    f->r.has_as_of = 1;
+    f->r.as_of = 1767225600;   /* 2026-01-01 */
+    f->r.time_to_win = (struct res_stats){.count = 3, .median_s = 5 * 86400, .p90_s = 9 * 86400};
+    f->r.value_won = (struct money_sum){.units = 2500000000000, .n = 2, .k = 2};
+    struct res_report before = f->r;
+    before.as_of -= 7 * 86400;
+    before.time_to_win.median_s += 60;   /* a minute: the same to a tenth of a day */
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *out = open_memstream(&buf, &n);
+    assert_non_null(out);
+    struct fb_error err;
+    fb_error_clear(&err);
+    assert_int_equal(page_cards_write(&f->r, &before, out, &err), 0);
+    assert_int_equal(fclose(out), 0);
+    assert_non_null(strstr(buf, "= no change</span> against 2025-12-25 (then 5.0 d)"));
+    assert_non_null(strstr(buf, "= no change</span> against 2025-12-25 (then 2,500.00)"));
+    assert_null(strstr(buf, "= 0.0 d"));
+    assert_null(strstr(buf, "= 0.00 "));
+    free(buf);
+    free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -187,6 +219,7 @@ int main(void)
         cmocka_unit_test(twelve_or_fewer_groups_have_no_other),
         cmocka_unit_test(a_groups_rates_equal_its_own),
         cmocka_unit_test(hostile_values_are_escaped_text),
+        cmocka_unit_test(an_unmoved_card_says_no_change),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
