@@ -2,11 +2,14 @@
  * docs/METRICS.md §4.19-§4.20. */
 #include "deals.h"
 
+#include "hugemem.h"
+
 #include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "hugemem.h"
 #include "km.h"
 #include "quality.h"
 #include "stats.h"
@@ -111,7 +114,8 @@ static void stage_job(void *arg, size_t i)
         nund += s->und[k].stage == i;
     const size_t nc = age->n + cen->n + nund;
     const size_t cap = nc > ev->n ? nc : ev->n;
-    int64_t *cens = malloc((nc ? nc : 1) * sizeof *cens), *tmp = malloc((cap ? cap : 1) * sizeof *tmp);
+    /* Both are written end to end at once (hugemem.h). */
+    int64_t *cens = huge_alloc(nc * sizeof *cens), *tmp = huge_alloc(cap * sizeof *tmp);
     if (!cens || !tmp) {
         free(cens);
         free(tmp);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "funnel.h"
+#include "hugemem.h"
 #include "logreader.h"
 #include "money.h"
 #include "shardset.h"
@@ -535,9 +536,10 @@ static int setup_value(struct replay_run *r, struct fb_error *err)
     if (size - 1 > GROUPS_RANK_MASK - 1)
         return fb_fail(err, FB_EUSAGE, "%s holds %u distinct amounts, more than %u", r->r.path, size - 1,
                        (unsigned)(GROUPS_RANK_MASK - 1));
-    struct ranked_amount *a = malloc((size_t)size * sizeof *a);
+    /* Written end to end at once (hugemem.h). */
+    struct ranked_amount *a = huge_alloc((size_t)size * sizeof *a);
     r->amount_rank = calloc(size, sizeof *r->amount_rank);
-    r->money = malloc((size_t)size * sizeof *r->money);
+    r->money = huge_alloc((size_t)size * sizeof *r->money);
     if (!a || !r->amount_rank || !r->money) {
         free(a);
         return fb_fail(err, FB_ENOMEM, "out of memory");

@@ -12,4 +12,9 @@
  * refuses it, small pages work the same. */
 void huge_advise(void *p, size_t bytes);
 
+/* malloc for a buffer that is written soon after: from 1 MiB on, whole
+ * huge pages (the size rounded up to 2 MiB, aligned, advised), below that
+ * plain malloc.  Release with free().  NULL when out of memory. */
+void *huge_alloc(size_t bytes);
+
 #endif
