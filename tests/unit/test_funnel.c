@@ -847,6 +847,36 @@ static char *finish_json(struct world *w, struct part *p, unsigned threads)
     return j;
 }
 
+/* One round of the merge property: the events split into 2..8 parts
+ * (some maybe empty) by entity (by_entity) or at random, a part each,
+ * merged two at a time at random, the result taking one's place until
+ * one is left (so every tree shape and order can come out), finished on
+ * `threads` slices: the bytes of want.  pick is scratch for n events. */
+static void split_merge_finish(struct world *w, const struct ev *ev, const uint32_t *amt, size_t n,
+                               uint8_t *pick, uint32_t nent, int64_t as_of, int by_entity, unsigned threads,
+                               const char *want)
+{
+    unsigned k = 2 + (unsigned)(next() % 7);
+    for (size_t i = 0; i < n; i++)
+        pick[i] = (uint8_t)(by_entity ? (ev[i].e % k) : next() % k);
+    struct part *pool[8];
+    for (unsigned p = 0; p < k; p++)
+        pool[p] = part_of_amt(w, ev, amt, n, pick, p, nent, as_of);
+    for (unsigned left = k; left > 1; left--) {
+        unsigned x = (unsigned)(next() % left), y = (unsigned)(next() % (left - 1));
+        y += y >= x;
+        struct fb_error err;
+        fb_error_clear(&err);
+        assert_int_equal(part_merge(pool[x], pool[y], &err), 0);
+        part_free(pool[y]);
+        pool[y] = pool[left - 1];
+    }
+    char *got = finish_json(w, pool[0], threads);
+    assert_string_equal(got, want);
+    free(got);
+    part_free(pool[0]);
+}
+
 static void merged_parts_of_any_split_finish_to_the_same_bytes(void **state)
 {
     (void)state;
@@ -872,29 +902,8 @@ static void merged_parts_of_any_split_finish_to_the_same_bytes(void **state)
         free(got);
         part_free(whole);
     }
-    for (int round = 0; round < 12; round++) {
-        unsigned k = 2 + (unsigned)(next() % 7);   /* 2..8 parts, some maybe empty */
-        for (size_t i = 0; i < n; i++)
-            pick[i] = (uint8_t)(round % 3 == 0 ? (ev[i].e % k) : next() % k);   /* by entity too */
-        struct part *pool[8];
-        for (unsigned p = 0; p < k; p++)
-            pool[p] = part_of(&w, ev, n, pick, p, nent, as_of);
-        /* merge two random parts of the pool, the result taking one's place,
-         * until one is left: every tree shape and order can come out */
-        for (unsigned left = k; left > 1; left--) {
-            unsigned x = (unsigned)(next() % left), y = (unsigned)(next() % (left - 1));
-            y += y >= x;
-            struct fb_error err;
-            fb_error_clear(&err);
-            assert_int_equal(part_merge(pool[x], pool[y], &err), 0);
-            part_free(pool[y]);
-            pool[y] = pool[left - 1];
-        }
-        char *got = finish_json(&w, pool[0], 1 + (unsigned)round % 4);
-        assert_string_equal(got, want);
-        free(got);
-        part_free(pool[0]);
-    }
+    for (int round = 0; round < 12; round++)   /* by entity too */
+        split_merge_finish(&w, ev, NULL, n, pick, nent, as_of, round % 3 == 0, 1 + (unsigned)round % 4, want);
     world_free(&w);
     free(want);
     free(pick);
@@ -952,6 +961,41 @@ static void money_is(const struct money_sum *s, const char *want)
     assert_string_equal(got, want);
 }
 
+/* n random events over nent entities, a third of them with an amount of
+ * amounts[], in a world of four stages that has the amount dictionary;
+ * pick is scratch for n events. */
+struct amount_case {
+    struct world w;
+    struct amount_maps am;
+    struct ev *ev;
+    uint32_t *amt;
+    uint8_t *pick;
+};
+
+static void amount_case_new(struct amount_case *c, size_t n, uint32_t nent)
+{
+    c->ev = random_events(n, nent);
+    c->amt = malloc(n * sizeof *c->amt);
+    c->pick = calloc(n, 1);
+    assert_non_null(c->amt);
+    assert_non_null(c->pick);
+    for (size_t i = 0; i < n; i++)
+        c->amt[i] = next() % 3 == 0 ? 1 + (uint32_t)(next() % (NAMOUNTS - 1)) : 0;
+    world_new(&c->w, "suspect,prospect,engaged,won");
+    for (size_t i = 0; i < n; i++)
+        (void)stage_id(&c->w, c->ev[i].stage);
+    world_map(&c->w);
+    world_amounts(&c->w, &c->am);
+}
+
+static void amount_case_free(struct amount_case *c)
+{
+    world_free(&c->w);
+    free(c->pick);
+    free(c->amt);
+    free(c->ev);
+}
+
 /* Parts of random splits of events with amounts (on every status, with
  * ties at equal times), merged in random order and tree shapes, finish to
  * the bytes of the whole: the value block, open_value and everything
@@ -962,56 +1006,27 @@ static void merged_parts_with_amounts_finish_to_the_same_bytes(void **state)
     const size_t n = 40000;
     const uint32_t nent = 10000;   /* more than 2 x 4096: the finish slices it */
     const int64_t as_of = T0 + 200 * DAY;
-    struct ev *ev = random_events(n, nent);
-    uint32_t *amt = malloc(n * sizeof *amt);
-    uint8_t *pick = calloc(n, 1);
-    assert_non_null(amt);
-    assert_non_null(pick);
-    for (size_t i = 0; i < n; i++)
-        amt[i] = next() % 3 == 0 ? 1 + (uint32_t)(next() % (NAMOUNTS - 1)) : 0;
-    struct world w;
-    struct amount_maps am;
-    world_new(&w, "suspect,prospect,engaged,won");
-    for (size_t i = 0; i < n; i++)
-        (void)stage_id(&w, ev[i].stage);
-    world_map(&w);
-    world_amounts(&w, &am);
-    struct part *whole = part_of_amt(&w, ev, amt, n, pick, 0, nent, as_of);
+    struct amount_case c;
+    amount_case_new(&c, n, nent);
+    struct world *const w = &c.w;
+    struct ev *const ev = c.ev;
+    uint32_t *const amt = c.amt;
+    uint8_t *const pick = c.pick;
+    struct part *whole = part_of_amt(w, ev, amt, n, pick, 0, nent, as_of);
     struct res_report r;
     struct fb_error err;
     fb_error_clear(&err);
-    assert_int_equal(part_finish(whole, &(struct part_finish_opts){w.stages, 1, 1, NULL}, &r, &err), 0);
+    assert_int_equal(part_finish(whole, &(struct part_finish_opts){w->stages, 1, 1, NULL}, &r, &err), 0);
     part_free(whole);
     /* the data hold what the test is about: values of every status */
     assert_true(r.value_won.n > 0 && r.value_lost.n > 0 && r.value_stale.n > 0 && r.value_open.n > 0);
     assert_true(r.without_value > 0 && r.value_open.k == 9);
     char *want = json_of(&r);
     res_report_free(&r);
-    for (int round = 0; round < 10; round++) {
-        unsigned k = 2 + (unsigned)(next() % 7);   /* 2..8 parts, some maybe empty */
-        for (size_t i = 0; i < n; i++)   /* by event, so one entity's amounts land in several parts */
-            pick[i] = (uint8_t)(round % 4 == 0 ? (ev[i].e % k) : next() % k);
-        struct part *pool[8];
-        for (unsigned p = 0; p < k; p++)
-            pool[p] = part_of_amt(&w, ev, amt, n, pick, p, nent, as_of);
-        for (unsigned left = k; left > 1; left--) {
-            unsigned x = (unsigned)(next() % left), y = (unsigned)(next() % (left - 1));
-            y += y >= x;
-            fb_error_clear(&err);
-            assert_int_equal(part_merge(pool[x], pool[y], &err), 0);
-            part_free(pool[y]);
-            pool[y] = pool[left - 1];
-        }
-        char *got = finish_json(&w, pool[0], 1 + (unsigned)round % 4);
-        assert_string_equal(got, want);
-        free(got);
-        part_free(pool[0]);
-    }
-    world_free(&w);
+    for (int round = 0; round < 10; round++)   /* by event too: one entity's amounts in several parts */
+        split_merge_finish(w, ev, amt, n, pick, nent, as_of, round % 4 == 0, 1 + (unsigned)round % 4, want);
     free(want);
-    free(pick);
-    free(amt);
-    free(ev);
+    amount_case_free(&c);
 }
 
 /* Narrow parts (32-bit time cells, funnel.c "Keys") finish to the bytes
@@ -1026,72 +1041,42 @@ static void narrow_parts_finish_to_the_bytes_of_wide_ones(void **state)
     const size_t n = 40000;
     const uint32_t nent = 10000;
     const int64_t as_of = T0 + 200 * DAY;
-    struct ev *ev = random_events(n, nent);
-    uint32_t *amt = malloc(n * sizeof *amt);
-    uint8_t *pick = calloc(n, 1);
-    assert_non_null(amt);
-    assert_non_null(pick);
-    for (size_t i = 0; i < n; i++)
-        amt[i] = next() % 3 == 0 ? 1 + (uint32_t)(next() % (NAMOUNTS - 1)) : 0;
-    struct world w;
-    struct amount_maps am;
-    world_new(&w, "suspect,prospect,engaged,won");
-    for (size_t i = 0; i < n; i++)
-        (void)stage_id(&w, ev[i].stage);
-    world_map(&w);
-    world_amounts(&w, &am);
-    struct part *whole = part_of_amt(&w, ev, amt, n, pick, 0, nent, as_of);
-    char *want = finish_json(&w, whole, 1);
+    struct amount_case c;
+    amount_case_new(&c, n, nent);
+    struct world *const w = &c.w;
+    struct ev *const ev = c.ev;
+    uint32_t *const amt = c.amt;
+    uint8_t *const pick = c.pick;
+    struct part *whole = part_of_amt(w, ev, amt, n, pick, 0, nent, as_of);
+    char *want = finish_json(w, whole, 1);
     part_free(whole);
     const int64_t lows[] = {T0, T0 - 12345, as_of - (INT64_C(1) << 33)};
     for (size_t l = 0; l < N(lows); l++) {
-        w.maps.has_min_time = 1;
-        w.maps.min_time = lows[l];
+        w->maps.has_min_time = 1;
+        w->maps.min_time = lows[l];
         for (unsigned threads = 1; threads <= 4; threads++) {
-            whole = part_of_amt(&w, ev, amt, n, pick, 0, nent, as_of);
-            char *got = finish_json(&w, whole, threads);
+            whole = part_of_amt(w, ev, amt, n, pick, 0, nent, as_of);
+            char *got = finish_json(w, whole, threads);
             assert_string_equal(got, want);
             free(got);
             part_free(whole);
         }
-        for (int round = 0; round < 4; round++) {
-            unsigned k = 2 + (unsigned)(next() % 7);
-            for (size_t i = 0; i < n; i++)
-                pick[i] = (uint8_t)(round % 2 == 0 ? (ev[i].e % k) : next() % k);
-            struct part *pool[8];
-            for (unsigned p = 0; p < k; p++)
-                pool[p] = part_of_amt(&w, ev, amt, n, pick, p, nent, as_of);
-            for (unsigned left = k; left > 1; left--) {
-                unsigned x = (unsigned)(next() % left), y = (unsigned)(next() % (left - 1));
-                y += y >= x;
-                struct fb_error err;
-                fb_error_clear(&err);
-                assert_int_equal(part_merge(pool[x], pool[y], &err), 0);
-                part_free(pool[y]);
-                pool[y] = pool[left - 1];
-            }
-            char *got = finish_json(&w, pool[0], 1 + (unsigned)round % 4);
-            assert_string_equal(got, want);
-            free(got);
-            part_free(pool[0]);
-        }
+        for (int round = 0; round < 4; round++)
+            split_merge_finish(w, ev, amt, n, pick, nent, as_of, round % 2 == 0, 1 + (unsigned)round % 4, want);
         memset(pick, 0, n);
     }
     /* A narrow part and a wide one do not merge. */
-    w.maps.min_time = T0;
-    struct part *narrow = part_of_amt(&w, ev, amt, n, pick, 0, nent, as_of);
-    w.maps.has_min_time = 0;
-    struct part *wide = part_of_amt(&w, ev, amt, n, pick, 0, nent, as_of);
+    w->maps.min_time = T0;
+    struct part *narrow = part_of_amt(w, ev, amt, n, pick, 0, nent, as_of);
+    w->maps.has_min_time = 0;
+    struct part *wide = part_of_amt(w, ev, amt, n, pick, 0, nent, as_of);
     struct fb_error err;
     fb_error_clear(&err);
     assert_int_equal(part_merge(narrow, wide, &err), FB_EUSAGE);
     part_free(narrow);
     part_free(wide);
-    world_free(&w);
     free(want);
-    free(pick);
-    free(amt);
-    free(ev);
+    amount_case_free(&c);
 }
 
 /* Entities that pass all 7 stages have 7 values (6 times in stage, the
