@@ -113,9 +113,9 @@ int dict_find(const struct dict *d, const char *s, size_t len, uint32_t *id)
     return lookup(d, s, len, len ? hash_of(d, s, len) : 0, id);
 }
 
-static int grow_slots(struct dict *d)
+/* A slot table of n slots (a power of two) holding every id. */
+static int rehash(struct dict *d, size_t n)
 {
-    size_t n = d->nslots * 2;
     uint32_t *s = calloc(n, sizeof *s);
     if (!s)
         return FB_ENOMEM;
@@ -154,8 +154,33 @@ static int reserve(struct dict *d, size_t len)
     }
     /* Keep the load factor under 1/2 so probes stay short. */
     if ((size_t)d->n * 2 >= d->nslots)
-        return grow_slots(d);
+        return rehash(d, d->nslots * 2);
     return 0;
+}
+
+int dict_reserve(struct dict *d, uint32_t n, size_t bytes)
+{
+    if (n > UINT32_MAX / 2 || bytes > SIZE_MAX - d->arena_len)
+        return FB_ENOMEM;
+    if (n > d->cap) {
+        struct dict_entry *e = realloc(d->ent, (size_t)n * sizeof *e);
+        if (!e)
+            return FB_ENOMEM;
+        d->ent = e;
+        d->cap = n;
+    }
+    if (d->arena_len + bytes > d->arena_cap) {
+        char *a = realloc(d->arena, d->arena_len + bytes);
+        if (!a)
+            return FB_ENOMEM;
+        d->arena = a;
+        d->arena_cap = d->arena_len + bytes;
+    }
+    /* Slots for a load factor under 1/2 with n strings, as reserve keeps. */
+    size_t want = d->nslots;
+    while ((size_t)n * 2 >= want)
+        want *= 2;
+    return want == d->nslots ? 0 : rehash(d, want);
 }
 
 uint64_t dict_hash_of(const struct dict *d, const char *s, size_t len)

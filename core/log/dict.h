@@ -42,6 +42,12 @@ int dict_intern_hashed(struct dict *d, const char *s, size_t len, uint64_t h, ui
  * its slot points at): a million-entry dictionary does not fit in cache. */
 void dict_prefetch(const struct dict *d, uint64_t h, int stage);
 
+/* Make room for n strings in all and `bytes` more bytes of them, so that
+ * interning that many grows no array (a reader loading a million entity
+ * ids would otherwise copy and rehash them at every doubling).  Returns 0
+ * or FB_ENOMEM (the dictionary is unchanged then). */
+int dict_reserve(struct dict *d, uint32_t n, size_t bytes) FB_MUST_USE;
+
 /* Bytes of an id (borrowed: valid until the next dict_intern). */
 const char *dict_str(const struct dict *d, uint32_t id, size_t *len);
 

@@ -75,6 +75,12 @@ static int load_one(const struct blog_block *blk, const struct buf *pl, struct d
         return fb_fail(err, FB_ENOMEM, "out of memory loading dictionaries");
     if (zrc)
         return corrupt(err, path, blk->offset, "does not inflate to its stated size");
+    /* Room for the block's strings at once: each takes at least two raw
+     * bytes (a length and one byte), so a made-up count reserves no more
+     * than the bytes that did inflate allow. */
+    const uint64_t most = (uint64_t)dict_size(d) + (blk->h.count < raw_len / 2 ? blk->h.count : raw_len / 2);
+    if (most <= UINT32_MAX / 2 && dict_reserve(d, (uint32_t)most, raw_len) != 0)
+        return fb_fail(err, FB_ENOMEM, "out of memory loading dictionaries");
     const unsigned char *p = raw->p, *end = raw->p + raw_len;
     for (uint32_t i = 0; i < blk->h.count; i++) {
         uint64_t n;

@@ -496,6 +496,37 @@ static void out_of_memory_leaves_the_dictionary_unchanged(void **state)
 #endif
 }
 
+/* A dictionary with room reserved first holds the same ids and bytes as
+ * one grown string by string, before and after the reservation; a
+ * reservation past 2^31 strings is refused and changes nothing. */
+static void reserved_room_changes_no_id(void **state)
+{
+    (void)state;
+    struct dict *a = dict_new(0), *b = dict_new(0);
+    assert_non_null(a);
+    assert_non_null(b);
+    char s[32];
+    uint32_t id, jd;
+    for (uint32_t i = 0; i < 5000; i++) {
+        int n = snprintf(s, sizeof s, "E%08u", i * 7919u);
+        if (i == 100)
+            assert_int_equal(dict_reserve(b, 5001, 5000 * 10), 0);
+        assert_int_equal(dict_intern(a, s, (size_t)n, &id, NULL), 0);
+        assert_int_equal(dict_intern(b, s, (size_t)n, &jd, NULL), 0);
+        assert_int_equal(id, jd);
+    }
+    assert_int_equal(dict_reserve(b, UINT32_MAX / 2 + 1, 0), FB_ENOMEM);
+    for (uint32_t i = 0; i < 5000; i++) {
+        int n = snprintf(s, sizeof s, "E%08u", i * 7919u);
+        assert_int_equal(dict_find(b, s, (size_t)n, &id), 1);
+        assert_int_equal(id, i + 1);
+        assert_str_is(b, id, s, (size_t)n);
+    }
+    assert_int_equal(dict_size(b), 5001);
+    dict_free(a);
+    dict_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -521,6 +552,7 @@ int main(void)
         cmocka_unit_test(dict_str_pointer_is_stable_across_lookups),
         cmocka_unit_test(bytes_survive_arena_growth),
         cmocka_unit_test(out_of_memory_leaves_the_dictionary_unchanged),
+        cmocka_unit_test(reserved_room_changes_no_id),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
