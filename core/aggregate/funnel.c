@@ -274,8 +274,11 @@ static inline __attribute__((always_inline)) void add_events(struct part *a, con
     a->after += after;
 }
 
-/* add_events with its four switches read from the part. */
-static void add_any(struct part *p, const struct evb_cols *c, const uint32_t *sel, uint32_t n)
+/* add_events with --by, amounts and the key width read from the part;
+ * inlined into part_add and part_add_sel, so that `sel` stays a constant
+ * NULL on the one-thread path. */
+static inline __attribute__((always_inline)) void add_any(struct part *p, const struct evb_cols *c,
+                                                          const uint32_t *sel, uint32_t n)
 {
     const int v = p->maps.amount_rank != NULL, g = p->maps.nby != 0;
 #define ADD_EVENTS(G, V, N) add_events(p, c, sel, n, G, V, N)
