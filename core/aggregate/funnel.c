@@ -437,15 +437,17 @@ static void load_row(const struct part *a, size_t e, int64_t *row)
         row[ns + 2 + k] = wide[k];
 }
 
-/* The summary is made in the per-entity array itself, so that it costs
- * little memory beyond the array (the bound of docs/BENCHMARKS.md): one
- * pass reads each row and writes that entity's values - at most ns of
- * them - packed with the number of their set, at or before the end of its
- * own row.  A row of 64-bit cells always has room for them; a narrow row
- * (4 bytes a stage) has room for the few an entity has on average, and the
- * values of an entity that would run past its row go to a list of the
- * slice instead, appended after the others.  The values are then sorted
- * into their sets in place by set number.
+/* The summary is made in the per-entity array itself: one pass reads
+ * each row and writes that entity's values - at most ns of them - packed
+ * with the number of their set, at or before the end of its own row.  A
+ * row of 64-bit cells always has room for them; a narrow row (4 bytes a
+ * stage) has room for the few an entity has on average, and the values of
+ * an entity that would run past its row go to a list of the slice
+ * instead.  Each slice then scatters its values, unpacked, into their
+ * sets in one block of their own: every slice knows how many values of
+ * each set it has, so each writes its own places, all slices at once, in
+ * one pass (an in-place sort by set would be one thread's work, and twice
+ * the reads); the array is freed after.
  * Every value is a duration in [0, FTIME_MAX - FTIME_MIN], below 2^40.
  * Undecided entities (a provisional summary) are records of their own
  * (struct sum_und, with an amount of 128 bits), kept in a list of each
@@ -468,6 +470,8 @@ struct slice {
     size_t n;                    /* cells written there */
     int64_t *more;               /* the records that did not fit */
     size_t nmore, more_cap;
+    size_t *at;                  /* per set: the next place of this slice's values in to */
+    int64_t *to;                 /* the values of every slice, by set */
     struct sum_stage *counts;    /* per stage */
     size_t *nset;                /* values per set */
     struct sum_und *und;         /* undecided entities (provisional) */
@@ -775,6 +779,7 @@ static void free_slices(struct slice *sl, size_t n)
         free(sl[k].und);
         free(sl[k].und_slot);
         free(sl[k].more);
+        free(sl[k].at);
         trend_acc_free(&sl[k].tr);
     }
     free(sl);
@@ -800,12 +805,13 @@ static struct slice *new_slices(const struct part *a, unsigned threads, int prov
         sl[k].out = (int64_t *)(a->state + sl[k].lo * a->row);
         sl[k].counts = calloc(a->ns, sizeof *sl[k].counts);
         sl[k].nset = calloc(SUM_NSETS(a->ns), sizeof *sl[k].nset);
+        sl[k].at = calloc(SUM_NSETS(a->ns), sizeof *sl[k].at);
         sl[k].plan = plan;
         sl[k].gent = calloc(nslots + 1, sizeof *sl[k].gent);
         sl[k].gcounts = calloc(nslots * a->ns + 1, sizeof *sl[k].gcounts);
         sl[k].gnset = calloc(nslots * SUM_NSETS(a->ns) + 1, sizeof *sl[k].gnset);
         sl[k].gnund = calloc(nslots + 1, sizeof *sl[k].gnund);
-        if (!sl[k].counts || !sl[k].nset || !sl[k].gent || !sl[k].gcounts || !sl[k].gnset || !sl[k].gnund ||
+        if (!sl[k].counts || !sl[k].nset || !sl[k].at || !sl[k].gent || !sl[k].gcounts || !sl[k].gnset || !sl[k].gnund ||
             trend_acc_init(&sl[k].tr, a->ns, tr, a->as_of, provisional) != 0) {
             free_slices(sl, k + 1);
             return NULL;
@@ -815,23 +821,30 @@ static struct slice *new_slices(const struct part *a, unsigned threads, int prov
     return sl;
 }
 
-/* Run every slice (this thread takes the first, and any whose thread cannot
- * start), then close their values up in slice order at the start of a's
- * array, the records that did not fit after them (the array grows when
- * they need more room than it has); returns their number of cells, or
- * SIZE_MAX when out of memory. */
-static size_t run_slices(struct part *a, struct slice *sl, size_t nsl)
+/* fn on every slice at once: this thread takes the first, and any whose
+ * thread cannot start. */
+static void on_slices(struct slice *sl, size_t nsl, void *(*fn)(void *))
 {
     for (size_t k = 1; k < nsl; k++)
-        sl[k].started = pthread_create(&sl[k].tid, NULL, run_slice, &sl[k]) == 0;
-    run_slice(&sl[0]);
+        sl[k].started = pthread_create(&sl[k].tid, NULL, fn, &sl[k]) == 0;
+    fn(&sl[0]);
+    for (size_t k = 1; k < nsl; k++) {
+        if (sl[k].started)
+            pthread_join(sl[k].tid, NULL);
+        else
+            fn(&sl[k]);
+    }
+}
+
+/* With groups: close the records up in slice order at the start of a's
+ * array, those that did not fit after them (the array grows when they
+ * need more room than it has); returns their number of cells, or SIZE_MAX
+ * when out of memory. */
+static size_t close_records(struct part *a, struct slice *sl, size_t nsl)
+{
     int64_t *pool = (int64_t *)a->state;
     size_t n = 0, more = 0;
     for (size_t k = 0; k < nsl; k++) {
-        if (k > 0 && sl[k].started)
-            pthread_join(sl[k].tid, NULL);
-        else if (k > 0)
-            run_slice(&sl[k]);
         memmove(pool + n, sl[k].out, sl[k].n * sizeof *pool);
         n += sl[k].n;
         more += sl[k].nmore;
@@ -851,32 +864,40 @@ static size_t run_slices(struct part *a, struct slice *sl, size_t nsl)
     return n;
 }
 
-/* Sort the packed values into their sets in place (each value goes
- * straight to the next free place of its set: American flag sort), then
- * unpack them. */
-static void bucket_values(int64_t *v, const size_t *count, size_t nsets)
+/* Each packed value of v[0..n) unpacked to the next place of its set. */
+static void scatter(const int64_t *v, size_t n, size_t *at, int64_t *to)
 {
-    size_t next[SUM_MAX_SETS], end[SUM_MAX_SETS], at = 0;
-    for (size_t k = 0; k < nsets; k++) {
-        next[k] = at;
-        at += count[k];
-        end[k] = at;
-    }
-    for (size_t k = 0; k < nsets; k++) {
-        while (next[k] < end[k]) {
-            int64_t x = v[next[k]];
-            size_t b = PACK_SET(x);
-            while (b != k) {
-                int64_t y = v[next[b]];
-                v[next[b]++] = x;
-                x = y;
-                b = PACK_SET(x);
-            }
-            v[next[k]++] = x;
+    for (size_t i = 0; i < n; i++)
+        to[at[PACK_SET(v[i])]++] = PACK_VAL(v[i]);
+}
+
+static void *scatter_slice(void *arg)
+{
+    struct slice *j = arg;
+    scatter(j->out, j->n, j->at, j->to);
+    scatter(j->more, j->nmore, j->at, j->to);
+    return NULL;
+}
+
+/* The values of the slices into one block, set after set (each set's
+ * values in slice order, each slice's in entity order).  Returns the
+ * block, or NULL when out of memory. */
+static int64_t *gather_values(struct slice *sl, size_t nsl, size_t nsets)
+{
+    size_t total = 0;
+    for (size_t s = 0; s < nsets; s++)
+        for (size_t k = 0; k < nsl; k++) {
+            sl[k].at[s] = total;
+            total += sl[k].nset[s];
         }
-    }
-    for (size_t i = 0; i < at; i++)
-        v[i] = PACK_VAL(v[i]);
+    /* Written end to end at once (hugemem.h). */
+    int64_t *to = huge_alloc((total ? total : 1) * sizeof *to);
+    if (!to)
+        return NULL;
+    for (size_t k = 0; k < nsl; k++)
+        sl[k].to = to;
+    on_slices(sl, nsl, scatter_slice);
+    return to;
 }
 
 /* The unmapped stage names with their counts, sorted by bytes. */
@@ -1097,10 +1118,9 @@ int part_summarise(struct part *a, const struct part_summary_opts *o, struct sum
         groups_plan_free(plan);
         return fb_fail(err, FB_ENOMEM, "out of memory computing the report");
     }
-    size_t total = run_slices(a, sl, nsl);
-    int64_t *pool = (int64_t *)a->state;
+    on_slices(sl, nsl, run_slice);
     size_t count[SUM_MAX_SETS] = {0}, nund = 0;
-    int oom = total == SIZE_MAX;
+    int oom = 0;
     for (size_t k = 0; k < nsl; k++) {
         out->entities += sl[k].entities;
         out->backwards += sl[k].backwards;
@@ -1129,17 +1149,35 @@ int part_summarise(struct part *a, const struct part_summary_opts *o, struct sum
     rc = acc ? trend_acc_gather(&out->trend, acc, nsl, err)
              : fb_fail(err, FB_ENOMEM, "out of memory computing the report");
     free(acc);
-    if (rc == 0 && plan)
-        rc = emit_groups(a, plan, o, sl, nsl, pool, &total, out, err);
+    int64_t *values = NULL;
+    if (rc == 0 && plan) {
+        /* The records closed up, the groups' values copied out of them and
+         * the plain values left at the start of the array: one range,
+         * gathered as if of one slice. */
+        size_t total = close_records(a, sl, nsl);
+        rc = total == SIZE_MAX ? fb_fail(err, FB_ENOMEM, "out of memory computing the report")
+                               : emit_groups(a, plan, o, sl, nsl, (int64_t *)a->state, &total, out, err);
+        if (rc == 0) {
+            struct slice *one = &sl[0];
+            one->out = (int64_t *)a->state;
+            one->n = total;
+            one->nmore = 0;
+            memcpy(one->nset, count, SUM_NSETS(a->ns) * sizeof *count);
+            values = gather_values(one, 1, SUM_NSETS(a->ns));
+        }
+    } else if (rc == 0) {
+        values = gather_values(sl, nsl, SUM_NSETS(a->ns));
+    }
+    if (rc == 0 && !values)
+        rc = fb_fail(err, FB_ENOMEM, "out of memory computing the report");
     free_slices(sl, nsl);
     groups_plan_free(plan);
     if (rc)
         return rc;
-    bucket_values(pool, count, SUM_NSETS(a->ns));
-    /* The array is now the summary's; give back what the values leave. */
+    /* The values are the summary's now; the array is done with. */
+    free(a->state);
     a->state = NULL;
-    int64_t *fit = realloc(pool, (total ? total : 1) * sizeof *pool);
-    summary_take_pool(out, fit ? fit : pool, count);
+    summary_take_pool(out, values, count);
     for (size_t s = 0; s < a->ns; s++) {
         out->stage[s].touches[0] = a->touches[2 * s];
         out->stage[s].touches[1] = a->touches[2 * s + 1];
