@@ -14,10 +14,12 @@ typedef unsigned __int128 u128;
 #define U128_MAX (~(u128)0)
 #define UNITS_PER_ONE 1000000000u   /* 10^MONEY_MAX_K */
 
-/* units = units * 10 + digit, or -1 when that passes 2^128 - 1. */
+/* units = units * 10 + digit, or -1 when that passes 2^128 - 1.  The
+ * bound is split into constants (a 128-bit division per digit made parsing
+ * the amount dictionary a noticeable part of a replay's set-up). */
 static int push_digit(u128 *units, unsigned digit)
 {
-    if (*units > (U128_MAX - digit) / 10)
+    if (*units > U128_MAX / 10 || (*units == U128_MAX / 10 && digit > (unsigned)(U128_MAX % 10)))
         return -1;
     *units = *units * 10 + digit;
     return 0;
