@@ -29,7 +29,9 @@ struct evb_cols {
 };
 
 /* Allocate room for `cap` events and `natt` attribute columns (zeroed).
- * Returns 0 or FB_ENOMEM; free with evb_cols_free. */
+ * The time and id arrays share one block (time points at its start), so
+ * they are never freed or reallocated one by one.  Returns 0 or
+ * FB_ENOMEM; free with evb_cols_free. */
 int evb_cols_init(struct evb_cols *c, uint32_t cap, uint32_t natt) FB_MUST_USE;
 void evb_cols_free(struct evb_cols *c);
 
