@@ -33,6 +33,7 @@ struct part {
     struct qual_conv conv;              /* --window, --skipped (§4.11) */
     struct funnel_maps maps;
     unsigned char *state; /* nent rows of `row` bytes, 8 more at the end */
+    size_t state_bytes;   /* the owner's: its size, for huge_zfree */
     struct part *owner;   /* the part whose state this is (itself, or base) */
     uint64_t *touches;    /* [stage][0 marketing, 1 sales] */
     uint32_t ntouch;      /* --touches: touch ids (part_new_touches), 0: off */
@@ -51,6 +52,7 @@ static struct part *part_alloc(const struct part *shape)
         return NULL;
     *p = *shape;
     p->state = NULL;
+    p->state_bytes = 0;
     p->owner = p;
     p->touches = calloc(2 * p->ns, sizeof *p->touches);
     p->unmapped = calloc(p->maps.nstage_ids + 1, sizeof *p->unmapped);
@@ -100,14 +102,15 @@ struct part *part_new_touches(const struct funnel_def *def, uint32_t nentities, 
      * from calloc: the kernel's zero pages, faulted in by the threads that
      * add, instead of a pass of this thread over all of it. */
     size_t bytes = (size_t)nentities * p->row + 8;
-    p->state = calloc(1, bytes);
+    /* The first touch of a page of it is a read (is the key larger?), which
+     * maps the zero page, then a write, which faults again: huge pages make
+     * that 512 times rarer. */
+    p->state = huge_zalloc(bytes);
+    p->state_bytes = bytes;
     if (!p->state) {
         part_free(p);
         return NULL;
     }
-    /* The first touch of a page of it is a read (is the key larger?), which
-     * maps the zero page, then a write, which faults again. */
-    huge_advise(p->state, bytes);
     return p;
 }
 
@@ -117,6 +120,7 @@ struct part *part_new_sharing(struct part *base)
     if (!p)
         return NULL;
     p->state = base->state;
+    p->state_bytes = 0;
     p->tbits = base->tbits;
     p->owner = base->owner;
     return p;
@@ -137,7 +141,7 @@ void part_free(struct part *p)
     if (!p)
         return;
     if (p->owner == p) {
-        free(p->state);
+        huge_zfree(p->state, p->state_bytes);
         free(p->tbits);
     }
     free(p->tev);
@@ -851,10 +855,14 @@ static size_t close_records(struct part *a, struct slice *sl, size_t nsl)
     }
     const size_t cap = ((size_t)a->nent * a->row + 8) / sizeof *pool;
     if (n + more > cap) {
-        pool = realloc(pool, (n + more) * sizeof *pool);
-        if (!pool)
+        int64_t *grown = huge_zalloc((n + more) * sizeof *pool);
+        if (!grown)
             return SIZE_MAX;
-        a->state = (unsigned char *)pool;
+        memcpy(grown, pool, n * sizeof *pool);
+        huge_zfree(a->state, a->state_bytes);
+        a->state = (unsigned char *)grown;
+        a->state_bytes = (n + more) * sizeof *pool;
+        pool = grown;
     }
     for (size_t k = 0; k < nsl; k++) {
         if (sl[k].nmore)
@@ -1175,8 +1183,9 @@ int part_summarise(struct part *a, const struct part_summary_opts *o, struct sum
     if (rc)
         return rc;
     /* The values are the summary's now; the array is done with. */
-    free(a->state);
+    huge_zfree(a->state, a->state_bytes);
     a->state = NULL;
+    a->state_bytes = 0;
     summary_take_pool(out, values, count);
     for (size_t s = 0; s < a->ns; s++) {
         out->stage[s].touches[0] = a->touches[2 * s];

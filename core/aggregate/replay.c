@@ -69,6 +69,8 @@ struct replay_run {
     uint64_t owner_mul;           /* owner of entity e: (e * owner_mul) >> 32 */
     struct replay_slot *slot;     /* nslot; slot[i % nslot] holds block i */
     size_t nslot;
+    uint32_t *sel;                /* every slot's lists, one block (hugemem.h) */
+    size_t sel_bytes;
     pthread_mutex_t claim;        /* guards next_block */
     size_t next_block;            /* the next block to decode */
     atomic_size_t first_bad;      /* the lowest damaged block seen (SIZE_MAX: none) */
@@ -142,10 +144,9 @@ static void backoff(unsigned *spins)
 
 static void route_direct(struct replay_slot *b, const uint32_t *ent, uint32_t n, uint64_t mul, size_t nw)
 {
-    uint32_t *l0 = b->sel, *l1 = l0 + BLOG_EVENTS_PER_BLOCK, *l2 = l1 + BLOG_EVENTS_PER_BLOCK,
-             *l3 = l2 + BLOG_EVENTS_PER_BLOCK;
+    uint32_t *l0 = b->sel, *l1 = l0 + BLOG_EVENTS_PER_BLOCK;
     uint32_t c0 = 0, c1 = 0, c2 = 0, c3 = 0;
-    if (nw == 2) {
+    if (nw == 2) {   /* the slot has two lists only */
         for (uint32_t j = 0; j < n; j++) {
             uint32_t o = (uint32_t)((ent[j] * mul) >> 32);
             l0[c0] = j;
@@ -154,6 +155,7 @@ static void route_direct(struct replay_slot *b, const uint32_t *ent, uint32_t n,
             c1 += o == 1;
         }
     } else {
+        uint32_t *l2 = l1 + BLOG_EVENTS_PER_BLOCK, *l3 = l2 + BLOG_EVENTS_PER_BLOCK;
         for (uint32_t j = 0; j < n; j++) {
             uint32_t o = (uint32_t)((ent[j] * mul) >> 32);
             l0[c0] = l1[c1] = l2[c2] = l3[c3] = j;
@@ -320,6 +322,14 @@ static int setup_workers(struct replay_run *r, size_t nw, struct fb_error *err)
     if (!(r->slot = calloc(ns, sizeof *r->slot)))
         return fb_fail(err, FB_ENOMEM, "out of memory");
     r->nslot = ns;
+    /* The lists route_direct writes (2 workers: 2, up to 4: 4) or the one
+     * of route_sorted, of every slot in one block: in huge pages they
+     * take a page fault or two instead of 128 a list. */
+    const size_t lists = nw == 2 ? 2 : nw <= ROUTE_DIRECT_MAX ? ROUTE_DIRECT_MAX : 1;
+    const size_t per_slot = lists * BLOG_EVENTS_PER_BLOCK;
+    r->sel_bytes = ns * per_slot * sizeof *r->sel;
+    if (nw > 1 && !(r->sel = huge_zalloc(r->sel_bytes)))
+        return fb_fail(err, FB_ENOMEM, "out of memory");
     for (size_t k = 0; k < ns; k++) {
         struct replay_slot *sl = &r->slot[k];
         atomic_init(&sl->ready, 0);
@@ -329,11 +339,10 @@ static int setup_workers(struct replay_run *r, size_t nw, struct fb_error *err)
             return rc;
         if (nw == 1)
             continue;
-        size_t lists = nw <= ROUTE_DIRECT_MAX ? ROUTE_DIRECT_MAX : 1;
-        sl->sel = malloc(lists * BLOG_EVENTS_PER_BLOCK * sizeof *sl->sel);
+        sl->sel = r->sel + k * per_slot;
         sl->start = malloc(nw * sizeof *sl->start);
         sl->count = malloc(nw * sizeof *sl->count);
-        if (!sl->sel || !sl->start || !sl->count)
+        if (!sl->start || !sl->count)
             return fb_fail(err, FB_ENOMEM, "out of memory");
     }
     return 0;
@@ -343,11 +352,11 @@ static void free_workers(struct replay_run *r)
 {
     for (size_t k = 0; r->slot && k < r->nslot; k++) {
         logr_cursor_free(&r->slot[k].cur);
-        free(r->slot[k].sel);
         free(r->slot[k].start);
         free(r->slot[k].count);
     }
     free(r->slot);
+    huge_zfree(r->sel, r->sel_bytes);
     for (size_t k = 0; r->w && k < r->nw; k++)
         if (r->w[k].part != r->part)
             part_free(r->w[k].part);

@@ -15,6 +15,45 @@ void huge_advise(void *p, size_t bytes)
         (void)madvise((void *)from, to - from, MADV_HUGEPAGE);
 }
 
+#define HUGE_MIN ((size_t)1 << 20)
+
+static size_t huge_round(size_t bytes)
+{
+    return (bytes + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
+}
+
+void *huge_zalloc(size_t bytes)
+{
+    if (bytes < HUGE_MIN)
+        return calloc(1, bytes ? bytes : 1);
+    if (bytes > SIZE_MAX - 2 * HUGE_PAGE)
+        return NULL;
+    /* Map a huge page more than needed, then unmap what lies before the
+     * first huge page boundary and after the block's last huge page. */
+    const size_t round = huge_round(bytes);
+    unsigned char *m = mmap(NULL, round + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED)
+        return NULL;
+    unsigned char *p = (unsigned char *)(((uintptr_t)m + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1));
+    const size_t head = (size_t)(p - m);
+    if (head)
+        (void)munmap(m, head);
+    if (HUGE_PAGE - head)
+        (void)munmap(p + round, HUGE_PAGE - head);
+    (void)madvise(p, round, MADV_HUGEPAGE);
+    return p;
+}
+
+void huge_zfree(void *p, size_t bytes)
+{
+    if (!p)
+        return;
+    if (bytes < HUGE_MIN)
+        free(p);
+    else
+        (void)munmap(p, huge_round(bytes));
+}
+
 void *huge_alloc(size_t bytes)
 {
     if (bytes < ((size_t)1 << 20))

@@ -12,6 +12,15 @@
  * refuses it, small pages work the same. */
 void huge_advise(void *p, size_t bytes);
 
+/* calloc for a large block made once and filled a little at a time,
+ * perhaps by several threads: from 1 MiB on, a mapping of its own, so its
+ * pages are zero and unmapped until touched (no pass over it here) and
+ * come as huge pages (a range of the heap that was ever mapped in small
+ * pages keeps them); below that, calloc.  Release with huge_zfree and the
+ * same size.  NULL when out of memory. */
+void *huge_zalloc(size_t bytes);
+void huge_zfree(void *p, size_t bytes);
+
 /* malloc for a buffer that is written soon after: from 1 MiB on, whole
  * huge pages (the size rounded up to 2 MiB, aligned, advised), below that
  * plain malloc.  Release with free().  NULL when out of memory. */

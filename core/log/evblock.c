@@ -20,15 +20,20 @@
 /* The time and id arrays of cap events in one zeroed block, time first:
  * a reader's block of 64 Ki events is 2.3 MB, which in huge pages
  * (hugemem.h) takes 2 page faults where separate arrays took one for
- * every 4 KiB.  Returns 0 or FB_ENOMEM, c untouched then. */
+ * every 4 KiB, and is not cleared before use.  Returns 0 or FB_ENOMEM, c
+ * untouched then. */
+static size_t fixed_bytes(uint32_t cap)
+{
+    return (size_t)(cap ? cap : 1) * (sizeof(int64_t) + EVB_NIDS * sizeof(uint32_t));
+}
+
 static int fixed_block(struct evb_cols *c, uint32_t cap)
 {
     const size_t n = cap ? cap : 1;
-    const size_t bytes = n * (sizeof *c->time + EVB_NIDS * sizeof(uint32_t));
-    unsigned char *b = huge_alloc(bytes);
+    unsigned char *b = huge_zalloc(fixed_bytes(cap));
     if (!b)
         return FB_ENOMEM;
-    memset(b, 0, bytes);
+    c->block_cap = cap;
     c->time = (int64_t *)b;
     for (int k = 0; k < EVB_NIDS; k++)
         c->ids[k] = (uint32_t *)(b + n * sizeof *c->time) + (size_t)k * n;
@@ -72,7 +77,7 @@ int evb_cols_grow(struct evb_cols *c, uint32_t cap)
     memcpy(c->time, was.time, (size_t)old * sizeof *c->time);
     for (int k = 0; k < EVB_NIDS; k++)
         memcpy(c->ids[k], was.ids[k], (size_t)old * sizeof(uint32_t));
-    free(was.time);
+    huge_zfree(was.time, fixed_bytes(was.block_cap));
     for (uint32_t a = 0; a < c->natt; a++) {
         uint32_t *q = evb_grown(c->att[a], sizeof(uint32_t), old, cap);
         if (!q)
@@ -85,7 +90,7 @@ int evb_cols_grow(struct evb_cols *c, uint32_t cap)
 
 void evb_cols_free(struct evb_cols *c)
 {
-    free(c->time);   /* the block of every id array too */
+    huge_zfree(c->time, fixed_bytes(c->block_cap));   /* the block of every id array too */
     for (uint32_t a = 0; c->att && a < c->att_cap; a++)
         free(c->att[a]);
     free(c->att);

@@ -26,6 +26,8 @@ struct evb_cols {
     uint32_t **att;       /* natt arrays of n value ids */
     uint32_t att_cap;     /* arrays allocated in att (decode grows it) */
     uint32_t cap;         /* events each array holds */
+    uint32_t block_cap;   /* events the time and id block holds (>= cap
+                           * after a failed grow), for freeing it */
 };
 
 /* Allocate room for `cap` events and `natt` attribute columns (zeroed).
