@@ -2,8 +2,6 @@
  * docs/METRICS.md §4.19-§4.20. */
 #include "deals.h"
 
-#include "hugemem.h"
-
 #include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -114,11 +112,13 @@ static void stage_job(void *arg, size_t i)
         nund += s->und[k].stage == i;
     const size_t nc = age->n + cen->n + nund;
     const size_t cap = nc > ev->n ? nc : ev->n;
-    /* Both are written end to end at once (hugemem.h). */
-    int64_t *cens = huge_alloc(nc * sizeof *cens), *tmp = huge_alloc(cap * sizeof *tmp);
+    /* Both are written end to end at once, often by a thread that has just
+     * started and has no memory of its own yet: blocks of their own in
+     * huge pages (hugemem.h). */
+    int64_t *cens = huge_zalloc(nc * sizeof *cens), *tmp = huge_zalloc(cap * sizeof *tmp);
     if (!cens || !tmp) {
-        free(cens);
-        free(tmp);
+        huge_zfree(cens, nc * sizeof *cens);
+        huge_zfree(tmp, cap * sizeof *tmp);
         atomic_store(&j->failed, 1);
         return;
     }
@@ -149,8 +149,8 @@ static void stage_job(void *arg, size_t i)
         out->stages[i].km_median_s = km.median_s;
         out->stages[i].km_p90_s = km.p90_s;
     }
-    free(cens);
-    free(tmp);
+    huge_zfree(cens, nc * sizeof *cens);
+    huge_zfree(tmp, cap * sizeof *tmp);
 }
 
 static int stage_larger(const void *pa, const void *pb, void *arg)
