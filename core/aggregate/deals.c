@@ -47,9 +47,10 @@ void deals_classify(const struct summary *s, struct res_report *out)
 }
 
 /* The aging of stage i (open entities with max(e) = i) from cens[0..na),
- * which it reorders: count, median, p90, over_median, and the ages beyond
- * p90 with the longest RES_AGING_LONGEST of them (docs/METRICS.md §4.20).
- * Returns 0, or -1 when out of memory. */
+ * which it reorders: count, median, p90, and the ages beyond p90 with the
+ * longest RES_AGING_LONGEST of them (docs/METRICS.md §4.20); over_median
+ * waits for the time in stage (over_median below).  Returns 0, or -1 when
+ * out of memory. */
 static int aging(int64_t *cens, size_t na, struct res_stage *st)
 {
     struct res_stats a;
@@ -58,10 +59,6 @@ static int aging(int64_t *cens, size_t na, struct res_stage *st)
     st->aging_count = na;
     st->aging_median_days = na ? (double)a.median_s / DAY_S : NAN;
     st->aging_p90_days = na ? (double)a.p90_s / DAY_S : NAN;
-    st->has_over_median = st->time_in_stage.count > 0;
-    st->aging_over_median = 0;
-    for (size_t k = 0; st->has_over_median && k < na; k++)
-        st->aging_over_median += cens[k] > st->time_in_stage.median_s;
     /* The longest ages by insertion into a short descending list: beyond
      * p90 is at most a tenth of the ages, and few of them displace one. */
     int64_t top[RES_AGING_LONGEST];
@@ -88,42 +85,60 @@ static int aging(int64_t *cens, size_t na, struct res_stage *st)
     return 0;
 }
 
-/* One stage's job: time in stage (its durations sorted once, then read by
- * index), the aging and the Kaplan-Meier estimate, which walks the same
- * sorted durations as its events.  The censorings of stage i are the open
- * ones (also its aging) and the closed ones of the summary, and those of
- * its undecided entities by the outcome deals_classify gave them. */
+/* The jobs of the stages below the last, in two rounds.  First, on as
+ * many threads as there are, each stage's two independent halves as jobs
+ * of their own, so that the two largest stages do not fall to one thread:
+ * its durations sorted (time in stage is then read by index), and its
+ * censorings gathered - the open ones first (the aging), then the closed
+ * ones of the summary and those of its undecided entities by the outcome
+ * deals_classify gave them - and sorted.  Then, per stage, what needs
+ * both: the open ages over the median time in stage, and the
+ * Kaplan-Meier estimate, which walks both sorted lists. */
 struct stage_jobs {
     struct summary *s;
     struct res_report *out;
+    int64_t *cens[FUNNEL_MAX_STAGES];   /* per stage, its censorings sorted */
+    size_t ncens[FUNNEL_MAX_STAGES];
+    size_t cens_bytes[FUNNEL_MAX_STAGES];   /* for huge_zfree */
     atomic_int failed;
 };
 
-static void stage_job(void *arg, size_t i)
+/* Job 2i sorts stage i's durations, job 2i + 1 gathers and sorts its
+ * censorings. */
+static void stage_half(void *arg, size_t job)
 {
     struct stage_jobs *j = arg;
     struct summary *s = j->s;
     struct res_report *out = j->out;
-    const size_t ns = s->ns;
+    const size_t ns = s->ns, i = job / 2;
+    if (job % 2 == 0) {
+        struct sum_set *ev = &s->set[SUM_DUR(i)];
+        /* Written end to end at once, often by a thread that has just
+         * started and has no memory of its own yet: a block of its own
+         * in huge pages (hugemem.h). */
+        int64_t *tmp = huge_zalloc(ev->n * sizeof *tmp);
+        if (!tmp) {
+            atomic_store(&j->failed, 1);
+            return;
+        }
+        stats_sort_durations(ev->v, ev->n, tmp);
+        stats_summarise_sorted(ev->v, ev->n, &out->stages[i].time_in_stage);
+        huge_zfree(tmp, ev->n * sizeof *tmp);
+        return;
+    }
     const struct sum_set *age = &s->set[SUM_AGE(ns, i)], *cen = &s->set[SUM_CEN(ns, i)];
-    struct sum_set *ev = &s->set[SUM_DUR(i)];
     size_t nund = 0;
     for (size_t k = 0; k < s->nund; k++)
         nund += s->und[k].stage == i;
     const size_t nc = age->n + cen->n + nund;
-    const size_t cap = nc > ev->n ? nc : ev->n;
-    /* Both are written end to end at once, often by a thread that has just
-     * started and has no memory of its own yet: blocks of their own in
-     * huge pages (hugemem.h). */
-    int64_t *cens = huge_zalloc(nc * sizeof *cens), *tmp = huge_zalloc(cap * sizeof *tmp);
+    int64_t *cens = huge_zalloc(nc * sizeof *cens), *tmp = huge_zalloc(nc * sizeof *tmp);
+    j->cens[i] = cens;
+    j->cens_bytes[i] = nc * sizeof *cens;
     if (!cens || !tmp) {
-        huge_zfree(cens, nc * sizeof *cens);
-        huge_zfree(tmp, cap * sizeof *tmp);
+        huge_zfree(tmp, nc * sizeof *tmp);
         atomic_store(&j->failed, 1);
         return;
     }
-    stats_sort_durations(ev->v, ev->n, tmp);
-    stats_summarise_sorted(ev->v, ev->n, &out->stages[i].time_in_stage);
     size_t n = age->n;
     if (age->n)   /* an empty set's v may be NULL */
         memcpy(cens, age->v, age->n * sizeof *cens);
@@ -139,18 +154,50 @@ static void stage_job(void *arg, size_t i)
         if (s->und[k].stage == i && und_is_stale(s, &s->und[k], out->as_of))
             cens[n++] = s->und[k].last - s->und[k].m;
     stats_sort_durations(cens, n, tmp);
+    huge_zfree(tmp, nc * sizeof *tmp);
+    j->ncens[i] = n;
+}
+
+/* Stage i's open ages over its median time in stage (the ages are its
+ * age set and its open undecided entities, as aging saw them), and its
+ * Kaplan-Meier estimate. */
+static void stage_both(void *arg, size_t i)
+{
+    struct stage_jobs *j = arg;
+    struct summary *s = j->s;
+    struct res_stage *st = &j->out->stages[i];
+    const struct sum_set *age = &s->set[SUM_AGE(s->ns, i)], *ev = &s->set[SUM_DUR(i)];
+    st->has_over_median = st->time_in_stage.count > 0;
+    st->aging_over_median = 0;
+    const int64_t median = st->time_in_stage.median_s;
+    for (size_t k = 0; st->has_over_median && k < age->n; k++)
+        st->aging_over_median += age->v[k] > median;
+    for (size_t k = 0; st->has_over_median && k < s->nund; k++)
+        if (s->und[k].stage == i && !und_is_stale(s, &s->und[k], j->out->as_of))
+            st->aging_over_median += j->out->as_of - s->und[k].m > median;
     struct km_result km;
     struct fb_error err;
-    if (km_quantiles(ev->v, ev->n, cens, n, &km, &err) != 0)
+    if (km_quantiles(ev->v, ev->n, j->cens[i], j->ncens[i], &km, &err) != 0) {
         atomic_store(&j->failed, 1);
-    else {
-        out->stages[i].has_km_median = km.has_median;
-        out->stages[i].has_km_p90 = km.has_p90;
-        out->stages[i].km_median_s = km.median_s;
-        out->stages[i].km_p90_s = km.p90_s;
+        return;
     }
-    huge_zfree(cens, nc * sizeof *cens);
-    huge_zfree(tmp, cap * sizeof *tmp);
+    st->has_km_median = km.has_median;
+    st->has_km_p90 = km.has_p90;
+    st->km_median_s = km.median_s;
+    st->km_p90_s = km.p90_s;
+}
+
+/* The values each job of the first round reads or writes, its size. */
+static size_t half_size(const struct summary *s, size_t job)
+{
+    const size_t i = job / 2;
+    return job % 2 == 0 ? s->set[SUM_DUR(i)].n : s->set[SUM_AGE(s->ns, i)].n + s->set[SUM_CEN(s->ns, i)].n;
+}
+
+static int half_larger(const void *pa, const void *pb, void *arg)
+{
+    const size_t a = half_size(arg, *(const size_t *)pa), b = half_size(arg, *(const size_t *)pb);
+    return (a < b) - (a > b);
 }
 
 static int stage_larger(const void *pa, const void *pb, void *arg)
@@ -163,15 +210,30 @@ static int stage_larger(const void *pa, const void *pb, void *arg)
 int deals_stage_stats(struct summary *s, struct res_report *out, struct fb_error *err)
 {
     const size_t ns = s->ns;
-    size_t order[FUNNEL_MAX_STAGES], total = 0;
-    for (size_t i = 0; i + 1 < ns; i++) {
-        order[i] = i;
-        total += s->set[SUM_DUR(i)].n + s->set[SUM_AGE(ns, i)].n + s->set[SUM_CEN(ns, i)].n;
+    size_t order[2 * FUNNEL_MAX_STAGES], total = 0;
+    for (size_t k = 0; k < 2 * (ns - 1); k++) {
+        order[k] = k;
+        total += half_size(s, k);
     }
-    qsort_r(order, ns - 1, sizeof *order, stage_larger, s);
-    struct stage_jobs j = {s, out, 0};
-    stats_run_jobs(stage_job, &j, order, ns - 1, total >= STATS_PARALLEL_MIN, s->threads);
-    return atomic_load(&j.failed) ? fb_fail(err, FB_ENOMEM, "out of memory computing the report") : 0;
+    qsort_r(order, 2 * (ns - 1), sizeof *order, half_larger, s);
+    struct stage_jobs *j = calloc(1, sizeof *j);
+    if (!j)
+        return fb_fail(err, FB_ENOMEM, "out of memory computing the report");
+    j->s = s;
+    j->out = out;
+    const int parallel = total >= STATS_PARALLEL_MIN;
+    stats_run_jobs(stage_half, j, order, 2 * (ns - 1), parallel, s->threads);
+    if (!atomic_load(&j->failed)) {
+        for (size_t i = 0; i + 1 < ns; i++)
+            order[i] = i;
+        qsort_r(order, ns - 1, sizeof *order, stage_larger, s);
+        stats_run_jobs(stage_both, j, order, ns - 1, parallel, s->threads);
+    }
+    for (size_t i = 0; i + 1 < ns; i++)
+        huge_zfree(j->cens[i], j->cens_bytes[i]);
+    const int failed = atomic_load(&j->failed);
+    free(j);
+    return failed ? fb_fail(err, FB_ENOMEM, "out of memory computing the report") : 0;
 }
 
 int deals_finish(struct summary *s, struct res_report *out, struct fb_error *err)
