@@ -289,6 +289,7 @@ static int corrupt(struct fb_error *err, const char *what)
 static int inflate_column(struct evb_scratch *s, const unsigned char *src, uint32_t clen,
                           uint32_t raw_len, struct fb_error *err)
 {
+    s->raw.len = 0;   /* it holds one column at a time */
     if (buf_reserve(&s->raw, (size_t)raw_len + 1) != 0)
         return fb_fail(err, FB_ENOMEM, "out of memory decoding a block");
     int rc = zinf_exact(&s->inflater, src, clen, s->raw.p, raw_len);
@@ -419,7 +420,7 @@ static int check_desc(const unsigned char *d, uint32_t count, int *seen, struct 
         return corrupt(err, "unknown column encoding");
     if (kind != BLOG_C_ATTR && seen[kind]++)
         return corrupt(err, "column given twice");
-    if (rd_u32(d + 8) > (uint64_t)count * 10)
+    if (rd_u32(d + 8) > EVB_RAW_MAX(count))
         return corrupt(err, "column larger than its events allow");
     return 0;
 }

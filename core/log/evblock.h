@@ -46,6 +46,10 @@ int evb_cols_grow(struct evb_cols *c, uint32_t cap) FB_MUST_USE;
  * new part zeroed; NULL, p untouched, when out of memory. */
 void *evb_grown(void *p, size_t elem, uint32_t old, uint32_t cap);
 
+/* The most bytes a column of `count` events may inflate to (docs/FORMAT.md
+ * §6.4): a reader refuses a larger stated size before inflating. */
+#define EVB_RAW_MAX(count) ((uint64_t)(count) * 10)
+
 /* Scratch buffers reused from block to block (owned; free with evb_scratch_free). */
 struct evb_scratch {
     struct buf raw, comp;

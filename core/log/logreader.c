@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "dictblock.h"
+#include "hugemem.h"
 
 static int index_events(struct logr *r, struct fb_error *err)
 {
@@ -143,11 +144,30 @@ int logr_cursor_init(struct logr_cursor *c, const struct logr *r, const struct l
     c->next = from < c->end ? from : c->end;
     if (evb_cols_init(&c->cols, BLOG_EVENTS_PER_BLOCK, 0) != 0)
         return fb_fail(err, FB_ENOMEM, "out of memory");
+    /* Room for the largest payload of the log and the largest inflated
+     * column a block may state (evblock.c refuses more before inflating),
+     * made once in one block of its own (hugemem.h): grown as blocks
+     * came, they were copied at each doubling and faulted in 4 KiB at a
+     * time, a few hundred faults for each of a replay's slots.  Neither
+     * buffer ever grows past it, so neither is reallocated. */
+    size_t payload = 0;
+    for (size_t i = 0; i < r->nev; i++)
+        payload = logr_block(r, i)->h.payload_len > payload ? logr_block(r, i)->h.payload_len : payload;
+    const size_t raw = (size_t)EVB_RAW_MAX(BLOG_EVENTS_PER_BLOCK) + 1;
+    c->room_bytes = payload + 1 + raw;
+    if (!(c->room = huge_zalloc(c->room_bytes)))
+        return fb_fail(err, FB_ENOMEM, "out of memory");
+    c->payload = (struct buf){c->room, 0, payload + 1};
+    c->scratch.raw = (struct buf){c->room + payload + 1, 0, raw};
     return 0;
 }
 
 void logr_cursor_free(struct logr_cursor *c)
 {
+    if (c->room) {   /* the buffers are views of it */
+        c->payload.p = c->scratch.raw.p = NULL;
+        huge_zfree(c->room, c->room_bytes);
+    }
     evb_cols_free(&c->cols);
     evb_scratch_free(&c->scratch);
     buf_free(&c->payload);

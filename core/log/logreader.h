@@ -81,6 +81,8 @@ struct logr_cursor {
     struct evb_cols cols;             /* its events (valid until the next call) */
     struct evb_scratch scratch;
     struct buf payload;
+    unsigned char *room;              /* the payload's and the inflated column's */
+    size_t room_bytes;
 };
 
 /* A cursor over EVENTS blocks [from, to) (to is clamped to r->nev); want is
