@@ -116,14 +116,15 @@ static void stage_half(void *arg, size_t job)
         /* Written end to end at once, often by a thread that has just
          * started and has no memory of its own yet: a block of its own
          * in huge pages (hugemem.h). */
-        int64_t *tmp = huge_zalloc(ev->n * sizeof *tmp);
+        const size_t bytes = STATS_SORT_TMP(ev->n) * sizeof(int64_t);
+        int64_t *tmp = huge_zalloc(bytes);
         if (!tmp) {
             atomic_store(&j->failed, 1);
             return;
         }
         stats_sort_durations(ev->v, ev->n, tmp);
         stats_summarise_sorted(ev->v, ev->n, &out->stages[i].time_in_stage);
-        huge_zfree(tmp, ev->n * sizeof *tmp);
+        huge_zfree(tmp, bytes);
         return;
     }
     const struct sum_set *age = &s->set[SUM_AGE(ns, i)], *cen = &s->set[SUM_CEN(ns, i)];
@@ -131,11 +132,12 @@ static void stage_half(void *arg, size_t job)
     for (size_t k = 0; k < s->nund; k++)
         nund += s->und[k].stage == i;
     const size_t nc = age->n + cen->n + nund;
-    int64_t *cens = huge_zalloc(nc * sizeof *cens), *tmp = huge_zalloc(nc * sizeof *tmp);
+    const size_t tmp_bytes = STATS_SORT_TMP(nc) * sizeof(int64_t);
+    int64_t *cens = huge_zalloc(nc * sizeof *cens), *tmp = huge_zalloc(tmp_bytes);
     j->cens[i] = cens;
     j->cens_bytes[i] = nc * sizeof *cens;
     if (!cens || !tmp) {
-        huge_zfree(tmp, nc * sizeof *tmp);
+        huge_zfree(tmp, tmp_bytes);
         atomic_store(&j->failed, 1);
         return;
     }
@@ -154,7 +156,7 @@ static void stage_half(void *arg, size_t job)
         if (s->und[k].stage == i && und_is_stale(s, &s->und[k], out->as_of))
             cens[n++] = s->und[k].last - s->und[k].m;
     stats_sort_durations(cens, n, tmp);
-    huge_zfree(tmp, nc * sizeof *tmp);
+    huge_zfree(tmp, tmp_bytes);
     j->ncens[i] = n;
 }
 

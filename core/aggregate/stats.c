@@ -155,20 +155,9 @@ void stats_sort_durations(int64_t *v, size_t n, int64_t *tmp)
     /* Wide digits for large sets (two passes cover a year of seconds),
      * narrow ones where clearing the counts would cost more than the
      * values. */
-    const unsigned width = n >= 65536 ? 13 : 8;
+    const unsigned width = n >= 65536 ? 13 : 8;   /* STATS_SORT_TMP's room */
     const size_t nb = (size_t)1 << width;
-    size_t *count = malloc((nb + 1) * sizeof *count);
-    if (!count) {   /* no memory for the counts: sort in place all the same */
-        for (size_t gap = n / 2; gap > 0; gap /= 2)   /* Shell sort, no allocation */
-            for (size_t i = gap; i < n; i++) {
-                int64_t x = v[i];
-                size_t j = i;
-                for (; j >= gap && v[j - gap] > x; j -= gap)
-                    v[j] = v[j - gap];
-                v[j] = x;
-            }
-        return;
-    }
+    int64_t *count = tmp + n;
     int64_t *a = v, *b = tmp;
     const uint64_t mask = nb - 1;
     for (unsigned shift = 0; shift < bits; shift += width) {
@@ -183,7 +172,6 @@ void stats_sort_durations(int64_t *v, size_t n, int64_t *tmp)
         a = b;
         b = t;
     }
-    free(count);
     if (a != v)
         memcpy(v, a, n * sizeof *v);
 }

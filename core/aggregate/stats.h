@@ -36,8 +36,11 @@ void stats_summarise_all(struct stats_job *jobs, size_t n, unsigned threads);
 void stats_summarise_sorted(const int64_t *v, size_t n, struct res_stats *out);
 
 /* Sort durations (0 <= v < 2^40, docs/METRICS.md §4.20) ascending; tmp
- * holds n.  A radix sort with as few passes as the largest value needs,
+ * holds STATS_SORT_TMP(n) values (the copy, then the digit counts: the
+ * caller's block, so that a sort on a new thread makes no allocation of
+ * its own).  A radix sort with as few passes as the largest value needs,
  * since replay sorts every stage's durations on every run. */
+#define STATS_SORT_TMP(n) ((size_t)(n) + ((size_t)1 << 13) + 1)
 void stats_sort_durations(int64_t *v, size_t n, int64_t *tmp);
 
 /* fn(ctx, order[k]) for k in [0, n), on up to `threads` threads (0 or 1,

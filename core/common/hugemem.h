@@ -13,7 +13,7 @@
 void huge_advise(void *p, size_t bytes);
 
 /* calloc for a large block made once and filled a little at a time,
- * perhaps by several threads: from 1 MiB on, a mapping of its own, so its
+ * perhaps by several threads: from 256 KiB on, a mapping of its own, so its
  * pages are zero and unmapped until touched (no pass over it here) and
  * come as huge pages (a range of the heap that was ever mapped in small
  * pages keeps them); below that, calloc.  Release with huge_zfree and the

@@ -235,7 +235,7 @@ static void durations_sort_like_qsort_and_summarise_alike(void **state)
         for (size_t b = 0; b < sizeof bits / sizeof *bits; b++) {
             const size_t n = sizes[a];
             int64_t *v = malloc((n ? n : 1) * sizeof *v), *w = malloc((n ? n : 1) * sizeof *w),
-                    *tmp = malloc((n ? n : 1) * sizeof *tmp);
+                    *tmp = malloc(STATS_SORT_TMP(n) * sizeof *tmp);
             assert_true(v && w && tmp);
             for (size_t i = 0; i < n; i++)
                 v[i] = (int64_t)(next() & (((uint64_t)1 << bits[b]) - 1));
