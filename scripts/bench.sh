@@ -7,9 +7,12 @@
 # /usr/bin/time (wall seconds, peak RSS):
 #   gzip -6 and zcat of the CSV           the yardstick for append and size
 #   funnel append -q (fresh log)          best of 2
-#   funnel replay -o report.json          best of 3 with --threads 1 and
-#                                         with every core (the reports must
-#                                         be byte-identical)
+#   funnel replay -o report.json          best of 5 with --threads 1 and
+#                                         with every core, in turn (the
+#                                         reports must be byte-identical),
+#                                         and gzip -6 alone and on every
+#                                         core at once (the machine's own
+#                                         scaling)
 #   DuckDB on the CSV and on Parquet      best of 3 each, 2 threads, through
 #                                         scripts/bench_duckdb.mjs (needs npm;
 #                                         skipped with a notice without it)
@@ -84,15 +87,21 @@ size_of() { stat -c %s "$1"; }
 
 # timed CMD... : run CMD once under GNU time (redirections apply to CMD);
 # sets WALL (s), RSS (KB) and CPU (user+sys s).  A failing CMD ends the run.
+# The wall time is bash's clock around it, to the millisecond: GNU time's
+# %e has 10 ms steps, a twentieth of a 2-thread replay, too coarse for the
+# ratios judged below.
 timed() {
+    local t0=$EPOCHREALTIME t1
     if ! "$TIME" -f '%e %M %U %S' -o "$B/time.out" "$@"; then
         echo "bench: command failed: $*" >&2
         sed 's/^/  /' "$B/time.out" >&2
         exit 1
     fi
-    local u s
+    t1=$EPOCHREALTIME
+    local u s e
     # The numbers are on the last line (a note may come before them).
-    read -r WALL RSS u s < <(tail -n 1 "$B/time.out")
+    read -r e RSS u s < <(tail -n 1 "$B/time.out")
+    WALL=$(fmt '%.3f' "$t1 - $t0")
     CPU=$(calc "$u + $s")
 }
 
@@ -174,20 +183,51 @@ APPEND_CPU=$BEST_CPU
 LOG_BYTES=$(size_of bench.flog)
 row "funnel append" "$BEST_WALL" "$(rate "$BEST_WALL")" "$(mb "$BEST_RSS")" "$LOG_BYTES"
 
-note "funnel replay --threads 1, best of 5"
-best_of 5 report1.json "$FUNNEL" replay --threads 1 bench.flog -o report1.json
-REPLAY1_WALL=$BEST_WALL
-REPLAY1_CPU=$BEST_CPU
-REPLAY1_RSS=$BEST_RSS
-row "funnel replay --threads 1" "$BEST_WALL" "$(rate "$BEST_WALL")" "$(mb "$BEST_RSS")" "-"
+# replay_pairs N LOG OUT1 OUTN: replay LOG with --threads 1 and with
+# --threads $THREADS in turn, N times each, keeping the best of each: taken
+# in turn, both see the same moods of the machine, which drift over minutes
+# (docs/BENCHMARKS.md "Spread between runs").  Sets R1_WALL R1_CPU R1_RSS
+# and RN_WALL RN_CPU RN_RSS; the two reports must be byte-identical.
+replay_pairs() {
+    local n=$1 log=$2 out1=$3 outn=$4 k
+    R1_WALL='' R1_CPU='' R1_RSS=0 RN_WALL='' RN_CPU='' RN_RSS=0
+    for ((k = 0; k < n; k++)); do
+        rm -f "$out1" "$outn"
+        best_reset
+        if [ -n "$R1_WALL" ]; then BEST_WALL=$R1_WALL BEST_CPU=$R1_CPU BEST_RSS=$R1_RSS; fi
+        timed "$FUNNEL" replay --threads 1 "$log" -o "$out1"
+        keep_best
+        R1_WALL=$BEST_WALL R1_CPU=$BEST_CPU R1_RSS=$BEST_RSS
+        best_reset
+        if [ -n "$RN_WALL" ]; then BEST_WALL=$RN_WALL BEST_CPU=$RN_CPU BEST_RSS=$RN_RSS; fi
+        timed "$FUNNEL" replay --threads "$THREADS" "$log" -o "$outn"
+        keep_best
+        RN_WALL=$BEST_WALL RN_CPU=$BEST_CPU RN_RSS=$BEST_RSS
+    done
+    cmp -s "$out1" "$outn" || die "$log: replay --threads $THREADS and --threads 1 wrote different reports"
+}
 
-note "funnel replay --threads $THREADS, best of 5"
-best_of 5 report.json "$FUNNEL" replay --threads "$THREADS" bench.flog -o report.json
-REPLAY_WALL=$BEST_WALL
-REPLAY_CPU=$BEST_CPU
-REPLAY_RSS=$BEST_RSS
-row "funnel replay --threads $THREADS" "$BEST_WALL" "$(rate "$BEST_WALL")" "$(mb "$BEST_RSS")" "-"
-cmp -s report1.json report.json || die "replay --threads $THREADS and --threads 1 wrote different reports"
+note "funnel replay --threads 1 and --threads $THREADS in turn, best of 5 each"
+replay_pairs 5 bench.flog report1.json report.json
+REPLAY1_WALL=$R1_WALL REPLAY1_CPU=$R1_CPU REPLAY1_RSS=$R1_RSS
+REPLAY_WALL=$RN_WALL REPLAY_CPU=$RN_CPU REPLAY_RSS=$RN_RSS
+row "funnel replay --threads 1" "$REPLAY1_WALL" "$(rate "$REPLAY1_WALL")" "$(mb "$REPLAY1_RSS")" "-"
+row "funnel replay --threads $THREADS" "$REPLAY_WALL" "$(rate "$REPLAY_WALL")" "$(mb "$REPLAY_RSS")" "-"
+
+# The machine's own scaling, the ceiling of replay's: one compute-bound job
+# (gzip -6 of the CSV's first 32 MiB, from the page cache) alone, then
+# $THREADS copies at once, best of 3 each; $THREADS x alone / together is
+# how much more work $THREADS busy cores do than one, here and now.  On the
+# guests measured, cores slow each other by up to a fifth (docs/BENCHMARKS.md
+# "Replay threads").
+note "the machine: gzip -6 alone, then $THREADS at once, best of 3 each"
+head -c 33554432 events.csv >probe.bin
+best_of 3 - sh -c 'exec gzip -6 -c probe.bin >/dev/null'
+PROBE1_WALL=$BEST_WALL
+best_of 3 - sh -c 'for k in $(seq "$1"); do gzip -6 -c probe.bin >/dev/null & done; wait' - "$THREADS"
+PROBEN_WALL=$BEST_WALL
+rm -f probe.bin
+CORES_SCALE=$(fmt '%.2f' "$THREADS * $PROBE1_WALL / ($PROBEN_WALL > 0 ? $PROBEN_WALL : 1)")
 
 # ---- the entity list (docs/METRICS.md §4.21): every counted entity as CSV ----
 note "funnel entities --threads $THREADS -o /dev/null, best of 3"
@@ -380,15 +420,12 @@ if [ "$WANT_ALT" != 0 ]; then
     ALT_APPEND_WALL=$BEST_WALL
     ALT_LOG_BYTES=$(size_of alt.flog)
     echo "funnel append|$BEST_WALL|$(rate "$BEST_WALL")|$(mb "$BEST_RSS")|$ALT_LOG_BYTES" >>"$ROWS2"
-    note "data set 2: funnel replay --threads 1, best of 3"
-    best_of 3 alt_report1.json "$FUNNEL" replay --threads 1 alt.flog -o alt_report1.json
-    ALT_REPLAY_WALL=$BEST_WALL ALT_REPLAY_CPU=$BEST_CPU ALT_REPLAY_RSS=$BEST_RSS
-    echo "funnel replay --threads 1|$BEST_WALL|$(rate "$BEST_WALL")|$(mb "$BEST_RSS")|-" >>"$ROWS2"
-    note "data set 2: funnel replay --threads $THREADS, best of 3"
-    best_of 3 alt_report.json "$FUNNEL" replay --threads "$THREADS" alt.flog -o alt_report.json
-    ALT_REPLAYN_WALL=$BEST_WALL ALT_REPLAYN_RSS=$BEST_RSS
-    echo "funnel replay --threads $THREADS|$BEST_WALL|$(rate "$BEST_WALL")|$(mb "$BEST_RSS")|-" >>"$ROWS2"
-    cmp -s alt_report1.json alt_report.json || die "data set 2: replay --threads $THREADS and 1 differ"
+    note "data set 2: funnel replay --threads 1 and --threads $THREADS in turn, best of 5 each"
+    replay_pairs 5 alt.flog alt_report1.json alt_report.json
+    ALT_REPLAY_WALL=$R1_WALL ALT_REPLAY_CPU=$R1_CPU ALT_REPLAY_RSS=$R1_RSS
+    ALT_REPLAYN_WALL=$RN_WALL ALT_REPLAYN_RSS=$RN_RSS
+    echo "funnel replay --threads 1|$R1_WALL|$(rate "$R1_WALL")|$(mb "$R1_RSS")|-" >>"$ROWS2"
+    echo "funnel replay --threads $THREADS|$RN_WALL|$(rate "$RN_WALL")|$(mb "$RN_RSS")|-" >>"$ROWS2"
     ALT_ENTITIES=$(sed -n 's/^  "entities": \([0-9]*\),*$/\1/p' alt_report.json)
     ALT_PQ=
     if [ "$DUCK" = 1 ]; then
@@ -468,8 +505,8 @@ if [ "$DUCK" = 1 ]; then PQ=$PQ_BYTES; else PQ='' DCSV_WALL='' DCSV_Q='' DPQ_WAL
         echo "| $step | $wall | $evs | $rss | $bytes |"
     done <"$ROWS"
     echo
-    echo "Best of 5 for replay, best of 3 for DuckDB and ClickHouse, best of 2 for append, one run otherwise;"
-    echo "peak RSS is the highest of the runs."
+    echo "Best of 5 for replay (1 and $THREADS threads in turn), best of 3 for DuckDB and ClickHouse, best of 2"
+    echo "for append, one run otherwise; wall times to the millisecond; peak RSS is the highest of the runs."
     echo
     echo "## Ratios"
     echo
@@ -479,7 +516,9 @@ if [ "$DUCK" = 1 ]; then PQ=$PQ_BYTES; else PQ='' DCSV_WALL='' DCSV_Q='' DPQ_WAL
          "(query only: $(times "$DCSV_Q" "$REPLAY_WALL"))"
     echo "- replay speedup vs ClickHouse Parquet: $(times "$CH_WALL" "$REPLAY_WALL")" \
          "(query only: $(times "$CH_Q" "$REPLAY_WALL"))"
-    echo "- replay speedup, $THREADS threads vs 1: $(times "$REPLAY1_WALL" "$REPLAY_WALL")"
+    echo "- replay speedup, $THREADS threads vs 1: $(times "$REPLAY1_WALL" "$REPLAY_WALL")" \
+         "(the machine: $THREADS copies of gzip -6 at once do ${CORES_SCALE}x the work of one," \
+         "$PROBE1_WALL s alone, $PROBEN_WALL s together)"
     [ -z "$REPORT_WALL" ] ||
         echo "- funnel report (three folds, charts, page) against replay, $THREADS threads: $(times "$REPORT_WALL" "$REPLAY_WALL")"
     echo "- log size / Parquet size: $(ratio "$LOG_BYTES" "$PQ")"
