@@ -889,8 +889,8 @@ static void *scatter_slice(void *arg)
 
 /* The values of the slices into one block, set after set (each set's
  * values in slice order, each slice's in entity order).  Returns the
- * block, or NULL when out of memory. */
-static int64_t *gather_values(struct slice *sl, size_t nsl, size_t nsets)
+ * block (a huge_zalloc block of *bytes), or NULL when out of memory. */
+static int64_t *gather_values(struct slice *sl, size_t nsl, size_t nsets, size_t *bytes)
 {
     size_t total = 0;
     for (size_t s = 0; s < nsets; s++)
@@ -898,8 +898,9 @@ static int64_t *gather_values(struct slice *sl, size_t nsl, size_t nsets)
             sl[k].at[s] = total;
             total += sl[k].nset[s];
         }
-    /* Written end to end at once (hugemem.h). */
-    int64_t *to = huge_alloc((total ? total : 1) * sizeof *to);
+    /* Written end to end at once, by every slice's thread (hugemem.h). */
+    *bytes = (total ? total : 1) * sizeof(int64_t);
+    int64_t *to = huge_zalloc(*bytes);
     if (!to)
         return NULL;
     for (size_t k = 0; k < nsl; k++)
@@ -1158,6 +1159,7 @@ int part_summarise(struct part *a, const struct part_summary_opts *o, struct sum
              : fb_fail(err, FB_ENOMEM, "out of memory computing the report");
     free(acc);
     int64_t *values = NULL;
+    size_t values_bytes = 0;
     if (rc == 0 && plan) {
         /* The records closed up, the groups' values copied out of them and
          * the plain values left at the start of the array: one range,
@@ -1171,10 +1173,10 @@ int part_summarise(struct part *a, const struct part_summary_opts *o, struct sum
             one->n = total;
             one->nmore = 0;
             memcpy(one->nset, count, SUM_NSETS(a->ns) * sizeof *count);
-            values = gather_values(one, 1, SUM_NSETS(a->ns));
+            values = gather_values(one, 1, SUM_NSETS(a->ns), &values_bytes);
         }
     } else if (rc == 0) {
-        values = gather_values(sl, nsl, SUM_NSETS(a->ns));
+        values = gather_values(sl, nsl, SUM_NSETS(a->ns), &values_bytes);
     }
     if (rc == 0 && !values)
         rc = fb_fail(err, FB_ENOMEM, "out of memory computing the report");
@@ -1186,7 +1188,7 @@ int part_summarise(struct part *a, const struct part_summary_opts *o, struct sum
     huge_zfree(a->state, a->state_bytes);
     a->state = NULL;
     a->state_bytes = 0;
-    summary_take_pool(out, values, count);
+    summary_take_mapped_pool(out, values, values_bytes, count);
     for (size_t s = 0; s < a->ns; s++) {
         out->stage[s].touches[0] = a->touches[2 * s];
         out->stage[s].touches[1] = a->touches[2 * s + 1];

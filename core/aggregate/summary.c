@@ -8,6 +8,7 @@
 
 #include "deals.h"
 #include "groups.h"
+#include "hugemem.h"
 #include "stats.h"
 #include "touches.h"
 
@@ -61,6 +62,16 @@ int summary_init(struct summary *s, size_t ns, int64_t stale_after, int decided,
     return trend_sum_init(&s->trend, ns, NULL, err);
 }
 
+static void release_pool(struct summary *s)
+{
+    if (s->pool_bytes)
+        huge_zfree(s->pool, s->pool_bytes);
+    else
+        free(s->pool);
+    s->pool = NULL;
+    s->pool_bytes = 0;
+}
+
 void summary_free(struct summary *s)
 {
     if (!s)
@@ -71,7 +82,7 @@ void summary_free(struct summary *s)
     free(s->stage);
     free(s->set);
     free(s->stale);
-    free(s->pool);
+    release_pool(s);
     free(s->und);
     trend_sum_free(&s->trend);
     groups_free(s->groups);
@@ -81,8 +92,16 @@ void summary_free(struct summary *s)
 
 void summary_take_pool(struct summary *s, int64_t *pool, const size_t *count)
 {
-    free(s->pool);
+    release_pool(s);
     s->pool = pool;
+    summary_point_sets(s, pool, count);
+}
+
+void summary_take_mapped_pool(struct summary *s, int64_t *pool, size_t bytes, const size_t *count)
+{
+    release_pool(s);
+    s->pool = pool;
+    s->pool_bytes = bytes;
     summary_point_sets(s, pool, count);
 }
 
@@ -206,7 +225,7 @@ int summary_merge_all(struct summary *into, const struct summary *const *from, s
         }
         at += t->n;
     }
-    free(into->pool);
+    release_pool(into);
     into->pool = pool;
     if (into->nund)
         memcpy(und, into->und, into->nund * sizeof *und);

@@ -98,6 +98,8 @@ struct summary {
     struct sum_stage *stage;      /* ns, owned */
     struct sum_set *set;          /* SUM_NSETS(ns), owned; values in pool */
     int64_t *pool;                /* owned: every set's values */
+    size_t pool_bytes;            /* pool is a huge_zalloc block of this size
+                                   * (hugemem.h); 0: from malloc */
     struct sum_und *und;          /* owned, nund undecided entities (none when decided) */
     size_t nund;
     struct sum_unmapped *unmapped;   /* owned, sorted by name (bytes, then length), distinct */
@@ -129,6 +131,9 @@ static inline int64_t summary_stale_after_for(const struct summary *s, size_t st
 /* Point the sets at pool (taking ownership of it), with count[k] values in
  * set k, back to back in set order. */
 void summary_take_pool(struct summary *s, int64_t *pool, const size_t *count);
+
+/* summary_take_pool of a huge_zalloc block of `bytes` (hugemem.h). */
+void summary_take_mapped_pool(struct summary *s, int64_t *pool, size_t bytes, const size_t *count);
 
 /* Point the sets at values as summary_take_pool does, without taking
  * ownership: the groups of a summary share one block (groups.h). */
