@@ -56,7 +56,7 @@ void groups_free(struct sum_groups *g)
         free(g->by[k]);
     for (size_t d = 0; d <= GROUPS_MAX_BY; d++)
         free_dim(&g->dim[d]);
-    free(g->values);
+    huge_zfree(g->values, g->values_bytes);
     free(g);
 }
 
@@ -482,17 +482,17 @@ int groups_plan_emit(const struct groups_plan *p, const struct groups_opts *o, s
     const size_t ns = parent->ns, nsets = SUM_NSETS(ns);
     if (!(parent->groups = groups_new(o)))
         return fb_fail(err, FB_ENOMEM, "out of memory computing the report");
-    /* Every group's values in one block, written once from end to end
-     * (hugemem.h), instead of a pool a group. */
+    /* Every group's values in one block of its own, written once from end
+     * to end (hugemem.h), instead of a pool a group. */
     size_t total = 0;
     for (size_t d = 0; d < p->ndims; d++)
         for (size_t i = 0; i < p->count[d]; i++)
             for (size_t k = 0; k < nsets; k++)
                 total += nset[(p->base[d] + i) * nsets + k];
-    int64_t *at = parent->groups->values = malloc((total ? total : 1) * sizeof *at);
+    parent->groups->values_bytes = (total ? total : 1) * sizeof(int64_t);
+    int64_t *at = parent->groups->values = huge_zalloc(parent->groups->values_bytes);
     if (!at)
         return fb_fail(err, FB_ENOMEM, "out of memory computing the report");
-    huge_advise(at, total * sizeof *at);
     for (size_t d = 0; d < p->ndims; d++) {
         struct sum_dim *dim = &parent->groups->dim[d];
         size_t n = 0;

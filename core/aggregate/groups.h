@@ -67,6 +67,7 @@ struct sum_groups {
     int64_t *values;           /* owned, or NULL: the values of every group
                                 * made by groups_plan_emit, whose summaries
                                 * own no pool of their own */
+    size_t values_bytes;       /* its size: a huge_zalloc block (hugemem.h) */
 };
 
 static inline size_t groups_ndims(const struct sum_groups *g)
