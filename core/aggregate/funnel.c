@@ -872,6 +872,34 @@ static size_t close_records(struct part *a, struct slice *sl, size_t nsl)
     return n;
 }
 
+/* Sort the packed values into their sets in place (each value goes
+ * straight to the next free place of its set: American flag sort), then
+ * unpack them. */
+static void bucket_values(int64_t *v, const size_t *count, size_t nsets)
+{
+    size_t next[SUM_MAX_SETS], end[SUM_MAX_SETS], at = 0;
+    for (size_t k = 0; k < nsets; k++) {
+        next[k] = at;
+        at += count[k];
+        end[k] = at;
+    }
+    for (size_t k = 0; k < nsets; k++) {
+        while (next[k] < end[k]) {
+            int64_t x = v[next[k]];
+            size_t b = PACK_SET(x);
+            while (b != k) {
+                int64_t y = v[next[b]];
+                v[next[b]++] = x;
+                x = y;
+                b = PACK_SET(x);
+            }
+            v[next[k]++] = x;
+        }
+    }
+    for (size_t i = 0; i < at; i++)
+        v[i] = PACK_VAL(v[i]);
+}
+
 /* Each packed value of v[0..n) unpacked to the next place of its set. */
 static void scatter(const int64_t *v, size_t n, size_t *at, int64_t *to)
 {
@@ -1162,18 +1190,19 @@ int part_summarise(struct part *a, const struct part_summary_opts *o, struct sum
     size_t values_bytes = 0;
     if (rc == 0 && plan) {
         /* The records closed up, the groups' values copied out of them and
-         * the plain values left at the start of the array: one range,
-         * gathered as if of one slice. */
+         * the plain values left at the start of the array, already one
+         * range: sorted into their sets where they are, so the summary
+         * keeps the array instead of filling a new block (a breakdown
+         * fills enough new memory already: the groups' values). */
         size_t total = close_records(a, sl, nsl);
         rc = total == SIZE_MAX ? fb_fail(err, FB_ENOMEM, "out of memory computing the report")
                                : emit_groups(a, plan, o, sl, nsl, (int64_t *)a->state, &total, out, err);
         if (rc == 0) {
-            struct slice *one = &sl[0];
-            one->out = (int64_t *)a->state;
-            one->n = total;
-            one->nmore = 0;
-            memcpy(one->nset, count, SUM_NSETS(a->ns) * sizeof *count);
-            values = gather_values(one, 1, SUM_NSETS(a->ns), &values_bytes);
+            bucket_values((int64_t *)a->state, count, SUM_NSETS(a->ns));
+            values = (int64_t *)a->state;
+            values_bytes = huge_zshrink(a->state, a->state_bytes, (total ? total : 1) * sizeof *values);
+            a->state = NULL;
+            a->state_bytes = 0;
         }
     } else if (rc == 0) {
         values = gather_values(sl, nsl, SUM_NSETS(a->ns), &values_bytes);

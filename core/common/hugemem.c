@@ -46,6 +46,17 @@ void *huge_zalloc(size_t bytes)
     return p;
 }
 
+size_t huge_zshrink(void *p, size_t bytes, size_t keep)
+{
+    if (bytes < HUGE_MIN || keep >= bytes)
+        return bytes;   /* from calloc: kept whole */
+    keep = keep < HUGE_MIN ? HUGE_MIN : keep;
+    const size_t from = huge_round(keep), to = huge_round(bytes);
+    if (to > from)
+        (void)munmap((unsigned char *)p + from, to - from);
+    return keep;
+}
+
 void huge_zfree(void *p, size_t bytes)
 {
     if (!p)

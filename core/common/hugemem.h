@@ -21,6 +21,10 @@ void huge_advise(void *p, size_t bytes);
 void *huge_zalloc(size_t bytes);
 void huge_zfree(void *p, size_t bytes);
 
+/* Give back what lies past the first `keep` bytes of a huge_zalloc block
+ * of `bytes`; returns the size to free it with from then on. */
+size_t huge_zshrink(void *p, size_t bytes, size_t keep);
+
 /* malloc for a buffer that is written soon after: from 1 MiB on, whole
  * huge pages (the size rounded up to 2 MiB, aligned, advised), below that
  * plain malloc.  Release with free().  NULL when out of memory. */

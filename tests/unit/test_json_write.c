@@ -5,6 +5,7 @@
  * integers or with exponents, empty containers, long lines past the
  * writer's buffer) are written on their own. */
 #include <float.h>
+#include <limits.h>
 #include <jansson.h>
 #include <math.h>
 #include <setjmp.h>
@@ -74,7 +75,11 @@ static void fill(struct both *b, json_t *parent, const char *key, int depth)
     uint64_t r = test_xorshift(&b->rng) % (depth < 5 ? 9 : 7);
     switch (r) {
     case 0: {
+        /* Any 64-bit value, the extremes, zero and short ones (the writer
+         * formats integers by hand). */
         long long v = (long long)test_xorshift(&b->rng);
+        const long long some[] = {LLONG_MIN, LLONG_MAX, 0, -1, 9, -10, v % 1000, v};
+        v = some[test_xorshift(&b->rng) % 8];
         jw_int(b->w, key, v);
         attach(parent, key, json_integer(v));
         break;
