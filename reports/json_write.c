@@ -2,6 +2,7 @@
  * the layout of jansson's dump with JSON_INDENT(2) and
  * JSON_REAL_PRECISION(17) (the one reports had before it). */
 #include "json_write.h"
+#include "real17.h"
 
 #include <math.h>
 #include <string.h>
@@ -154,8 +155,8 @@ void jw_real(struct jw *w, const char *key, double v)
         jw_null(w, key);
         return;
     }
-    char t[40];
-    size_t n = (size_t)snprintf(t, sizeof t - 2, "%.17g", v);
+    char t[REAL17_MAX + 2];
+    size_t n = real17(v, t);
     /* As jansson: a point or an exponent, so that it reads back as a real;
      * an exponent without "+" and without leading zeros. */
     char *e = strchr(t, 'e');
