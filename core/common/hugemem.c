@@ -16,8 +16,20 @@ void huge_advise(void *p, size_t bytes)
 }
 
 /* From a quarter of a huge page on, one fault of a huge page (zeroed by
- * the kernel) costs less here than the 64 faults of its small pages. */
+ * the kernel) costs less here than the 64 faults of its small pages.
+ * Under AddressSanitizer every block comes from calloc instead, so that
+ * its bounds checks still cover it (a mapping of our own is one opaque
+ * range to it). */
+#if defined(__SANITIZE_ADDRESS__)
+#define HUGE_MIN SIZE_MAX
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HUGE_MIN SIZE_MAX
+#endif
+#endif
+#ifndef HUGE_MIN
 #define HUGE_MIN ((size_t)1 << 18)
+#endif
 
 static size_t huge_round(size_t bytes)
 {
