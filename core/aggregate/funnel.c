@@ -98,13 +98,12 @@ struct part *part_new_touches(const struct funnel_def *def, uint32_t nentities, 
         return NULL;
     }
     qual_stale_by_stage(def, stale_after, p->stale);
-    /* Zero is "no event" in every cell (see KEY_MIN), so the array comes
-     * from calloc: the kernel's zero pages, faulted in by the threads that
-     * add, instead of a pass of this thread over all of it. */
+    /* Zero is "no event" in every cell (see KEY_MIN), so the array is a
+     * mapping of its own (hugemem.h): the kernel's zero pages, faulted in
+     * by the threads that add, instead of a pass of this thread over all
+     * of it; in huge pages, as the first touch of a page is a read (is the
+     * key larger?) and then a write, two faults each. */
     size_t bytes = (size_t)nentities * p->row + 8;
-    /* The first touch of a page of it is a read (is the key larger?), which
-     * maps the zero page, then a write, which faults again: huge pages make
-     * that 512 times rarer. */
     p->state = huge_zalloc(bytes);
     p->state_bytes = bytes;
     if (!p->state) {
@@ -451,7 +450,8 @@ static void load_row(const struct part *a, size_t e, int64_t *row)
  * sets in one block of their own: every slice knows how many values of
  * each set it has, so each writes its own places, all slices at once, in
  * one pass (an in-place sort by set would be one thread's work, and twice
- * the reads); the array is freed after.
+ * the reads); the array is freed after.  With groups (emit_groups) the
+ * plain values are sorted by set inside the array instead.
  * Every value is a duration in [0, FTIME_MAX - FTIME_MIN], below 2^40.
  * Undecided entities (a provisional summary) are records of their own
  * (struct sum_und, with an amount of 128 bits), kept in a list of each

@@ -7,14 +7,6 @@
 
 #define HUGE_PAGE ((uintptr_t)2 << 20)
 
-void huge_advise(void *p, size_t bytes)
-{
-    uintptr_t from = ((uintptr_t)p + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
-    uintptr_t to = ((uintptr_t)p + bytes) & ~(HUGE_PAGE - 1);
-    if (to > from)
-        (void)madvise((void *)from, to - from, MADV_HUGEPAGE);
-}
-
 /* From a quarter of a huge page on, one fault of a huge page (zeroed by
  * the kernel) costs less here than the 64 faults of its small pages.
  * Under AddressSanitizer every block comes from calloc instead, so that
@@ -54,7 +46,7 @@ void *huge_zalloc(size_t bytes)
         (void)munmap(m, head);
     if (HUGE_PAGE - head)
         (void)munmap(p + round, HUGE_PAGE - head);
-    (void)madvise(p, round, MADV_HUGEPAGE);
+    (void)madvise(p, round, MADV_HUGEPAGE);   /* a hint: small pages work the same */
     return p;
 }
 
@@ -77,17 +69,4 @@ void huge_zfree(void *p, size_t bytes)
         free(p);
     else
         (void)munmap(p, huge_round(bytes));
-}
-
-void *huge_alloc(size_t bytes)
-{
-    if (bytes < ((size_t)1 << 20))
-        return malloc(bytes ? bytes : 1);
-    if (bytes > SIZE_MAX - HUGE_PAGE)
-        return NULL;
-    const size_t round = (bytes + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
-    void *p = aligned_alloc(HUGE_PAGE, round);
-    if (p)
-        huge_advise(p, round);
-    return p;
 }

@@ -1,16 +1,11 @@
-/* hugemem.h - a hint that a large block be backed by huge pages. */
+/* hugemem.h - large blocks in huge pages of their own.  On the virtual
+ * machines measured a page fault costs about 11 us, more than zeroing its
+ * page; a block in 2 MiB pages takes one fault where 4 KiB pages took 512
+ * (docs/DECISIONS.md "A replay's large buffers"). */
 #ifndef FUNNEL_HUGEMEM_H
 #define FUNNEL_HUGEMEM_H
 
 #include <stddef.h>
-
-/* Ask that the 2 MiB pages wholly inside [p, p + bytes) be huge pages
- * (madvise MADV_HUGEPAGE).  A block that is written once from end to end
- * after malloc takes a page fault per 4 KiB page otherwise, and on this
- * kind of virtual machine each fault costs more than zeroing its page:
- * huge pages make them 512 times rarer.  Only a hint; where the kernel
- * refuses it, small pages work the same. */
-void huge_advise(void *p, size_t bytes);
 
 /* calloc for a large block made once and filled a little at a time,
  * perhaps by several threads: from 256 KiB on, a mapping of its own, so its
@@ -24,10 +19,5 @@ void huge_zfree(void *p, size_t bytes);
 /* Give back what lies past the first `keep` bytes of a huge_zalloc block
  * of `bytes`; returns the size to free it with from then on. */
 size_t huge_zshrink(void *p, size_t bytes, size_t keep);
-
-/* malloc for a buffer that is written soon after: from 1 MiB on, whole
- * huge pages (the size rounded up to 2 MiB, aligned, advised), below that
- * plain malloc.  Release with free().  NULL when out of memory. */
-void *huge_alloc(size_t bytes);
 
 #endif

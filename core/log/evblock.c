@@ -17,16 +17,17 @@
  * finds almost nothing, so its fastest level is as small and 3x cheaper. */
 #define ENTITY_LEVEL 1
 
-/* The time and id arrays of cap events in one zeroed block, time first:
- * a reader's block of 64 Ki events is 2.3 MB, which in huge pages
- * (hugemem.h) takes 2 page faults where separate arrays took one for
- * every 4 KiB, and is not cleared before use.  Returns 0 or FB_ENOMEM, c
- * untouched then. */
+/* The bytes of the time and id arrays of cap events. */
 static size_t fixed_bytes(uint32_t cap)
 {
     return (size_t)(cap ? cap : 1) * (sizeof(int64_t) + EVB_NIDS * sizeof(uint32_t));
 }
 
+/* The time and id arrays of cap events in one zeroed block, time first:
+ * a reader's block of 64 Ki events is 2 MiB, which in huge pages
+ * (hugemem.h) takes one page fault where separate arrays took one for
+ * every 4 KiB, and is not cleared before use.  Returns 0 or FB_ENOMEM, c
+ * untouched then. */
 static int fixed_block(struct evb_cols *c, uint32_t cap)
 {
     const size_t n = cap ? cap : 1;

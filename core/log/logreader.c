@@ -151,8 +151,10 @@ int logr_cursor_init(struct logr_cursor *c, const struct logr *r, const struct l
      * time, a few hundred faults for each of a replay's slots.  Neither
      * buffer ever grows past it, so neither is reallocated. */
     size_t payload = 0;
-    for (size_t i = 0; i < r->nev; i++)
-        payload = logr_block(r, i)->h.payload_len > payload ? logr_block(r, i)->h.payload_len : payload;
+    for (size_t i = 0; i < r->nev; i++) {
+        const size_t len = logr_block(r, i)->h.payload_len;
+        payload = len > payload ? len : payload;
+    }
     const size_t raw = (size_t)EVB_RAW_MAX(BLOG_EVENTS_PER_BLOCK) + 1;
     c->room_bytes = payload + 1 + raw;
     if (!(c->room = huge_zalloc(c->room_bytes)))
