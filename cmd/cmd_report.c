@@ -73,7 +73,8 @@ const char cmd_report_usage[] =
     "                     page shows them as tables\n"
     "  --touches          accepted as for 'funnel replay' (the page does not\n"
     "                     show touch types yet)\n"
-    "  --threads N        replay with N threads (default: every online core)\n"
+    "  --threads N        replay with N threads, and run up to N gnuplots at\n"
+    "                     once (default: every online core)\n"
     "  --trend UNIT       add the trend by day, week or month (as for replay)\n"
     "  --period DUR       the span of activity (default 7d, as for replay)\n"
     "  --text             also write DIR/report.txt, the table of --text\n"
@@ -121,7 +122,7 @@ static int write_doc(const char *dir, const char *name, enum doc d, const struct
 
 /* Draw and publish the charts.  Returns 0, or FB_EIO / FB_ENOMEM with the
  * reason in err (and po says why the page has no charts). */
-static int charts(const struct res_report *rep, const char *dir, struct page_opts *po,
+static int charts(const struct res_report *rep, const char *dir, unsigned jobs, struct page_opts *po,
                   struct fb_error *err)
 {
     char gnuplot[4096];
@@ -130,7 +131,7 @@ static int charts(const struct res_report *rep, const char *dir, struct page_opt
         po->gnuplot_missing = 1;
         return fb_fail(err, FB_EIO, "gnuplot is not installed (or not on PATH)");
     }
-    int rc = chart_render(rep, dir, gnuplot, cli_gnuplot_timeout(), &cs, err);
+    int rc = chart_render(rep, dir, gnuplot, cli_gnuplot_timeout(), jobs, &cs, err);
     if (rc == 0)
         rc = chart_publish(&cs, err);
     po->charts = rc == 0;
@@ -300,7 +301,7 @@ int cmd_report(int argc, char **argv)
         chart_run_sweep();
         rc = outset_begin(&set, a.out, names, &err);
     }
-    int crc = rc == 0 ? charts(&rep, set.dir, &po, &cerr) : 0;
+    int crc = rc == 0 ? charts(&rep, set.dir, a.o.threads, &po, &cerr) : 0;
     po.has_png = png_exists;
     po.png_ctx = set.dir;
     po.charts_error = crc ? cerr.msg : NULL;

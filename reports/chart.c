@@ -192,23 +192,9 @@ static int sync_file(const char *path, struct fb_error *err)
     return bad ? fb_fail_at(err, FB_EIO, path, 0, 0, "cannot sync: %s", strerror(e)) : 0;
 }
 
-static int render_one(struct chart_set *cs, const struct res_report *r, enum chart_kind k,
-                      const char *gnuplot, unsigned limit_s, struct fb_error *err)
+/* Chart k's failure, named: "chart NAME.png: why". */
+static int chart_failed(enum chart_kind k, int rc, struct fb_error *err)
 {
-    int rc = stage_text(cs, r, k, 0, err);
-    if (rc == 0)
-        rc = stage_text(cs, r, k, 1, err);
-    if (rc == 0 && !gnuplot)
-        return 0;
-    if (rc == 0)
-        rc = make_temp(cs, k, 2, NULL, err);
-    if (rc == 0)
-        rc = chart_run_gnuplot(gnuplot, cs->dir, base_name(cs->tmp[k][1]),
-                               base_name(cs->tmp[k][0]), base_name(cs->tmp[k][2]), limit_s, err);
-    if (rc == 0)
-        rc = chart_check_png(cs->tmp[k][2], CHART_WIDTH, (uint32_t)chart_height(k, r), err);
-    if (rc == 0)
-        rc = sync_file(cs->tmp[k][2], err);
     if (rc == FB_EIO) {
         char why[sizeof err->msg];
         snprintf(why, sizeof why, "%s", err->msg);
@@ -217,8 +203,87 @@ static int render_one(struct chart_set *cs, const struct res_report *r, enum cha
     return rc;
 }
 
+/* Chart k's .tsv and .gp, and when it is to be drawn its PNG's temporary
+ * name. */
+static int stage_one(struct chart_set *cs, const struct res_report *r, enum chart_kind k,
+                     struct fb_error *err)
+{
+    int rc = stage_text(cs, r, k, 0, err);
+    if (rc == 0)
+        rc = stage_text(cs, r, k, 1, err);
+    if (rc == 0 && cs->render)
+        rc = make_temp(cs, k, 2, NULL, err);
+    return rc;
+}
+
+/* Chart k's gnuplot has ended: its verdict, then its PNG checked and
+ * synced. */
+static int end_one(struct chart_set *cs, const struct res_report *r, enum chart_kind k,
+                   struct chart_proc *p, struct fb_error *err)
+{
+    int rc = chart_run_end(p, err);
+    if (rc == 0)
+        rc = chart_check_png(cs->tmp[k][2], CHART_WIDTH, (uint32_t)chart_height(k, r), err);
+    if (rc == 0)
+        rc = sync_file(cs->tmp[k][2], err);
+    return chart_failed(k, rc, err);
+}
+
+/* Draw every staged chart, up to `jobs` gnuplots at once, started in chart
+ * order.  After a failure no other starts, and the runs under way are
+ * waited for; the error is the failing chart's that comes first in chart
+ * order, which is the one a run with jobs = 1 reports (every chart before
+ * a started one was started), so the message does not depend on jobs. */
+static int draw_all(struct chart_set *cs, const struct res_report *r, const char *gnuplot,
+                    unsigned limit_s, unsigned jobs, struct fb_error *err)
+{
+    struct chart_proc proc[CHART_COUNT];
+    int running[CHART_COUNT] = {0};
+    int first_bad = CHART_COUNT, next = 0;
+    unsigned nrun = 0;
+    jobs = jobs ? jobs : 1;
+    for (;;) {
+        for (; first_bad == CHART_COUNT && next < CHART_COUNT && nrun < jobs; next++) {
+            if (cs->absent[next])
+                continue;
+            struct fb_error e;
+            fb_error_clear(&e);
+            int rc = chart_run_start(&proc[next], gnuplot, cs->dir, base_name(cs->tmp[next][1]),
+                                     base_name(cs->tmp[next][0]), base_name(cs->tmp[next][2]),
+                                     limit_s, &e);
+            if (rc) {
+                chart_failed((enum chart_kind)next, rc, &e);
+                first_bad = next;
+                *err = e;
+            } else {
+                running[next] = 1;
+                nrun++;
+            }
+        }
+        if (nrun == 0)
+            break;
+        int ended = 0;
+        for (int k = 0; k < CHART_COUNT; k++) {
+            if (!running[k] || !chart_run_poll(&proc[k]))
+                continue;
+            struct fb_error e;
+            fb_error_clear(&e);
+            running[k] = 0;
+            nrun--;
+            ended = 1;
+            if (end_one(cs, r, (enum chart_kind)k, &proc[k], &e) && k < first_bad) {
+                first_bad = k;
+                *err = e;
+            }
+        }
+        if (!ended)
+            chart_run_nap();
+    }
+    return first_bad == CHART_COUNT ? 0 : err->code;
+}
+
 int chart_render(const struct res_report *r, const char *dir, const char *gnuplot,
-                 unsigned limit_s, struct chart_set *cs, struct fb_error *err)
+                 unsigned limit_s, unsigned jobs, struct chart_set *cs, struct fb_error *err)
 {
     memset(cs, 0, sizeof *cs);
     if (!(cs->dir = strdup(dir)))
@@ -229,8 +294,10 @@ int chart_render(const struct res_report *r, const char *dir, const char *gnuplo
         if (!chart_present((enum chart_kind)k, r))
             cs->absent[k] = 1;
         else
-            rc = render_one(cs, r, (enum chart_kind)k, gnuplot, limit_s, err);
+            rc = chart_failed((enum chart_kind)k, stage_one(cs, r, (enum chart_kind)k, err), err);
     }
+    if (rc == 0 && gnuplot)
+        rc = draw_all(cs, r, gnuplot, limit_s, jobs, err);
     chart_glyphs_release();
     if (rc)
         chart_set_free(cs);

@@ -91,13 +91,15 @@ int chart_make_dir(const char *dir, struct fb_error *err) FB_MUST_USE;
 
 /* Write every chart's .tsv and .gp under temporary names in dir, run
  * gnuplot (the executable at `gnuplot`, see chart_find_gnuplot) on each with
- * a limit of limit_s seconds, and check each PNG.  With gnuplot NULL, only
+ * a limit of limit_s seconds, up to `jobs` at once (0 or 1: one after
+ * another; the charts and any error are the same for every jobs), and
+ * check each PNG.  With gnuplot NULL, only
  * the .tsv and .gp files are staged (no PNG; gnuplot is not needed).  On success *cs holds the
  * staged files for chart_publish; on failure nothing is left behind and
  * nothing in dir changed.  Returns 0, FB_EIO (with the chart and gnuplot's
  * reason) or FB_ENOMEM. */
 int chart_render(const struct res_report *r, const char *dir, const char *gnuplot,
-                 unsigned limit_s, struct chart_set *cs, struct fb_error *err) FB_MUST_USE;
+                 unsigned limit_s, unsigned jobs, struct chart_set *cs, struct fb_error *err) FB_MUST_USE;
 
 /* Rename every staged file into place (NAME.tsv, NAME.gp, NAME.png), and
  * remove the files of an absent chart that an earlier run left in dir (a

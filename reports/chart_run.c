@@ -77,30 +77,6 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Wait for pid, killing its process group after limit_s.  Returns the
- * wait status, or -1 (errno set) when waiting failed; *killed says whether
- * the time limit struck. */
-static int wait_limited(pid_t pid, unsigned limit_s, int *killed)
-{
-    double deadline = now_s() + limit_s;
-    struct timespec nap = {0, 5 * 1000 * 1000};
-    int st;
-    *killed = 0;
-    for (;;) {
-        pid_t w = waitpid(pid, &st, WNOHANG);
-        if (w == pid)
-            return st;
-        if (w < 0 && errno != EINTR)
-            return -1;
-        if (!*killed && now_s() >= deadline) {
-            kill(-pid, SIGKILL);
-            kill(pid, SIGKILL);
-            *killed = 1;
-        }
-        nanosleep(&nap, NULL);
-    }
-}
-
 /* What gnuplot said on stderr: its first bytes on one line. */
 static void read_said(const char *file, char *buf, size_t cap)
 {
@@ -114,6 +90,20 @@ static void read_said(const char *file, char *buf, size_t cap)
             buf[i] = ' ';
     while (n > 0 && buf[n - 1] == ' ')
         buf[--n] = '\0';
+}
+
+/* Close every descriptor from `from` on, whatever the caller left open
+ * without O_CLOEXEC.  close_range is one system call; the loop it replaces
+ * where it is missing makes one a descriptor up to the limit (65,536 under
+ * a container's usual nofile limit), which took longer than gnuplot. */
+static void close_from(int from, long maxfd)
+{
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+    if (close_range((unsigned)from, ~0u, 0) == 0)
+        return;
+#endif
+    for (long fd = from; fd < maxfd; fd++)
+        close((int)fd);
 }
 
 /* In the child: set up and exec; never returns. */
@@ -133,8 +123,7 @@ static void child(const char *dir, const char *gnuplot, char *const argv[], char
     setpgid(0, 0);
     if (nul < 0 || dup2(nul, 0) < 0 || dup2(errfd, 1) < 0 || dup2(errfd, 2) < 0)
         _exit(126);
-    for (long fd = 3; fd < maxfd; fd++)
-        close((int)fd);
+    close_from(3, maxfd);
     if (chdir(dir) != 0) {
         static const char msg[] = "funnel: cannot enter the chart directory\n";
         if (write(2, msg, sizeof msg - 1) < 0)
@@ -145,14 +134,15 @@ static void child(const char *dir, const char *gnuplot, char *const argv[], char
     _exit(127);
 }
 
-static int spawn(const char *gnuplot, const char *dir, char *const argv[], char *const envp[],
-                 const char *errfile, unsigned limit_s, struct fb_error *err)
+/* Fork and exec gnuplot for p; returns 0 or FB_EIO. */
+static int spawn(struct chart_proc *p, const char *gnuplot, const char *dir, char *const argv[],
+                 char *const envp[], struct fb_error *err)
 {
     long maxfd = sysconf(_SC_OPEN_MAX);
     maxfd = maxfd < 0 || maxfd > 65536 ? 65536 : maxfd;
-    int errfd = open(errfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int errfd = open(p->errfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (errfd < 0)
-        return fb_fail(err, FB_EIO, "cannot create %s: %s", errfile, strerror(errno));
+        return fb_fail(err, FB_EIO, "cannot create %s: %s", p->errfile, strerror(errno));
     fflush(NULL);  /* nothing buffered may be written twice */
     pid_t parent = getpid();
     pid_t pid = fork();
@@ -162,22 +152,9 @@ static int spawn(const char *gnuplot, const char *dir, char *const argv[], char 
     close(errfd);
     if (pid < 0)
         return fb_fail(err, FB_EIO, "cannot start gnuplot: %s", strerror(e));
-    setpgid(pid, pid);  /* also here, so the kill below cannot miss the group */
-    int killed, st = wait_limited(pid, limit_s, &killed);
-    char said[400];
-    read_said(errfile, said, sizeof said);
-    if (st == -1)
-        return fb_fail(err, FB_EIO, "waiting for gnuplot: %s", strerror(errno));
-    if (killed)
-        return fb_fail(err, FB_EIO, "gnuplot took longer than %u s and was stopped", limit_s);
-    if (WIFSIGNALED(st))
-        return fb_fail(err, FB_EIO, "gnuplot was killed by signal %d%s%s", WTERMSIG(st),
-                       *said ? ": " : "", said);
-    if (WEXITSTATUS(st) == 127)
-        return fb_fail(err, FB_EIO, "cannot run %s", gnuplot);
-    if (WEXITSTATUS(st) != 0)
-        return fb_fail(err, FB_EIO, "gnuplot failed (exit %d)%s%s", WEXITSTATUS(st),
-                       *said ? ": " : "", said);
+    setpgid(pid, pid);  /* also here, so a kill cannot miss the group */
+    p->pid = pid;
+    p->deadline = now_s() + p->limit_s;
     return 0;
 }
 
@@ -188,20 +165,37 @@ static const char *tmp_dir(void)
     return t && *t && strlen(t) < 400 ? t : "/tmp";
 }
 
-int chart_run_gnuplot(const char *gnuplot, const char *dir, const char *script,
-                      const char *data, const char *out, unsigned limit_s,
-                      struct fb_error *err)
+/* Remove p's scratch folder and let its lock go. */
+static void release(struct chart_proc *p)
 {
+    if (p->base[0])
+        nftw(p->base, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    p->base[0] = '\0';
+    if (p->lfd >= 0)
+        close(p->lfd);
+    p->lfd = -1;
+}
+
+int chart_run_start(struct chart_proc *p, const char *gnuplot, const char *dir, const char *script,
+                    const char *data, const char *out, unsigned limit_s, struct fb_error *err)
+{
+    memset(p, 0, sizeof *p);
+    p->lfd = -1;
+    p->limit_s = limit_s;
+    p->gnuplot = gnuplot;
     if (!plain_name(script) || !plain_name(data) || !plain_name(out))
         return fb_fail(err, FB_EIO, "refusing a chart file name that is not [A-Za-z0-9._-]");
-    char base[512], home[600], errfile[600], vars[700], envhome[620], lock[600];
-    snprintf(base, sizeof base, "%s/" CHART_SCRATCH_PREFIX "%ld-XXXXXX", tmp_dir(), (long)getpid());
-    if (!mkdtemp(base))
+    char home[600], vars[700], envhome[620], lock[600];
+    snprintf(p->base, sizeof p->base, "%s/" CHART_SCRATCH_PREFIX "%ld-XXXXXX", tmp_dir(),
+             (long)getpid());
+    if (!mkdtemp(p->base)) {
+        p->base[0] = '\0';
         return fb_fail(err, FB_EIO, "cannot make a temporary directory for gnuplot: %s",
                        strerror(errno));
-    snprintf(home, sizeof home, "%s/home", base);
-    snprintf(errfile, sizeof errfile, "%s/stderr", base);
-    snprintf(lock, sizeof lock, "%s/lock", base);
+    }
+    snprintf(home, sizeof home, "%s/home", p->base);
+    snprintf(p->errfile, sizeof p->errfile, "%s/stderr", p->base);
+    snprintf(lock, sizeof lock, "%s/lock", p->base);
     snprintf(envhome, sizeof envhome, "HOME=%s", home);
     snprintf(vars, sizeof vars, "datafile='%s'; outfile='%s'", data, out);
     char *argv[] = {"gnuplot", "-d", "-e", vars, (char *)script, NULL};
@@ -209,17 +203,75 @@ int chart_run_gnuplot(const char *gnuplot, const char *dir, const char *script,
     int rc;
     /* Held while we live: chart_run_sweep removes the folder of a funnel
      * whose lock can be taken, that is of one that died. */
-    int lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (lfd < 0 || flock(lfd, LOCK_EX) != 0)
+    p->lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (p->lfd < 0 || flock(p->lfd, LOCK_EX) != 0)
         rc = fb_fail(err, FB_EIO, "cannot lock %s: %s", lock, strerror(errno));
     else if (mkdir(home, 0700) != 0)
         rc = fb_fail(err, FB_EIO, "cannot make %s: %s", home, strerror(errno));
     else
-        rc = spawn(gnuplot, dir, argv, envp, errfile, limit_s, err);
-    nftw(base, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    if (lfd >= 0)
-        close(lfd);
+        rc = spawn(p, gnuplot, dir, argv, envp, err);
+    if (rc)
+        release(p);
     return rc;
+}
+
+int chart_run_poll(struct chart_proc *p)
+{
+    if (p->pid <= 0 || p->reaped)
+        return 1;
+    pid_t w = waitpid(p->pid, &p->status, WNOHANG);
+    if (w == p->pid || (w < 0 && errno != EINTR)) {
+        p->wait_errno = w < 0 ? errno : 0;
+        p->reaped = 1;
+        return 1;
+    }
+    if (!p->killed && now_s() >= p->deadline) {
+        kill(-p->pid, SIGKILL);
+        kill(p->pid, SIGKILL);
+        p->killed = 1;
+    }
+    return 0;
+}
+
+void chart_run_nap(void)
+{
+    const struct timespec nap = {0, 2 * 1000 * 1000};
+    nanosleep(&nap, NULL);
+}
+
+int chart_run_end(struct chart_proc *p, struct fb_error *err)
+{
+    while (!chart_run_poll(p))
+        chart_run_nap();
+    int rc = 0;
+    if (p->pid > 0) {
+        char said[400];
+        read_said(p->errfile, said, sizeof said);
+        const int st = p->status;
+        if (p->wait_errno)
+            rc = fb_fail(err, FB_EIO, "waiting for gnuplot: %s", strerror(p->wait_errno));
+        else if (p->killed)
+            rc = fb_fail(err, FB_EIO, "gnuplot took longer than %u s and was stopped", p->limit_s);
+        else if (WIFSIGNALED(st))
+            rc = fb_fail(err, FB_EIO, "gnuplot was killed by signal %d%s%s", WTERMSIG(st),
+                         *said ? ": " : "", said);
+        else if (WEXITSTATUS(st) == 127)
+            rc = fb_fail(err, FB_EIO, "cannot run %s", p->gnuplot);
+        else if (WEXITSTATUS(st) != 0)
+            rc = fb_fail(err, FB_EIO, "gnuplot failed (exit %d)%s%s", WEXITSTATUS(st),
+                         *said ? ": " : "", said);
+    }
+    release(p);
+    return rc;
+}
+
+int chart_run_gnuplot(const char *gnuplot, const char *dir, const char *script,
+                      const char *data, const char *out, unsigned limit_s,
+                      struct fb_error *err)
+{
+    struct chart_proc p;
+    int rc = chart_run_start(&p, gnuplot, dir, script, data, out, limit_s, err);
+    return rc ? rc : chart_run_end(&p, err);
 }
 
 /* Whether s is PID-XXXXXX (a pid, then mkdtemp's six characters); *pid

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "err.h"
 
 /* Look for an executable gnuplot on $PATH.  Returns 1 and its path in buf
@@ -24,6 +25,30 @@ int chart_find_gnuplot(char *buf, size_t cap);
 int chart_run_gnuplot(const char *gnuplot, const char *dir, const char *script,
                       const char *data, const char *out, unsigned limit_s,
                       struct fb_error *err) FB_MUST_USE;
+
+/* The same in three steps, so that several gnuplots can run at once:
+ * chart_run_start starts one (0, or FB_EIO with nothing left running);
+ * chart_run_poll reaps it when it has ended and kills it once past its
+ * limit (1: ended, 0: still running); chart_run_end waits for it to end,
+ * removes its scratch folder and gives chart_run_gnuplot's verdict.  Every
+ * started run must be ended. */
+struct chart_proc {
+    const char *gnuplot;          /* the caller's; for the messages */
+    pid_t pid;
+    int lfd;                      /* the scratch folder's lock */
+    int reaped, killed, status, wait_errno;
+    unsigned limit_s;
+    double deadline;              /* CLOCK_MONOTONIC seconds */
+    char base[512], errfile[600];
+};
+int chart_run_start(struct chart_proc *p, const char *gnuplot, const char *dir, const char *script,
+                    const char *data, const char *out, unsigned limit_s,
+                    struct fb_error *err) FB_MUST_USE;
+int chart_run_poll(struct chart_proc *p);
+int chart_run_end(struct chart_proc *p, struct fb_error *err) FB_MUST_USE;
+
+/* A short sleep between polls (2 ms). */
+void chart_run_nap(void);
 
 /* gnuplot's scratch folder for one chart is $TMPDIR/funnel-gnuplot-PID-XXXXXX
  * (PID: the funnel that made it), holding a file `lock` that funnel keeps

@@ -378,6 +378,42 @@ expect_rc report_gnuplot_fails 5
 if grep -q 'gnuplot could not draw them: <bdi>chart funnel.png: gnuplot failed (exit 3): broken font</bdi>' "$T/nognu/index.html"; then
     pass report_gnuplot_fails_page; else fail report_gnuplot_fails_page "$(grep -o 'charts-missing.*' "$T/nognu/index.html" | head -c 300)"; fi
 
+# --- several gnuplots at once (docs/CHARTS.md "Drawing on every core"):
+# `report --threads N` runs up to N, and one failing chart is named the
+# same way for any N: the first failing chart in chart order, here
+# conversion (the second), slow to fail, while dropouts (the fourth)
+# fails at once and stops further starts.
+if [ -n "$GNUPLOT" ]; then
+    mkdir -p "$T/conc"
+    fake "mkdir \"$T/conc/\$\$\"; sleep 0.3; ls \"$T/conc\" | wc -l >>\"$T/conc.log\"; rmdir \"$T/conc/\$\$\"; exec \"$GNUPLOT\" \"\$@\""
+    for n in 1 4; do
+        rm -f "$T/conc.log"
+        PATH="$T/bin" run "$FUNNEL" report "$T/demo.flog" -o "$T/conc$n" --stages "$STAGES" --threads "$n"
+        expect_rc "report_jobs_$n" 0
+        most=$(sort -n "$T/conc.log" | tail -n 1)
+        runs=$(wc -l <"$T/conc.log")
+        case $n:$most in
+        1:1 | 4:2 | 4:3 | 4:4) ok=1 ;;
+        *) ok=0 ;;
+        esac
+        if [ "$ok" = 1 ]; then
+            pass "report_jobs_$n[at_once]"; else fail "report_jobs_$n[at_once]" "at most $most of $runs at once"; fi
+    done
+    for f in funnel.png conversion.png trend.png report.json; do
+        if cmp -s "$T/conc1/$f" "$T/conc4/$f"; then pass "report_jobs_same[$f]"; else fail "report_jobs_same[$f]" differ; fi
+    done
+    fake "case \"\$4\" in conversion.*) sleep 1; echo slow fail >&2; exit 1 ;; dropouts.*) echo fast fail >&2; exit 2 ;; esac; exec \"$GNUPLOT\" \"\$@\""
+    for n in 1 4; do
+        rm -rf "$T/fail" "$T/fail.v"
+        PATH="$T/bin" run "$FUNNEL" report "$T/demo.flog" -o "$T/fail" --stages "$STAGES" --threads "$n"
+        expect_rc "report_jobs_fail_$n" 5
+        expect_err "report_jobs_fail_$n[first_in_order]" "chart conversion.png: gnuplot failed (exit 1): slow fail"
+        cp "$T/err" "$T/fail$n.err"
+    done
+    expect_same report_jobs_fail_same_message "$T/fail1.err" "$T/fail4.err"
+    no_temp report_jobs_fail_no_temp "$T/fail"
+fi
+
 # --- report.json is exactly replay's, with the same options; report's
 # default --trend week (docs/DECISIONS.md, "The page v2") given to replay.
 OPTS="--stages suspect,prospect,interested,purchasing --as-of 2026-03-01 --stale-after 2w"
