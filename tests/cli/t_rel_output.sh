@@ -155,9 +155,9 @@ reset() {
 start() {
     c=$1; shift
     case $c in
-    report) "$@" "$FUNNEL" report "$T/log.flog" -o "$T/D" >/dev/null 2>&1 & ;;
-    replay) "$@" "$FUNNEL" replay "$T/log.flog" --trend week -o "$T/D/report.json" >/dev/null 2>&1 & ;;
-    chart) "$@" "$FUNNEL" chart "$T/NEW/report.json" -o "$T/D" >/dev/null 2>&1 & ;;
+    report) "$@" "$FUNNEL" report "$T/log.flog" -o "$T/D" >/dev/null 2>"$T/run.err" & ;;
+    replay) "$@" "$FUNNEL" replay "$T/log.flog" --trend week -o "$T/D/report.json" >/dev/null 2>"$T/run.err" & ;;
+    chart) "$@" "$FUNNEL" chart "$T/NEW/report.json" -o "$T/D" >/dev/null 2>"$T/run.err" & ;;
     esac
     pid=$!
 }
@@ -167,7 +167,7 @@ killed=0 completed=0 mixed=0 report_mixed=0 order=0 gpdirs=0 badexit=0
 check() {
     if [ "$rc" -eq 137 ]; then killed=$((killed + 1));
     elif [ "$rc" -eq 0 ]; then completed=$((completed + 1));
-    else badexit=$((badexit + 1)); fail "output[$i:$cmd]" "exit $rc"; fi
+    else badexit=$((badexit + 1)); fail "output[$i:$cmd]" "exit $rc: $(head -c 300 "$T/run.err" | tr '\n' ' ')"; fi
     case $cmd in
     report) REF=$T/NEW; classify "$T/D" $RFILES ;;
     replay) REF=$T/NEW; classify "$T/D" report.json ;;
