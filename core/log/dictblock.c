@@ -48,6 +48,8 @@ int dictblock_write(const struct dict *d, int kind, uint32_t from, struct buf *o
     return rc;
 }
 
+#define LOAD_AHEAD 16
+
 static int corrupt(struct fb_error *err, const char *path, int64_t off, const char *what)
 {
     return fb_fail_off(err, FB_ECORRUPT, path, off, "malformed dictionary block: %s", what);
@@ -81,18 +83,41 @@ static int load_one(const struct blog_block *blk, const struct buf *pl, struct d
     const uint64_t most = (uint64_t)dict_size(d) + (blk->h.count < raw_len / 2 ? blk->h.count : raw_len / 2);
     if (most <= UINT32_MAX / 2 && dict_reserve(d, (uint32_t)most, raw_len) != 0)
         return fb_fail(err, FB_ENOMEM, "out of memory loading dictionaries");
+    /* Entries are parsed and hashed LOAD_AHEAD ahead of their insertion,
+     * their slots fetched meanwhile: a large dictionary's slot table is far
+     * larger than the cache, and each insertion would otherwise wait for a
+     * miss.  A bad length is reported after the entries before it are in,
+     * as when they were taken one at a time, so a string given twice
+     * before it is still the error named. */
     const unsigned char *p = raw->p, *end = raw->p + raw_len;
-    for (uint32_t i = 0; i < blk->h.count; i++) {
-        uint64_t n;
+    struct { const char *s; uint32_t n; uint64_t h; } ring[LOAD_AHEAD];
+    uint32_t parsed = 0, done = 0;
+    int bad = 0;
+    while (done < blk->h.count) {
+        while (!bad && parsed < blk->h.count && parsed - done < LOAD_AHEAD) {
+            uint64_t n;
+            if (get_varint(&p, end, &n) != 0 || n == 0 || n > (uint64_t)(end - p) || n > BLOG_MAX_STRING) {
+                bad = 1;
+                break;
+            }
+            const uint64_t h = dict_hash_of(d, (const char *)p, n);
+            dict_prefetch(d, h, 0);
+            ring[parsed % LOAD_AHEAD].s = (const char *)p;
+            ring[parsed % LOAD_AHEAD].n = (uint32_t)n;
+            ring[parsed % LOAD_AHEAD].h = h;
+            parsed++;
+            p += n;
+        }
+        if (done == parsed)
+            return corrupt(err, path, blk->offset, "bad entry length");
         uint32_t id;
         int added;
-        if (get_varint(&p, end, &n) != 0 || n == 0 || n > (uint64_t)(end - p) || n > BLOG_MAX_STRING)
-            return corrupt(err, path, blk->offset, "bad entry length");
-        if (dict_intern(d, (const char *)p, n, &id, &added) != 0)
+        const uint32_t k = done % LOAD_AHEAD;
+        if (dict_intern_hashed(d, ring[k].s, ring[k].n, ring[k].h, &id, &added) != 0)
             return fb_fail(err, FB_ENOMEM, "out of memory loading dictionaries");
         if (!added)
             return corrupt(err, path, blk->offset, "string given twice");
-        p += n;
+        done++;
     }
     return p == end ? 0 : corrupt(err, path, blk->offset, "trailing bytes");
 }

@@ -202,6 +202,51 @@ static void a_dict_block_giving_a_string_twice_is_corrupt(void **state)
     buf_free(&b);
 }
 
+/* Which damage is named when a block has two: the one a reader taking
+ * the entries one at a time meets first, although they are parsed ahead
+ * of their insertion (dictblock.c, LOAD_AHEAD).  raw: n two-byte names
+ * "\002" + 2 letters, entry `dup` repeating entry 0 and entry `bad` an
+ * entry length past the end. */
+static void first_damage_named(uint32_t n, uint32_t dup, uint32_t bad, const char *want)
+{
+    char raw[200];
+    size_t len = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (i == bad) {
+            raw[len++] = '\177';
+            break;
+        }
+        const uint32_t v = i == dup ? 0 : i;
+        raw[len++] = '\002';
+        raw[len++] = (char)('a' + v / 26);
+        raw[len++] = (char)('a' + v % 26);
+    }
+    raw[len] = '\0';
+    struct buf b = {0};
+    struct fb_error err;
+    start_log(&b);
+    add_dict(&b, BLOG_D_ENTITY, n, (uint32_t)len, raw);
+    add_commit(&b, n + 1);
+    write_log(&b);
+    assert_int_equal(load(&err), FB_ECORRUPT);
+    if (!strstr(err.msg, want))
+        fail_msg("n %u dup %u bad %u: \"%s\", expected \"%s\"", n, dup, bad, err.msg, want);
+    assert_int_equal(err.offset, BLOG_FILE_HEADER_LEN);
+    buf_free(&b);
+}
+
+static void the_first_of_two_damages_in_a_block_is_named(void **state)
+{
+    (void)state;
+    first_damage_named(4, 2, 3, "string given twice");
+    first_damage_named(3, 99, 2, "bad entry length");
+    first_damage_named(40, 30, 31, "string given twice");
+    first_damage_named(40, 31, 30, "bad entry length");
+    first_damage_named(40, 1, 39, "string given twice");
+    first_damage_named(40, 39, 16, "bad entry length");
+    first_damage_named(40, 17, 18, "string given twice");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -210,6 +255,7 @@ int main(void)
         cmocka_unit_test(replay_refuses_an_entity_count_the_dict_blocks_do_not_hold),
         cmocka_unit_test(replay_refuses_an_entity_block_count_its_payload_cannot_hold),
         cmocka_unit_test(a_dict_block_giving_a_string_twice_is_corrupt),
+        cmocka_unit_test(the_first_of_two_damages_in_a_block_is_named),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
