@@ -235,8 +235,10 @@ int replay_args_replay(struct replay_args *a, const struct funnel_def *def,
         cli_msg("%s: ignoring a torn tail of %lld bytes at offset %lld (%s), left by an "
                 "interrupted append; the next append or 'funnel verify --repair' cuts it",
                 a->log, (long long)info.tail_len, (long long)info.tail_offset, info.tail_reason);
-    if (rc == 0)
+    if (rc == 0) {
         hint_near_misses(rep, def);
+        a->o.log_end = info.tail_offset;
+    }
     return rc;
 }
 

@@ -88,7 +88,9 @@ int replay_args_parse(const char *cmd, const char *usage, int argc, char **argv,
  * printed). */
 int replay_args_load_def(const char *cmd, const struct replay_args *a, struct funnel_def *def);
 
-/* Replay a->log with the funnel def, noting a torn tail on stderr.
+/* Replay a->log with the funnel def, noting a torn tail on stderr, then
+ * pin a->o.log_end to the batches it read: later replays of a (the page's
+ * folds) read the same ones, whatever is appended meanwhile.
  * Returns 0 (free *rep with res_report_free) or an FB_E* code in err. */
 int replay_args_replay(struct replay_args *a, const struct funnel_def *def,
                        struct res_report *rep, struct fb_error *err);

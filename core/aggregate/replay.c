@@ -658,7 +658,7 @@ static int run(struct replay_run *r, const char *path, const struct replay_opts 
                const struct replay_shard *sh, const struct replay_visitor *visit,
                struct summary *out, struct fb_error *err)
 {
-    int rc = logr_open(&r->r, path, err);
+    int rc = logr_open_upto(&r->r, path, o->log_end, err);
     if (rc == 0 && sh)
         rc = check_shard(r, sh, err);
     if (rc == 0)

@@ -29,6 +29,8 @@ struct replay_opts {
     int64_t period;         /* --period of activity; 0: TREND_DEFAULT_PERIOD */
     struct groups_opts groups;   /* --by, --attribution, --cohort (groups.h) */
     int touches;            /* --touches (docs/METRICS.md §4.22); not for replay_visit */
+    int64_t log_end;        /* read the batches committed by this offset only (0: all):
+                             * replays of one snapshot (replay_info.tail_offset) */
 };
 
 /* o's --trend and --period as the aggregator takes them. */
@@ -37,7 +39,7 @@ struct trend_opts replay_trend_opts(const struct replay_opts *o);
 /* What the replay saw of the file besides the metrics. */
 struct replay_info {
     int64_t tail_len;        /* torn tail ignored (0: none) */
-    int64_t tail_offset;
+    int64_t tail_offset;     /* the end of the last committed batch */
     char tail_reason[160];
     uint64_t batches, blocks;
 };

@@ -81,6 +81,13 @@ int blog_commit_decode(const unsigned char *p, const struct blog_hdr *h, struct 
  * Returns 0 (a torn tail is not an error: see s->tail_len), FB_ECORRUPT with
  * the damaged offset, or FB_EIO / FB_ENOMEM. */
 int blog_scan_fd(int fd, const char *path, struct blog_scan *s, struct fb_error *err) FB_MUST_USE;
+
+/* The same, reading the file only up to byte `upto` (when 0 < upto < its
+ * size): given a committed_end of an earlier scan, the batches committed
+ * then and nothing appended since, since a log's bytes before its
+ * committed end never change (docs/FORMAT.md §8). */
+int blog_scan_fd_upto(int fd, const char *path, int64_t upto, struct blog_scan *s,
+                      struct fb_error *err) FB_MUST_USE;
 void blog_scan_free(struct blog_scan *s);
 
 /* Read a block's payload into *b (replacing its contents) and check its CRC.

@@ -354,13 +354,19 @@ static void summarise(struct blog_scan *s)
 
 int blog_scan_fd(int fd, const char *path, struct blog_scan *s, struct fb_error *err)
 {
+    return blog_scan_fd_upto(fd, path, 0, s, err);
+}
+
+int blog_scan_fd_upto(int fd, const char *path, int64_t upto, struct blog_scan *s,
+                      struct fb_error *err)
+{
     struct stat st;
     memset(s, 0, sizeof *s);
     if (fstat(fd, &st) != 0)
         return fb_fail_at(err, FB_EIO, path, 0, 0, "%s", strerror(errno));
     if (!S_ISREG(st.st_mode))
         return fb_fail_at(err, FB_EIO, path, 0, 0, "not a regular file");
-    s->file_size = st.st_size;
+    s->file_size = upto > 0 && upto < st.st_size ? upto : st.st_size;
     int rc = 0;
     if (s->file_size > 0) {
         rc = check_file_header(fd, path, s, err);

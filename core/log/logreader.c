@@ -25,16 +25,26 @@ static int index_events(struct logr *r, struct fb_error *err)
     return 0;
 }
 
-int logr_open_fd(struct logr *r, int fd, const char *path, struct fb_error *err)
+static int open_fd_upto(struct logr *r, int fd, const char *path, int64_t upto, struct fb_error *err)
 {
     memset(r, 0, sizeof *r);
     r->path = path;
     r->fd = fd;
-    int rc = blog_scan_fd(fd, path, &r->scan, err);
+    int rc = blog_scan_fd_upto(fd, path, upto, &r->scan, err);
     return rc ? rc : index_events(r, err);
 }
 
+int logr_open_fd(struct logr *r, int fd, const char *path, struct fb_error *err)
+{
+    return open_fd_upto(r, fd, path, 0, err);
+}
+
 int logr_open(struct logr *r, const char *path, struct fb_error *err)
+{
+    return logr_open_upto(r, path, 0, err);
+}
+
+int logr_open_upto(struct logr *r, const char *path, int64_t upto, struct fb_error *err)
 {
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
@@ -42,7 +52,7 @@ int logr_open(struct logr *r, const char *path, struct fb_error *err)
         r->fd = -1;
         return fb_fail_at(err, FB_EIO, path, 0, 0, "cannot open the log: %s", strerror(errno));
     }
-    int rc = logr_open_fd(r, fd, path, err);
+    int rc = open_fd_upto(r, fd, path, upto, err);
     r->owns_fd = 1;
     return rc;
 }

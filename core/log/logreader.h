@@ -35,6 +35,8 @@ struct logr {
  * Returns 0 (a torn tail is not an error: r->scan.tail_len), FB_ECORRUPT with
  * the damaged offset, FB_EIO or FB_ENOMEM. */
 int logr_open(struct logr *r, const char *path, struct fb_error *err) FB_MUST_USE;
+/* logr_open of the log's first `upto` bytes (0: all; blog_scan_fd_upto). */
+int logr_open_upto(struct logr *r, const char *path, int64_t upto, struct fb_error *err) FB_MUST_USE;
 int logr_open_fd(struct logr *r, int fd, const char *path, struct fb_error *err) FB_MUST_USE;
 void logr_close(struct logr *r);
 

@@ -194,10 +194,44 @@ static void a_missing_log_is_an_io_error_and_closes_cleanly(void **state)
     logr_close(&r);
 }
 
+/* A reader of the log's first bytes (logr_open_upto, for the folds of one
+ * report) sees the batches committed by then and nothing after: cut at
+ * the first batch's commit, that batch alone and no torn tail; 0 or an
+ * offset past the end, the whole log. */
+static void a_reader_up_to_a_committed_end_sees_the_batches_before_it(void **state)
+{
+    (void)state;
+    struct logr r;
+    struct fb_error err;
+    fb_error_clear(&err);
+    assert_int_equal(logr_open(&r, log_path, &err), 0);
+    assert_int_equal(r.scan.ncommits, 2);
+    const int64_t first_end = r.scan.commits[0].offset + BLOG_BLOCK_HEADER_LEN + BLOG_COMMIT_PAYLOAD_LEN;
+    const int64_t whole = r.scan.committed_end;
+    const uint64_t events = r.scan.events;
+    logr_close(&r);
+    assert_true(first_end > 0 && first_end < whole);
+    assert_int_equal(logr_open_upto(&r, log_path, first_end, &err), 0);
+    assert_int_equal(r.scan.ncommits, 1);
+    assert_int_equal(r.nev, 1);
+    assert_int_equal(r.scan.committed_end, first_end);
+    assert_int_equal(r.scan.tail_len, 0);
+    assert_int_equal(r.scan.events * 2, events);
+    logr_close(&r);
+    const int64_t all[] = {0, whole + 100};
+    for (size_t k = 0; k < 2; k++) {
+        assert_int_equal(logr_open_upto(&r, log_path, all[k], &err), 0);
+        assert_int_equal(r.scan.ncommits, 2);
+        assert_int_equal(r.scan.committed_end, whole);
+        logr_close(&r);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(dictionaries_load_by_mask_and_only_once),
+        cmocka_unit_test(a_reader_up_to_a_committed_end_sees_the_batches_before_it),
         cmocka_unit_test(a_cursor_walks_its_block_range),
         cmocka_unit_test(single_attribute_columns_are_picked_by_name),
         cmocka_unit_test(damage_is_reported_at_its_blocks_offset),
