@@ -58,6 +58,8 @@ const char cmd_report_usage[] =
     "older ones and what killed runs left are removed.  Where gnuplot is\n"
     "missing, report.json and the page (saying the charts are missing) are\n"
     "still written, and the exit code is 5 so that the nightly job notices.\n"
+    "Every figure, chart and table of a run is of the batches committed when\n"
+    "it started: a batch appended meanwhile waits for the next report.\n"
     "\n"
     "Options (those of 'funnel replay'; see 'funnel replay --help'):\n"
     "  -o, --output DIR   the directory to write (required)\n"
