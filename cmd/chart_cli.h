@@ -8,9 +8,6 @@
  * (1 to 3600) or CHART_TIME_LIMIT_S. */
 unsigned cli_gnuplot_timeout(void);
 
-/* How many gnuplots `funnel chart` runs at once: one a core online. */
-unsigned cli_chart_jobs(void);
-
 /* Say on stderr that gnuplot is missing and print the apt-get line. */
 void cli_gnuplot_missing(void);
 

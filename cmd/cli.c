@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <string.h>
+#include <unistd.h>
 
 int cli_report(const struct fb_error *err)
 {
@@ -53,4 +54,10 @@ int cli_finish_stdout(int rc)
         return rc == CLI_OK || rc == CLI_DIFF ? CLI_IO : rc;
     }
     return rc;
+}
+
+unsigned cli_online_cores(unsigned most)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    return cores < 1 ? 1 : (unsigned long)cores > most ? most : (unsigned)cores;
 }

@@ -43,4 +43,8 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 /* Close stdout and report a failed flush/close as an I/O error (exit 5). */
 int cli_finish_stdout(int rc);
 
+/* The cores online, from 1 to `most`: the default of --threads, and of the
+ * gnuplots `funnel chart` runs at once. */
+unsigned cli_online_cores(unsigned most);
+
 #endif

@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "chart.h"
 #include "chart_cli.h"
@@ -60,12 +59,6 @@ unsigned cli_gnuplot_timeout(void)
     char *end;
     unsigned long v = s && *s ? strtoul(s, &end, 10) : 0;
     return s && *s && !*end && v > 0 && v <= 3600 ? (unsigned)v : CHART_TIME_LIMIT_S;
-}
-
-unsigned cli_chart_jobs(void)
-{
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    return cores < 1 ? 1 : cores > 64 ? 64 : (unsigned)cores;
 }
 
 void cli_gnuplot_missing(void)
@@ -133,7 +126,7 @@ int cmd_chart(int argc, char **argv)
     }
     rc = chart_make_dir(dir, &err);
     if (rc == 0)
-        rc = chart_render(&doc.rep, dir, no_render ? NULL : gnuplot, cli_gnuplot_timeout(), cli_chart_jobs(), &cs,
+        rc = chart_render(&doc.rep, dir, no_render ? NULL : gnuplot, cli_gnuplot_timeout(), cli_online_cores(CHART_COUNT), &cs,
                           &err);
     if (rc == 0)
         rc = chart_publish(&cs, &err);

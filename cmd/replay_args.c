@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "cli_opts.h"
@@ -135,8 +134,7 @@ void replay_args_defaults(struct replay_args *a)
     memset(a, 0, sizeof *a);
     a->o.stale_after = REPLAY_DEFAULT_STALE_AFTER;
     /* Every online core: the report is the same for any number. */
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    a->o.threads = cores < 1 ? 1 : cores > REPLAY_MAX_THREADS ? REPLAY_MAX_THREADS : (unsigned)cores;
+    a->o.threads = cli_online_cores(REPLAY_MAX_THREADS);
 }
 
 int replay_args_parse(const char *cmd, const char *usage, int argc, char **argv,

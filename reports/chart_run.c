@@ -265,15 +265,6 @@ int chart_run_end(struct chart_proc *p, struct fb_error *err)
     return rc;
 }
 
-int chart_run_gnuplot(const char *gnuplot, const char *dir, const char *script,
-                      const char *data, const char *out, unsigned limit_s,
-                      struct fb_error *err)
-{
-    struct chart_proc p;
-    int rc = chart_run_start(&p, gnuplot, dir, script, data, out, limit_s, err);
-    return rc ? rc : chart_run_end(&p, err);
-}
-
 /* Whether s is PID-XXXXXX (a pid, then mkdtemp's six characters); *pid
  * gets the pid. */
 static int scratch_name(const char *s, long *pid)

@@ -18,20 +18,14 @@ int chart_find_gnuplot(char *buf, size_t cap);
 
 /* Run `gnuplot -d -e "datafile='DATA'; outfile='OUT'" SCRIPT` in directory
  * dir, where SCRIPT, DATA and OUT are plain file names in dir made only of
- * [A-Za-z0-9._-] (anything else is refused: they reach gnuplot as code).
- * Kills gnuplot (its whole process group) after limit_s seconds.
- * Returns 0 when gnuplot exited with status 0, else FB_EIO with the reason
- * and the start of what gnuplot printed on stderr; FB_ENOMEM. */
-int chart_run_gnuplot(const char *gnuplot, const char *dir, const char *script,
-                      const char *data, const char *out, unsigned limit_s,
-                      struct fb_error *err) FB_MUST_USE;
-
-/* The same in three steps, so that several gnuplots can run at once:
- * chart_run_start starts one (0, or FB_EIO with nothing left running);
- * chart_run_poll reaps it when it has ended and kills it once past its
- * limit (1: ended, 0: still running); chart_run_end waits for it to end,
- * removes its scratch folder and gives chart_run_gnuplot's verdict.  Every
- * started run must be ended. */
+ * [A-Za-z0-9._-] (anything else is refused: they reach gnuplot as code),
+ * in three steps so that several can run at once: chart_run_start starts
+ * it (0, or FB_EIO with nothing left running); chart_run_poll reaps it
+ * once it has ended and kills it (its whole process group) once past
+ * limit_s seconds (1: ended, 0: still running); chart_run_end waits for it
+ * to end, removes its scratch folder and returns 0 when gnuplot exited
+ * with status 0, else FB_EIO with the reason and the start of what gnuplot
+ * printed on stderr.  Every started run must be ended. */
 struct chart_proc {
     const char *gnuplot;          /* the caller's; for the messages */
     pid_t pid;

@@ -62,12 +62,10 @@ int summary_init(struct summary *s, size_t ns, int64_t stale_after, int decided,
     return trend_sum_init(&s->trend, ns, NULL, err);
 }
 
+/* pool_bytes 0 (a pool from malloc) is below any huge block: free(). */
 static void release_pool(struct summary *s)
 {
-    if (s->pool_bytes)
-        huge_zfree(s->pool, s->pool_bytes);
-    else
-        free(s->pool);
+    huge_zfree(s->pool, s->pool_bytes);
     s->pool = NULL;
     s->pool_bytes = 0;
 }
@@ -92,9 +90,7 @@ void summary_free(struct summary *s)
 
 void summary_take_pool(struct summary *s, int64_t *pool, const size_t *count)
 {
-    release_pool(s);
-    s->pool = pool;
-    summary_point_sets(s, pool, count);
+    summary_take_mapped_pool(s, pool, 0, count);
 }
 
 void summary_take_mapped_pool(struct summary *s, int64_t *pool, size_t bytes, const size_t *count)

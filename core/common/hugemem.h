@@ -12,7 +12,8 @@
  * pages are zero and unmapped until touched (no pass over it here) and
  * come as huge pages (a range of the heap that was ever mapped in small
  * pages keeps them); below that, calloc.  Release with huge_zfree and the
- * same size.  NULL when out of memory. */
+ * same size (a size below 256 KiB, 0 included, is free(): a block from
+ * malloc may be released as one of size 0).  NULL when out of memory. */
 void *huge_zalloc(size_t bytes);
 void huge_zfree(void *p, size_t bytes);
 
